@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * Parsing of cityeye.conf for the daemon.  Every key is listed in
+ * config/cityeye.conf with its default.
+ */
+#include "ce-config.h"
+#include "ce-daemon-config.h"
+
+#include <math.h>
+#include <string.h>
+
+void
+ce_daemon_config_init (CeDaemonConfig *config)
+{
+  memset (config, 0, sizeof (*config));
+  config->database = g_strdup (CE_LOCALSTATEDIR "/registry.db");
+  ce_relay_config_init (&config->relay);
+  ce_rtsp_server_config_init (&config->rtsp);
+  config->rtsp.address = g_strdup ("127.0.0.1");
+}
+
+void
+ce_daemon_config_clear (CeDaemonConfig *config)
+{
+  g_clear_pointer (&config->database, g_free);
+  g_clear_pointer (&config->rtsp.address, g_free);
+}
+
+typedef enum
+{
+  KEY_STRING,
+  KEY_PATH,
+  KEY_SECONDS_MS, /* seconds (decimal) in the file, milliseconds in memory */
+  KEY_SECONDS,    /* whole seconds */
+  KEY_UINT,
+  KEY_MEGABYTES, /* MiB in the file, bytes in memory */
+} KeyType;
+
+typedef struct
+{
+  const char *group;
+  const char *key;
+  KeyType type;
+  gsize offset;
+  double min, max;
+} Key;
+
+#define OFF(field) G_STRUCT_OFFSET (CeDaemonConfig, field)
+
+static const Key keys[] = {
+    {"registry", "database", KEY_PATH, OFF (database), 0, 0},
+    {"rtsp", "address", KEY_STRING, OFF (rtsp.address), 0, 0},
+    {"rtsp", "port", KEY_UINT, OFF (rtsp.port), 0, 65535},
+    {"rtsp", "backlog", KEY_UINT, OFF (rtsp.backlog), 1, 65535},
+    {"rtsp", "max_connections", KEY_UINT, OFF (rtsp.max_connections), 1,
+        1000000},
+    {"rtsp", "session_timeout", KEY_SECONDS, OFF (rtsp.session_timeout_s), 5,
+        3600},
+    {"rtsp", "viewer_max_queue", KEY_MEGABYTES, OFF (rtsp.viewer_max_bytes),
+        0.1, 256},
+    {"rtsp", "viewer_max_delay", KEY_SECONDS_MS, OFF (rtsp.viewer_max_delay_ms),
+        0.2, 60},
+    {"rtsp", "viewer_drop_after", KEY_SECONDS, OFF (rtsp.viewer_drop_after_s),
+        1, 3600},
+    {"relay", "linger", KEY_SECONDS_MS, OFF (relay.linger_ms), 0, 3600},
+    {"relay", "start_timeout", KEY_SECONDS_MS, OFF (relay.start_timeout_ms),
+        0.5, 120},
+    {"relay", "stall_timeout", KEY_SECONDS_MS, OFF (relay.stall_timeout_ms), 1,
+        120},
+    {"relay", "connect_timeout", KEY_SECONDS_MS, OFF (relay.connect_timeout_ms),
+        0.5, 120},
+    {"relay", "backoff_initial", KEY_SECONDS_MS, OFF (relay.backoff_initial_ms),
+        0.05, 60},
+    {"relay", "backoff_max", KEY_SECONDS_MS, OFF (relay.backoff_max_ms), 0.1,
+        600},
+    {"relay", "max_concurrent_connects", KEY_UINT,
+        OFF (relay.max_concurrent_connects), 1, 100000},
+    {"relay", "gop_cache_max", KEY_MEGABYTES, OFF (relay.hub.cache_max_bytes),
+        0.1, 1024},
+};
+
+static gboolean bad (GError **error, const char *file, const Key *k,
+    const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+
+static gboolean
+bad (GError **error, const char *file, const Key *k, const char *fmt, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+  g_autofree char *base = g_path_get_basename (file);
+
+  va_start (ap, fmt);
+  msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+      "%s: [%s] %s: %s", base, k->group, k->key, msg);
+  return FALSE;
+}
+
+gboolean
+ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_auto (GStrv) groups = NULL;
+  g_autofree char *base = g_path_get_basename (path);
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, error)) {
+    g_prefix_error (error, "%s: ", path);
+    return FALSE;
+  }
+  /* Refuse what we do not know: a misspelt key would otherwise be
+   * silently ignored. */
+  groups = g_key_file_get_groups (kf, NULL);
+  for (guint g = 0; groups[g] != NULL; g++) {
+    g_auto (GStrv) names = g_key_file_get_keys (kf, groups[g], NULL, NULL);
+    gboolean known_group = FALSE;
+
+    for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+      known_group = known_group || strcmp (keys[i].group, groups[g]) == 0;
+    if (!known_group && strcmp (groups[g], "daemon") != 0) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_GROUP_NOT_FOUND,
+          "%s: unknown group [%s]", base, groups[g]);
+      return FALSE;
+    }
+    for (guint n = 0; names != NULL && names[n] != NULL; n++) {
+      gboolean known = FALSE;
+
+      for (gsize i = 0; i < G_N_ELEMENTS (keys); i++)
+        known = known ||
+            (strcmp (keys[i].group, groups[g]) == 0 &&
+                strcmp (keys[i].key, names[n]) == 0);
+      if (!known) {
+        g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
+            "%s: [%s] %s: unknown key", base, groups[g], names[n]);
+        return FALSE;
+      }
+    }
+  }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++) {
+    const Key *k = &keys[i];
+    g_autofree char *value = NULL;
+    gpointer field = G_STRUCT_MEMBER_P (config, k->offset);
+    double number = 0;
+    char *end = NULL;
+
+    value = g_key_file_get_value (kf, k->group, k->key, NULL);
+    if (value == NULL)
+      continue;
+    g_strstrip (value);
+    if (k->type == KEY_STRING || k->type == KEY_PATH) {
+      char **str = field;
+
+      if (*value == '\0')
+        return bad (error, path, k, "empty");
+      g_free (*str);
+      if (k->type == KEY_PATH && !g_path_is_absolute (value)) {
+        g_autofree char *dir = g_path_get_dirname (path);
+        *str = g_build_filename (dir, value, NULL);
+      } else {
+        *str = g_strdup (value);
+      }
+      continue;
+    }
+    number = g_ascii_strtod (value, &end);
+    if (end == value || *end != '\0' || !isfinite (number))
+      return bad (error, path, k, "“%s” is not a number", value);
+    if (number < k->min || number > k->max)
+      return bad (error, path, k, "%s is outside %g…%g", value, k->min, k->max);
+    switch (k->type) {
+      case KEY_SECONDS_MS:
+        *(guint *) field = (guint) llround (number * 1000);
+        break;
+      case KEY_SECONDS:
+      case KEY_UINT:
+        if (number != floor (number))
+          return bad (error, path, k, "“%s” is not a whole number", value);
+        *(guint *) field = (guint) number;
+        break;
+      case KEY_MEGABYTES:
+        *(gsize *) field = (gsize) (number * 1024 * 1024);
+        break;
+      case KEY_STRING:
+      case KEY_PATH:
+      default:
+        break;
+    }
+  }
+  return TRUE;
+}

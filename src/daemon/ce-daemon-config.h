@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * cityeyed's configuration file, parsed once into the modules' structs.
+ */
+#pragma once
+
+#include "ce-relay.h"
+#include "ce-rtsp-server.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *database;
+  CeRelayConfig relay;
+  CeRtspServerConfig rtsp;
+} CeDaemonConfig;
+
+void ce_daemon_config_init (CeDaemonConfig *config);
+void ce_daemon_config_clear (CeDaemonConfig *config);
+
+/**
+ * ce_daemon_config_load:
+ * Reads @path (a GKeyFile) over the defaults.  Unknown groups or keys and
+ * bad values are errors that name the file, group, key and problem:
+ * "cityeye.conf: [relay] linger: “ten” is not a number".
+ */
+gboolean ce_daemon_config_load (CeDaemonConfig *config, const char *path,
+    GError **error);
+
+G_END_DECLS

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * The session manager: one upstream per camera and profile, however many
+ * viewers; started on the first acquire, kept through camera faults with
+ * exponential backoff and a global cap on concurrent connects, lingering
+ * after the last viewer leaves.  Cameras are known only through a resolver
+ * function (the daemon wires it to the registry).
+ *
+ * Every function runs on the main context the relay was created on.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ce-hub.h"
+
+G_BEGIN_DECLS
+
+#define CE_RELAY_ERROR (ce_relay_error_quark ())
+GQuark ce_relay_error_quark (void);
+
+typedef enum
+{
+  CE_RELAY_ERROR_NOT_FOUND,   /* no such camera */
+  CE_RELAY_ERROR_UNAVAILABLE, /* camera known but cannot be pulled now */
+  CE_RELAY_ERROR_TIMEOUT,     /* no picture within the start timeout */
+  CE_RELAY_ERROR_SHUTDOWN,
+} CeRelayError;
+
+typedef enum
+{
+  CE_PROFILE_MAIN = 0,
+  CE_PROFILE_SUB = 1,
+} CeProfile;
+
+const char *ce_profile_to_string (CeProfile profile);
+
+typedef struct
+{
+  char *name;        /* for logs and SDP; UTF-8 */
+  char *url;         /* rtsp:// without userinfo */
+  char *username;    /* secret */
+  char *password;    /* secret */
+  CeProfile profile; /* what @url really is (sub may fall back to main) */
+} CeSourceInfo;
+
+void ce_source_info_clear (CeSourceInfo *info);
+
+/* Fills @info for a camera id; FALSE with CE_RELAY_ERROR_NOT_FOUND when
+ * there is no such camera. */
+typedef gboolean (*CeRelayResolveFunc) (const char *camera_id,
+    CeProfile profile, CeSourceInfo *info, gpointer user_data, GError **error);
+
+typedef struct
+{
+  guint linger_ms;               /* default 10000 */
+  guint start_timeout_ms;        /* default 10000 */
+  guint stall_timeout_ms;        /* default 5000 */
+  guint connect_timeout_ms;      /* default 5000 */
+  guint backoff_initial_ms;      /* default 500 */
+  guint backoff_max_ms;          /* default 10000 */
+  guint max_concurrent_connects; /* default 32 */
+  CeHubLimits hub;
+} CeRelayConfig;
+
+void ce_relay_config_init (CeRelayConfig *config);
+
+typedef struct _CeRelay CeRelay;
+typedef struct _CeStream CeStream;
+
+CeRelay *ce_relay_new (const CeRelayConfig *config, CeRelayResolveFunc resolve,
+    gpointer user_data, GDestroyNotify destroy);
+/* Stops every upstream and frees the relay; streams still held by viewers
+ * stay valid (their hubs stop receiving) until released. */
+void ce_relay_free (CeRelay *relay);
+
+/**
+ * ce_relay_acquire:
+ * Counts one more viewer of @camera_id/@profile, starting the upstream if
+ * it is not running.  Returns: (transfer full): the stream, to be given
+ * back with ce_relay_release(); NULL with @error for an unknown camera.
+ */
+CeStream *ce_relay_acquire (CeRelay *relay, const char *camera_id,
+    CeProfile profile, GError **error);
+void ce_relay_release (CeRelay *relay, CeStream *stream);
+
+CeHub *ce_stream_get_hub (CeStream *stream);
+const char *ce_stream_get_camera_id (CeStream *stream);
+const char *ce_stream_get_name (CeStream *stream);
+CeProfile ce_stream_get_profile (CeStream *stream);
+
+/**
+ * ce_stream_wait_ready_async:
+ * Completes when the stream has its first keyframe (at once if it has), or
+ * with CE_RELAY_ERROR_TIMEOUT when the start timeout passes first; the
+ * error says why the camera could not be reached.
+ */
+void ce_stream_wait_ready_async (CeStream *stream, GCancellable *cancellable,
+    GAsyncReadyCallback callback, gpointer user_data);
+gboolean ce_stream_wait_ready_finish (CeStream *stream, GAsyncResult *result,
+    GError **error);
+
+/* The output side reports when it sent its first packet of a start, for
+ * the first-frame breakdown. */
+void ce_stream_note_first_out (CeStream *stream);
+
+typedef enum
+{
+  CE_STREAM_CONNECTING,
+  CE_STREAM_PLAYING,
+  CE_STREAM_RETRYING,
+} CeStreamState;
+
+const char *ce_stream_state_to_string (CeStreamState state);
+
+/* First-frame time breakdown of the latest start, milliseconds (-1 = not
+ * reached). */
+typedef struct
+{
+  double lookup_ms;   /* resolving the camera */
+  double connect_ms;  /* TCP + OPTIONS + DESCRIBE (SDP received) */
+  double setup_ms;    /* SETUP + PLAY until the first RTP payload */
+  double keyframe_ms; /* first payload to the first keyframe */
+  double out_ms;      /* keyframe to the first packet sent to a viewer */
+  double total_ms;    /* acquire to the first packet out */
+} CeFirstFrame;
+
+typedef struct
+{
+  char *camera_id;
+  char *name;
+  CeProfile profile;
+  CeStreamState state;
+  guint viewers;
+  gint64 since_us; /* monotonic time of the first acquire */
+  guint reconnects;
+  char *last_error; /* nullable */
+  CeFirstFrame first_frame;
+  CeHubStats hub;
+} CeStreamSnapshot;
+
+void ce_stream_snapshot_free (CeStreamSnapshot *snapshot);
+
+/* (transfer full) (element-type CeStreamSnapshot) */
+GPtrArray *ce_relay_list_streams (CeRelay *relay);
+
+typedef struct
+{
+  guint streams;
+  guint connecting;
+  guint waiting_for_slot;
+  guint64 reconnects;
+  guint64 starts;
+} CeRelayStats;
+
+void ce_relay_get_stats (CeRelay *relay, CeRelayStats *stats);
+
+G_END_DECLS

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * RTP packetisation of H.264 (RFC 6184, single NAL unit and FU-A) and H.265
+ * (RFC 7798, single NAL unit and FU) access units, done once per camera and
+ * shared by every viewer: a frame is a list of payload chunks that point
+ * into the access unit; each viewer adds its own 12-byte RTP header.  Also
+ * RTCP sender reports.  Pure GLib.
+ */
+#pragma once
+
+#include "ce-nal.h"
+
+G_BEGIN_DECLS
+
+/* RTP payload budget per packet: fits a 1500-byte MTU with IP/UDP/RTP and
+ * leaves room for TCP interleaving headers. */
+#define CE_RTP_DEFAULT_MTU 1400
+
+typedef struct
+{
+  guint8 prefix[3];   /* FU indicator/header (H.264: 2 bytes, H.265: 3) */
+  guint8 prefix_len;  /* 0 for a single NAL unit packet */
+  gboolean marker;    /* last packet of the access unit */
+  const guint8 *data; /* points into the access unit */
+  gsize size;
+} CeRtpChunk;
+
+/* An access unit packetised; immutable once built, shared by refcount. */
+typedef struct
+{
+  guint64 pts; /* nanoseconds, the hub's continuous timeline */
+  gboolean keyframe;
+  gsize payload_bytes; /* sum of prefix_len + size over the chunks */
+  guint n_chunks;
+  CeRtpChunk *chunks;
+  /* private */
+  gpointer owner; /* keeps the AU bytes alive */
+  GDestroyNotify owner_destroy;
+} CeRtpFrame;
+
+/**
+ * ce_rtp_frame_new:
+ * @owner/@owner_destroy: what keeps @data alive (a GstBuffer map, GBytes…);
+ *   released with the frame
+ * Packetises an Annex B access unit: parameter sets and slices become
+ * single NAL unit packets or fragments of at most @mtu bytes of payload;
+ * access unit delimiters are dropped.  Returns NULL when the access unit
+ * holds no NAL unit (then @owner_destroy is still called).
+ * (transfer full)
+ */
+CeRtpFrame *ce_rtp_frame_new (CeCodec codec, const guint8 *data, gsize size,
+    guint64 pts, gboolean keyframe, gsize mtu, gpointer owner,
+    GDestroyNotify owner_destroy);
+CeRtpFrame *ce_rtp_frame_ref (CeRtpFrame *frame);
+void ce_rtp_frame_unref (CeRtpFrame *frame);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CeRtpFrame, ce_rtp_frame_unref)
+
+/* Writes a 12-byte RTP header (version 2, no padding/extension/CSRC). */
+void ce_rtp_write_header (guint8 out[12], gboolean marker, guint8 payload_type,
+    guint16 seq, guint32 timestamp, guint32 ssrc);
+
+/* Writes an RTCP sender report (28 bytes) into @out and returns its size.
+ * @ntp_time: NTP 64-bit timestamp; @rtp_time: the RTP timestamp of that
+ * instant. */
+gsize ce_rtcp_write_sender_report (guint8 out[28], guint32 ssrc,
+    guint64 ntp_time, guint32 rtp_time, guint32 packet_count,
+    guint32 octet_count);
+
+/* Wall-clock time as a 64-bit NTP timestamp. */
+guint64 ce_ntp_now (void);
+
+G_END_DECLS

@@ -1,0 +1,1551 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * RTSP connections, sessions and the per-viewer RTP writer.
+ *
+ * Data path: camera streaming thread → CeRtspMedia (packetised once) →
+ * Viewer queue (references to shared frames, seq/timestamp assigned at
+ * enqueue) → the connection's writer on the main context, which sends
+ * every queued packet of the connection with one writev: a 4-byte
+ * interleave header and a 12-byte RTP header per packet from a scratch
+ * array, the payload straight from the access unit.
+ *
+ * Locks: hub → media → connection output (Conn.lock).  Producers only
+ * append under Conn.lock; only the writer removes.
+ */
+#include "ce-config.h"
+#include "ce-rtsp-server.h"
+#include "ce-rtsp-media.h"
+#include "ce-rtsp-msg.h"
+#include "ce-sdp.h"
+
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <gio/gio.h>
+
+GST_DEBUG_CATEGORY_STATIC (ce_rtsp_debug);
+#define GST_CAT_DEFAULT ce_rtsp_debug
+
+#define MAX_IOV 512 /* vectors per writev */
+#define MAX_BATCH (256 * 1024)
+#define PAYLOAD_TYPE 96
+#define SR_INTERVAL_US (5 * G_USEC_PER_SEC)
+#define READ_CHUNK 8192
+
+typedef struct _Conn Conn;
+typedef struct _Viewer Viewer;
+
+struct _CeRtspServer
+{
+  CeRtspServerConfig config;
+  CeRelay *relay; /* borrowed */
+  GMainContext *context;
+  GSocket *listen;
+  GSource *listen_source;
+  GSocket *udp[2]; /* server RTP/RTCP for UDP viewers */
+  guint16 udp_port[2];
+  GSource *udp_rtcp_source;
+  GSource *reaper;
+  GList *conns;
+  GHashTable *medias; /* stream key → CeRtspMedia (one ref) */
+  CeRtspServerStats stats;
+};
+
+typedef struct
+{
+  CeRtpFrame *frame;
+  guint16 seq0;
+  guint32 rtp;
+} QFrame;
+
+struct _Viewer
+{
+  Conn *conn;
+  char *media_key;
+  CeRtspMedia *media;
+  guint sub_id; /* 0 when not playing */
+  CeRtspLower lower;
+  guint8 channel[2];
+  GSocketAddress *udp_addr[2];
+  guint32 ssrc;
+  /* Timeline: all below protected by conn->lock once subscribed. */
+  guint16 seq;
+  guint32 rtp_base;
+  guint burst;
+  gboolean have_anchor;
+  guint64 anchor_pts;
+  guint32 anchor_rtp;
+  guint32 last_rtp;
+  gint64 last_rtp_at;
+  GQueue frames;
+  gsize queued_bytes;
+  guint chunk;  /* first unsent chunk of the head frame */
+  gsize offset; /* bytes of that packet already sent */
+  gboolean skipping;
+  gboolean purge;
+  gint64 skipping_since;
+  guint64 skipped;
+  guint64 packets;
+  guint64 octets;
+  gint64 last_sr;
+  gboolean first_out;
+};
+
+struct _Conn
+{
+  int refs; /* main context only */
+  CeRtspServer *server;
+  GSocket *socket;
+  GSource *source;
+  gpointer fd_tag;
+  char *peer;
+  char *local;
+  GByteArray *in;
+  GCancellable *cancellable;
+  gboolean busy;    /* waiting for a camera; input is held */
+  gboolean closing; /* flush, then close */
+  gboolean closed;
+  gint64 last_activity;
+  CeStream *stream; /* acquired at DESCRIBE or SETUP */
+  char *session;
+  Viewer *viewer;
+
+  GMutex lock;    /* output: */
+  GQueue control; /* GBytes */
+  gsize control_offset;
+  gboolean want_write;
+};
+
+static void conn_close (Conn *c);
+static void conn_unref (Conn *c);
+static gboolean conn_flush (Conn *c);
+static void conn_process_input (Conn *c);
+
+void
+ce_rtsp_server_config_init (CeRtspServerConfig *config)
+{
+  memset (config, 0, sizeof (*config));
+  config->port = 8554;
+  config->backlog = 1024;
+  config->max_connections = 4096;
+  config->session_timeout_s = 60;
+  config->viewer_max_bytes = 4 << 20;
+  config->viewer_max_delay_ms = 3000;
+  config->viewer_drop_after_s = 10;
+  config->cache_max_bytes = 16 << 20;
+}
+
+/* ---- the connection source: one fd watch, plus ready-time wakeups from
+ * streaming threads when a viewer's queue turns non-empty ---------------- */
+
+typedef struct
+{
+  GSource source;
+  Conn *conn;
+} ConnSource;
+
+static gboolean
+conn_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
+{
+  Conn *c = ((ConnSource *) source)->conn;
+  GIOCondition cond = g_source_query_unix_fd (source, c->fd_tag);
+
+  g_source_set_ready_time (source, -1);
+  c->refs++;
+  if (cond & (G_IO_HUP | G_IO_ERR)) {
+    /* Read what is left (a TEARDOWN may be in it), then close. */
+    cond |= G_IO_IN;
+  }
+  if (!c->closed && (cond & G_IO_IN)) {
+    for (;;) {
+      guint8 buf[READ_CHUNK];
+      g_autoptr (GError) error = NULL;
+      gssize n =
+          g_socket_receive (c->socket, (char *) buf, sizeof buf, NULL, &error);
+
+      if (n < 0) {
+        if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+          break;
+        GST_DEBUG ("%s: read error: %s", c->peer, error->message);
+        conn_close (c);
+        break;
+      }
+      if (n == 0) {
+        GST_DEBUG ("%s: closed by the client", c->peer);
+        conn_close (c);
+        break;
+      }
+      c->last_activity = g_get_monotonic_time ();
+      g_byte_array_append (c->in, buf, (guint) n);
+      if (c->in->len > CE_RTSP_MAX_HEAD + CE_RTSP_MAX_BODY + 64) {
+        /* A client that keeps sending while we wait for its camera. */
+        conn_close (c);
+        break;
+      }
+      if ((gsize) n < sizeof buf)
+        break;
+    }
+    if (!c->closed)
+      conn_process_input (c);
+  }
+  if (!c->closed && !conn_flush (c))
+    conn_close (c);
+  if (!c->closed && c->closing) {
+    gboolean empty;
+
+    g_mutex_lock (&c->lock);
+    empty = g_queue_is_empty (&c->control);
+    g_mutex_unlock (&c->lock);
+    if (empty)
+      conn_close (c);
+  }
+  conn_unref (c);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs conn_source_funcs = {
+    NULL,
+    NULL,
+    conn_source_dispatch,
+    NULL,
+    NULL,
+    NULL,
+};
+
+/* Thread-safe: wakes the connection's writer. */
+static void
+conn_wake (Conn *c)
+{
+  g_source_set_ready_time (c->source, 0);
+}
+
+static void
+conn_set_want_write (Conn *c, gboolean want)
+{
+  GIOCondition cond = G_IO_IN | G_IO_HUP | G_IO_ERR;
+
+  if (c->want_write == want)
+    return;
+  c->want_write = want;
+  if (want)
+    cond |= G_IO_OUT;
+  g_source_modify_unix_fd (c->source, c->fd_tag, cond);
+}
+
+/* ---- control output --------------------------------------------------- */
+
+static void
+conn_send (Conn *c, GBytes *bytes)
+{
+  g_mutex_lock (&c->lock);
+  g_queue_push_tail (&c->control, bytes);
+  g_mutex_unlock (&c->lock);
+  conn_wake (c);
+}
+
+static void
+respond (Conn *c, guint status, int cseq, const char *const *headers,
+    const char *content_type, const char *body)
+{
+  GString *r = ce_rtsp_response_new (status, cseq);
+
+  for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
+    ce_rtsp_response_add_header (r, headers[i], headers[i + 1]);
+  if (c->session != NULL && status < 300) {
+    g_autofree char *s = g_strdup_printf ("%s;timeout=%u", c->session,
+        c->server->config.session_timeout_s);
+    ce_rtsp_response_add_header (r, "Session", s);
+  }
+  conn_send (c,
+      ce_rtsp_response_finish (r, content_type, body,
+          body != NULL ? strlen (body) : 0));
+}
+
+static void
+respond_error (Conn *c, guint status, int cseq, const char *why)
+{
+  GST_INFO ("%s: %u %s (%s)", c->peer, status, ce_rtsp_reason (status),
+      why != NULL ? why : "");
+  respond (c, status, cseq, NULL, NULL, NULL);
+}
+
+/* ---- viewers ---------------------------------------------------------- */
+
+static void
+qframe_free (QFrame *q)
+{
+  ce_rtp_frame_unref (q->frame);
+  g_free (q);
+}
+
+static gsize
+frame_wire_bytes (const CeRtpFrame *frame)
+{
+  return frame->payload_bytes + frame->n_chunks * 16;
+}
+
+/* Streaming thread (or subscribe), media lock held. */
+static void
+viewer_on_frame (gpointer subscriber, CeRtpFrame *frame, gboolean cached)
+{
+  Viewer *v = subscriber;
+  Conn *c = v->conn;
+  CeRtspServerConfig *cfg = &c->server->config;
+  gboolean was_empty;
+  QFrame *q;
+  guint32 rtp;
+
+  g_mutex_lock (&c->lock);
+  if (v->skipping) {
+    /* Resume only at a keyframe, once the backlog is gone. */
+    if (!frame->keyframe || v->queued_bytes > cfg->viewer_max_bytes / 2 ||
+        v->purge) {
+      v->skipped++;
+      c->server->stats.frames_skipped++;
+      g_mutex_unlock (&c->lock);
+      return;
+    }
+    v->skipping = FALSE;
+    GST_DEBUG ("%s: caught up at a keyframe after skipping", c->peer);
+  } else if (!cached && !g_queue_is_empty (&v->frames)) {
+    QFrame *head = g_queue_peek_head (&v->frames);
+    gboolean too_big =
+        v->queued_bytes + frame_wire_bytes (frame) > cfg->viewer_max_bytes;
+    gboolean too_late = frame->pts > head->frame->pts &&
+        frame->pts - head->frame->pts >
+            (guint64) cfg->viewer_max_delay_ms * GST_MSECOND;
+
+    if (too_big || too_late) {
+      GST_INFO ("%s: viewer behind (%zu bytes queued), skipping to the next "
+                "keyframe",
+          c->peer, v->queued_bytes);
+      v->skipping = TRUE;
+      v->purge = TRUE;
+      v->skipping_since = g_get_monotonic_time ();
+      v->skipped++;
+      c->server->stats.frames_skipped++;
+      g_mutex_unlock (&c->lock);
+      conn_wake (c);
+      return;
+    }
+  }
+
+  /* The cached GOP goes out as a burst 1 ms apart, so that players decode
+   * it at once; live frames keep their real spacing after it. */
+  if (cached) {
+    rtp = v->rtp_base + v->burst * 90;
+    v->burst++;
+    v->have_anchor = TRUE;
+    v->anchor_pts = frame->pts;
+    v->anchor_rtp = rtp;
+  } else {
+    if (!v->have_anchor) {
+      v->have_anchor = TRUE;
+      v->anchor_pts = frame->pts;
+      v->anchor_rtp = v->rtp_base;
+    }
+    if (frame->pts >= v->anchor_pts)
+      rtp =
+          v->anchor_rtp + (guint32) ((frame->pts - v->anchor_pts) * 9 / 100000);
+    else
+      rtp = v->anchor_rtp;
+  }
+  q = g_new (QFrame, 1);
+  q->frame = ce_rtp_frame_ref (frame);
+  q->seq0 = v->seq;
+  q->rtp = rtp;
+  v->seq += (guint16) frame->n_chunks;
+  v->last_rtp = rtp;
+  v->last_rtp_at = g_get_monotonic_time ();
+  was_empty = g_queue_is_empty (&v->frames);
+  g_queue_push_tail (&v->frames, q);
+  v->queued_bytes += frame_wire_bytes (frame);
+  g_mutex_unlock (&c->lock);
+  if (was_empty)
+    conn_wake (c);
+}
+
+static const CeRtspMediaFuncs viewer_funcs = {viewer_on_frame};
+
+static CeRtspMedia *
+server_get_media (CeRtspServer *s, CeStream *stream, char **key)
+{
+  CeRtspMedia *media;
+
+  *key = g_strdup_printf ("%s/%s", ce_stream_get_camera_id (stream),
+      ce_profile_to_string (ce_stream_get_profile (stream)));
+  media = g_hash_table_lookup (s->medias, *key);
+  if (media == NULL) {
+    media = ce_rtsp_media_new (ce_stream_get_hub (stream),
+        s->config.cache_max_bytes);
+    g_hash_table_insert (s->medias, g_strdup (*key), media);
+  }
+  return ce_rtsp_media_ref (media);
+}
+
+static void
+viewer_stop (Viewer *v)
+{
+  CeRtspServer *s = v->conn->server;
+
+  if (v->sub_id == 0)
+    return;
+  ce_rtsp_media_unsubscribe (v->media, v->sub_id);
+  v->sub_id = 0;
+  /* The server's table holds one ref; when that is the last, nobody
+   * watches this camera over RTSP any more. */
+  if (ce_rtsp_media_get_subscribers (v->media) == 0)
+    g_hash_table_remove (s->medias, v->media_key);
+  g_clear_pointer (&v->media, ce_rtsp_media_unref);
+  g_mutex_lock (&v->conn->lock);
+  g_queue_clear_full (&v->frames, (GDestroyNotify) qframe_free);
+  v->queued_bytes = 0;
+  v->chunk = 0;
+  v->offset = 0;
+  v->skipping = FALSE;
+  v->purge = FALSE;
+  g_mutex_unlock (&v->conn->lock);
+  if (v->lower == CE_RTSP_LOWER_TCP)
+    s->stats.viewers_tcp--;
+  else
+    s->stats.viewers_udp--;
+}
+
+static void
+viewer_free (Viewer *v)
+{
+  viewer_stop (v);
+  g_clear_object (&v->udp_addr[0]);
+  g_clear_object (&v->udp_addr[1]);
+  g_free (v->media_key);
+  g_free (v);
+}
+
+static void
+viewer_start (Viewer *v, CeStream *stream, guint16 *seq, guint32 *rtptime)
+{
+  CeRtspServer *s = v->conn->server;
+
+  g_mutex_lock (&v->conn->lock);
+  v->seq = (guint16) g_random_int ();
+  v->rtp_base = g_random_int ();
+  v->burst = 0;
+  v->have_anchor = FALSE;
+  v->first_out = FALSE;
+  v->last_sr = 0;
+  *seq = v->seq;
+  *rtptime = v->rtp_base;
+  g_mutex_unlock (&v->conn->lock);
+  g_free (v->media_key);
+  v->media = server_get_media (s, stream, &v->media_key);
+  v->sub_id = ce_rtsp_media_subscribe (v->media, &viewer_funcs, v);
+  if (v->lower == CE_RTSP_LOWER_TCP)
+    s->stats.viewers_tcp++;
+  else
+    s->stats.viewers_udp++;
+}
+
+/* ---- the writer ------------------------------------------------------- */
+
+typedef struct
+{
+  GOutputVector vec[MAX_IOV];
+  guint8 hdr[MAX_IOV / 2 + 1][4 + 12 + 3];
+  guint n;
+  gsize bytes;
+} Batch;
+
+static gsize
+packet_header (Viewer *v, const QFrame *q, guint i, guint8 *out)
+{
+  const CeRtpChunk *ch = &q->frame->chunks[i];
+  gsize rtp_len = 12 + ch->prefix_len + ch->size;
+
+  out[0] = '$';
+  out[1] = v->channel[0];
+  out[2] = (guint8) (rtp_len >> 8);
+  out[3] = (guint8) rtp_len;
+  ce_rtp_write_header (out + 4, ch->marker, PAYLOAD_TYPE,
+      (guint16) (q->seq0 + i), q->rtp, v->ssrc);
+  memcpy (out + 16, ch->prefix, ch->prefix_len);
+  return 16 + ch->prefix_len;
+}
+
+static void
+batch_add (Batch *b, const void *data, gsize size)
+{
+  if (size == 0)
+    return;
+  b->vec[b->n].buffer = data;
+  b->vec[b->n].size = size;
+  b->n++;
+  b->bytes += size;
+}
+
+/* Drops queued frames of a viewer that fell behind, except the one being
+ * sent (its remaining packets keep the byte stream intact). */
+static void
+viewer_purge (Viewer *v)
+{
+  GList *l = v->frames.head;
+
+  if (l != NULL && (v->chunk > 0 || v->offset > 0))
+    l = l->next;
+  while (l != NULL) {
+    GList *next = l->next;
+    QFrame *q = l->data;
+
+    v->queued_bytes -= frame_wire_bytes (q->frame);
+    qframe_free (q);
+    g_queue_delete_link (&v->frames, l);
+    l = next;
+  }
+  v->purge = FALSE;
+}
+
+static gboolean
+viewer_sends_tcp (Viewer *v)
+{
+  return v != NULL && v->sub_id != 0 && v->lower == CE_RTSP_LOWER_TCP;
+}
+
+/* Adds packet @i of @q to the batch, from byte @offset of it. */
+static gboolean
+batch_packet (Batch *b, Viewer *v, const QFrame *q, guint i, gsize offset)
+{
+  const CeRtpChunk *ch = &q->frame->chunks[i];
+  guint8 *hdr;
+  gsize hlen;
+
+  if (b->n + 2 > MAX_IOV || b->bytes >= MAX_BATCH)
+    return FALSE;
+  hdr = b->hdr[b->n / 2];
+  hlen = packet_header (v, q, i, hdr);
+  if (offset < hlen) {
+    batch_add (b, hdr + offset, hlen - offset);
+    batch_add (b, ch->data, ch->size);
+  } else {
+    batch_add (b, ch->data + (offset - hlen), ch->size - (offset - hlen));
+  }
+  return TRUE;
+}
+
+/* Called with c->lock held.  Lays out, in this order: the rest of a packet
+ * already started (never interrupted), control messages, then queued
+ * packets.  batch_advance() walks the same order. */
+static void
+batch_build (Conn *c, Batch *b)
+{
+  Viewer *v = c->viewer;
+  gsize offset = c->control_offset;
+  gboolean tcp = viewer_sends_tcp (v);
+  GList *l;
+  guint first;
+
+  b->n = 0;
+  b->bytes = 0;
+  if (tcp && v->offset > 0) {
+    if (!batch_packet (b, v, g_queue_peek_head (&v->frames), v->chunk,
+            v->offset))
+      return;
+  }
+  for (l = c->control.head; l != NULL && b->n < MAX_IOV - 2; l = l->next) {
+    gsize size;
+    const guint8 *data = g_bytes_get_data (l->data, &size);
+
+    batch_add (b, data + offset, size - offset);
+    offset = 0;
+  }
+  if (!tcp)
+    return;
+  for (l = v->frames.head; l != NULL; l = l->next) {
+    QFrame *q = l->data;
+
+    first = 0;
+    if (l == v->frames.head)
+      first = v->chunk + (v->offset > 0 ? 1 : 0);
+    for (guint i = first; i < q->frame->n_chunks; i++)
+      if (!batch_packet (b, v, q, i, 0))
+        return;
+  }
+}
+
+/* Consumes @left bytes of the head packet; TRUE when it is complete. */
+static gboolean
+advance_packet (Viewer *v, gsize *written)
+{
+  QFrame *q = g_queue_peek_head (&v->frames);
+  const CeRtpChunk *ch = &q->frame->chunks[v->chunk];
+  gsize packet = 16 + ch->prefix_len + ch->size;
+  gsize left = packet - v->offset;
+
+  if (*written < left) {
+    v->offset += *written;
+    *written = 0;
+    return FALSE;
+  }
+  *written -= left;
+  v->offset = 0;
+  v->packets++;
+  v->octets += 12 + ch->prefix_len + ch->size;
+  if (++v->chunk == q->frame->n_chunks) {
+    v->chunk = 0;
+    v->queued_bytes -= frame_wire_bytes (q->frame);
+    qframe_free (g_queue_pop_head (&v->frames));
+  }
+  return TRUE;
+}
+
+/* Called with c->lock held: consumes @written bytes in the order
+ * batch_build() laid them out. */
+static void
+batch_advance (Conn *c, gsize written)
+{
+  Viewer *v = c->viewer;
+  gboolean tcp = viewer_sends_tcp (v);
+
+  if (tcp && v->offset > 0 && !advance_packet (v, &written))
+    return;
+  while (written > 0 && !g_queue_is_empty (&c->control)) {
+    gsize size, left;
+
+    g_bytes_get_data (g_queue_peek_head (&c->control), &size);
+    left = size - c->control_offset;
+    if (written < left) {
+      c->control_offset += written;
+      return;
+    }
+    written -= left;
+    g_bytes_unref (g_queue_pop_head (&c->control));
+    c->control_offset = 0;
+  }
+  while (tcp && written > 0 && !g_queue_is_empty (&v->frames))
+    advance_packet (v, &written);
+}
+
+/* UDP viewers: every queued packet goes out at once as datagrams (the
+ * kernel drops what it cannot take; that is UDP). */
+static void
+flush_udp (Conn *c)
+{
+  Viewer *v = c->viewer;
+  CeRtspServer *s = c->server;
+  GOutputMessage msgs[64];
+  GOutputVector vecs[64][2];
+  guint8 hdrs[64][15];
+  QFrame *q;
+
+  for (;;) {
+    guint n = 0;
+    g_autoptr (GError) error = NULL;
+
+    g_mutex_lock (&c->lock);
+    while (n < G_N_ELEMENTS (msgs) && (q = g_queue_peek_head (&v->frames))) {
+      const CeRtpChunk *ch = &q->frame->chunks[v->chunk];
+
+      ce_rtp_write_header (hdrs[n], ch->marker, PAYLOAD_TYPE,
+          (guint16) (q->seq0 + v->chunk), q->rtp, v->ssrc);
+      memcpy (hdrs[n] + 12, ch->prefix, ch->prefix_len);
+      vecs[n][0].buffer = hdrs[n];
+      vecs[n][0].size = 12 + ch->prefix_len;
+      vecs[n][1].buffer = ch->data;
+      vecs[n][1].size = ch->size;
+      memset (&msgs[n], 0, sizeof msgs[n]);
+      msgs[n].address = v->udp_addr[0];
+      msgs[n].vectors = vecs[n];
+      msgs[n].num_vectors = 2;
+      n++;
+      v->packets++;
+      v->octets += 12 + ch->prefix_len + ch->size;
+      s->stats.bytes_out += 12 + ch->prefix_len + ch->size;
+      /* The frame stays referenced by the vectors until sent below. */
+      if (++v->chunk == q->frame->n_chunks)
+        v->chunk = 0;
+      if (v->chunk == 0)
+        break; /* one frame per round keeps the refs simple */
+    }
+    g_mutex_unlock (&c->lock);
+    if (n == 0)
+      return;
+    g_socket_send_messages (s->udp[0], msgs, n, 0, NULL, &error);
+    g_mutex_lock (&c->lock);
+    if (v->chunk == 0 && (q = g_queue_peek_head (&v->frames)) != NULL) {
+      v->queued_bytes -= frame_wire_bytes (q->frame);
+      qframe_free (g_queue_pop_head (&v->frames));
+    }
+    g_mutex_unlock (&c->lock);
+  }
+}
+
+/* Main context.  Returns FALSE when the connection failed. */
+static gboolean
+conn_flush (Conn *c)
+{
+  Viewer *v = c->viewer;
+  Batch *b = g_alloca (sizeof (Batch));
+
+  if (v != NULL && v->sub_id != 0 && !v->first_out) {
+    gboolean any;
+
+    g_mutex_lock (&c->lock);
+    any = !g_queue_is_empty (&v->frames);
+    g_mutex_unlock (&c->lock);
+    if (any && c->stream != NULL) {
+      v->first_out = TRUE;
+      ce_stream_note_first_out (c->stream);
+    }
+  }
+  for (;;) {
+    g_autoptr (GError) error = NULL;
+    gssize written;
+
+    g_mutex_lock (&c->lock);
+    if (v != NULL && v->purge)
+      viewer_purge (v);
+    batch_build (c, b);
+    g_mutex_unlock (&c->lock);
+    if (b->n == 0)
+      break;
+    written = g_socket_send_message (c->socket, NULL, b->vec, (gint) b->n, NULL,
+        0, 0, NULL, &error);
+    if (written < 0) {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        conn_set_want_write (c, TRUE);
+        return TRUE;
+      }
+      GST_DEBUG ("%s: write error: %s", c->peer, error->message);
+      return FALSE;
+    }
+    c->server->stats.bytes_out += (guint64) written;
+    g_mutex_lock (&c->lock);
+    batch_advance (c, (gsize) written);
+    g_mutex_unlock (&c->lock);
+    if ((gsize) written < b->bytes) {
+      conn_set_want_write (c, TRUE);
+      return TRUE;
+    }
+  }
+  conn_set_want_write (c, FALSE);
+  if (v != NULL && v->sub_id != 0 && v->lower == CE_RTSP_LOWER_UDP)
+    flush_udp (c);
+  return TRUE;
+}
+
+/* ---- requests --------------------------------------------------------- */
+
+typedef struct
+{
+  char *camera_id;
+  CeProfile profile;
+  gboolean track; /* the URL names the track (…/trackID=0) */
+  char *base;     /* URL to use as Content-Base (ends with '/') */
+} Target;
+
+static void
+target_clear (Target *t)
+{
+  g_free (t->camera_id);
+  g_free (t->base);
+}
+
+/* Accepts rtsp://host[:port]/cameras/{20 digits}[/trackID=0][?query] and
+ * the same as an absolute path.  Anything else is not ours: 404. */
+static gboolean
+parse_target (Conn *c, const char *uri, Target *t)
+{
+  const char *path = uri, *query, *p;
+  g_autofree char *path_only = NULL;
+  g_auto (GStrv) parts = NULL;
+  guint n;
+
+  memset (t, 0, sizeof (*t));
+  if (g_ascii_strncasecmp (uri, "rtsp://", 7) == 0 ||
+      g_ascii_strncasecmp (uri, "rtsps://", 8) == 0) {
+    path = strchr (strstr (uri, "://") + 3, '/');
+    if (path == NULL)
+      return FALSE;
+  }
+  if (*path != '/')
+    return FALSE;
+  query = strchr (path, '?');
+  path_only = query != NULL ? g_strndup (path, query - path) : g_strdup (path);
+  parts = g_strsplit (path_only + 1, "/", 5);
+  n = g_strv_length (parts);
+  /* A trailing slash leaves an empty last part. */
+  if (n > 0 && *parts[n - 1] == '\0')
+    n--;
+  if (n < 2 || n > 3 || strcmp (parts[0], "cameras") != 0 ||
+      strlen (parts[1]) != 20)
+    return FALSE;
+  for (p = parts[1]; *p != '\0'; p++)
+    if (!g_ascii_isdigit (*p))
+      return FALSE;
+  if (n == 3) {
+    if (strcmp (parts[2], "trackID=0") != 0 && strcmp (parts[2], "track0") != 0)
+      return FALSE;
+    t->track = TRUE;
+  }
+  t->camera_id = g_strdup (parts[1]);
+  t->profile = CE_PROFILE_MAIN;
+  if (query != NULL) {
+    g_auto (GStrv) params = g_strsplit (query + 1, "&", 32);
+
+    for (guint i = 0; params[i] != NULL; i++)
+      if (strcmp (params[i], "profile=sub") == 0)
+        t->profile = CE_PROFILE_SUB;
+  }
+  t->base = g_strdup_printf ("rtsp://%s/cameras/%s/", c->local, t->camera_id);
+  return TRUE;
+}
+
+typedef struct
+{
+  Conn *conn;
+  int cseq;
+  char *method;
+  Target target;
+  CeRtspRequest *request;
+} Pending;
+
+static void
+pending_free (Pending *p)
+{
+  target_clear (&p->target);
+  g_free (p->method);
+  ce_rtsp_request_free (p->request);
+  g_free (p);
+}
+
+static void handle_describe_ready (Conn *c, Pending *p);
+static void handle_setup_ready (Conn *c, Pending *p);
+
+static void
+on_stream_ready (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Pending *p = user_data;
+  Conn *c = p->conn;
+  g_autoptr (GError) error = NULL;
+
+  if (c->closed || c->stream == NULL) {
+    pending_free (p);
+    conn_unref (c);
+    return;
+  }
+  c->busy = FALSE;
+  if (!ce_stream_wait_ready_finish (c->stream, result, &error)) {
+    g_message ("RTSP %s %s from %s: %s", p->method, p->target.camera_id,
+        c->peer, error->message);
+    respond_error (c,
+        g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_TIMEOUT) ? 504
+                                                                        : 503,
+        p->cseq, error->message);
+    ce_relay_release (c->server->relay, g_steal_pointer (&c->stream));
+  } else if (strcmp (p->method, "DESCRIBE") == 0) {
+    handle_describe_ready (c, p);
+  } else {
+    handle_setup_ready (c, p);
+  }
+  pending_free (p);
+  if (!c->closed) {
+    conn_process_input (c);
+    conn_wake (c);
+  }
+  conn_unref (c);
+}
+
+/* Makes sure the connection holds the stream of @t, then runs the second
+ * half of the request once the camera has a picture. */
+static void
+with_stream (Conn *c, const char *method, int cseq, Target *t,
+    const CeRtspRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  Pending *p;
+
+  if (c->stream != NULL &&
+      (strcmp (ce_stream_get_camera_id (c->stream), t->camera_id) != 0 ||
+          (t->profile == CE_PROFILE_SUB &&
+              ce_stream_get_profile (c->stream) != CE_PROFILE_SUB &&
+              c->viewer == NULL))) {
+    if (c->viewer != NULL) {
+      respond_error (c, 459, cseq, "one camera per connection");
+      target_clear (t);
+      return;
+    }
+    ce_relay_release (c->server->relay, g_steal_pointer (&c->stream));
+  }
+  if (c->stream == NULL) {
+    c->stream =
+        ce_relay_acquire (c->server->relay, t->camera_id, t->profile, &error);
+    if (c->stream == NULL) {
+      respond_error (c,
+          g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_NOT_FOUND)
+              ? 404
+              : 503,
+          cseq, error->message);
+      target_clear (t);
+      return;
+    }
+  }
+  p = g_new0 (Pending, 1);
+  p->conn = c;
+  c->refs++;
+  p->cseq = cseq;
+  p->method = g_strdup (method);
+  p->target = *t;
+  memset (t, 0, sizeof (*t));
+  /* Copy what SETUP needs (Transport). */
+  if (req != NULL) {
+    const char *transport = ce_rtsp_request_get_header (req, "transport");
+
+    p->request = g_new0 (CeRtspRequest, 1);
+    p->request->header_names = g_ptr_array_new_with_free_func (g_free);
+    p->request->header_values = g_ptr_array_new_with_free_func (g_free);
+    if (transport != NULL) {
+      g_ptr_array_add (p->request->header_names, g_strdup ("transport"));
+      g_ptr_array_add (p->request->header_values, g_strdup (transport));
+    }
+  }
+  c->busy = TRUE;
+  ce_stream_wait_ready_async (c->stream, c->cancellable, on_stream_ready, p);
+}
+
+static void
+handle_describe_ready (Conn *c, Pending *p)
+{
+  CeVideoParams params;
+  g_autofree char *sdp = NULL;
+  g_autofree char *host = g_strdup (c->local);
+  char *colon = strrchr (host, ':');
+  const char *headers[] = {"Content-Base", p->target.base, NULL};
+
+  if (colon != NULL)
+    *colon = '\0';
+  ce_hub_dup_params (ce_stream_get_hub (c->stream), &params);
+  sdp = ce_sdp_build (&params, ce_stream_get_name (c->stream), host,
+      g_get_real_time (), "trackID=0");
+  ce_video_params_clear (&params);
+  respond (c, 200, p->cseq, headers, "application/sdp", sdp);
+}
+
+static void
+handle_setup_ready (Conn *c, Pending *p)
+{
+  CeRtspServer *s = c->server;
+  const char *header = p->request != NULL
+      ? ce_rtsp_request_get_header (p->request, "transport")
+      : NULL;
+  CeRtspTransport tr = {0};
+  g_autoptr (GError) error = NULL;
+  g_autofree char *reply = NULL;
+  Viewer *v;
+
+  if (header == NULL) {
+    respond_error (c, 461, p->cseq, "no Transport header");
+    return;
+  }
+  if (!ce_rtsp_transport_parse (header, &tr, &error)) {
+    respond_error (c, 461, p->cseq, error->message);
+    return;
+  }
+  if (c->viewer == NULL) {
+    v = g_new0 (Viewer, 1);
+    v->conn = c;
+    v->ssrc = g_random_int ();
+    g_queue_init (&v->frames);
+    c->viewer = v;
+  } else {
+    v = c->viewer;
+    viewer_stop (v);
+  }
+  v->lower = tr.lower;
+  if (tr.lower == CE_RTSP_LOWER_TCP) {
+    v->channel[0] = tr.has_interleaved ? tr.interleaved[0] : 0;
+    v->channel[1] = tr.has_interleaved ? tr.interleaved[1] : 1;
+    reply = g_strdup_printf (
+        "RTP/AVP/TCP;unicast;interleaved=%u-%u;ssrc=%08X;mode=\"PLAY\"",
+        v->channel[0], v->channel[1], v->ssrc);
+  } else {
+    g_autoptr (GSocketAddress) peer =
+        g_socket_get_remote_address (c->socket, NULL);
+    GInetAddress *ip = peer != NULL
+        ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (peer))
+        : NULL;
+
+    if (ip == NULL || s->udp[0] == NULL) {
+      respond_error (c, 461, p->cseq, "UDP is not available");
+      ce_rtsp_transport_clear (&tr);
+      return;
+    }
+    /* Always the peer's own address: a Transport destination= is never
+     * followed (no reflection to third parties). */
+    g_clear_object (&v->udp_addr[0]);
+    g_clear_object (&v->udp_addr[1]);
+    v->udp_addr[0] = g_inet_socket_address_new (ip, tr.client_port[0]);
+    v->udp_addr[1] = g_inet_socket_address_new (ip, tr.client_port[1]);
+    reply = g_strdup_printf ("RTP/AVP;unicast;client_port=%u-%u;"
+                             "server_port=%u-%u;ssrc=%08X;mode=\"PLAY\"",
+        tr.client_port[0], tr.client_port[1], s->udp_port[0], s->udp_port[1],
+        v->ssrc);
+  }
+  ce_rtsp_transport_clear (&tr);
+  if (c->session == NULL)
+    c->session = g_strdup_printf ("%08X%08X", g_random_int (), g_random_int ());
+  {
+    const char *headers[] = {"Transport", reply, NULL};
+    respond (c, 200, p->cseq, headers, NULL, NULL);
+  }
+}
+
+static gboolean
+check_session (Conn *c, const CeRtspRequest *req, int cseq)
+{
+  const char *session = ce_rtsp_request_get_header (req, "session");
+  gsize len;
+
+  if (c->session == NULL) {
+    respond_error (c, 454, cseq, "no session");
+    return FALSE;
+  }
+  if (session == NULL)
+    return TRUE; /* lenient: one session per connection */
+  len = strcspn (session, ";");
+  if (len != strlen (c->session) || strncmp (session, c->session, len) != 0) {
+    respond_error (c, 454, cseq, "unknown session");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+handle_play (Conn *c, const CeRtspRequest *req, int cseq)
+{
+  Viewer *v = c->viewer;
+  guint16 seq;
+  guint32 rtptime;
+  g_autofree char *info = NULL;
+  g_autofree char *url = NULL;
+  Target t;
+
+  if (!check_session (c, req, cseq))
+    return;
+  if (v == NULL || c->stream == NULL) {
+    respond_error (c, 455, cseq, "PLAY before SETUP");
+    return;
+  }
+  if (v->sub_id != 0) {
+    /* Already playing: a keep-alive PLAY. */
+    respond (c, 200, cseq, NULL, NULL, NULL);
+    return;
+  }
+  if (parse_target (c, req->uri, &t))
+    url = g_strdup_printf ("%strackID=0", t.base);
+  else
+    url = g_strdup (req->uri);
+  target_clear (&t);
+  /* Subscribing queues the cached GOP; the response still goes first,
+   * because the writer sends control messages before media (never inside
+   * a packet). */
+  viewer_start (v, c->stream, &seq, &rtptime);
+  info = g_strdup_printf ("url=%s;seq=%u;rtptime=%u", url, seq, rtptime);
+  {
+    const char *headers[] = {"Range", "npt=0.000-", "RTP-Info", info, NULL};
+    respond (c, 200, cseq, headers, NULL, NULL);
+  }
+}
+
+static void
+handle_request (Conn *c, CeRtspRequest *req)
+{
+  CeRtspServer *s = c->server;
+  int cseq = req->cseq;
+  Target t;
+
+  s->stats.requests++;
+  GST_DEBUG ("%s: %s %s", c->peer, req->method, req->uri);
+  if (cseq < 0) {
+    respond_error (c, 400, -1, "no CSeq");
+    c->closing = TRUE;
+    return;
+  }
+  if (strcmp (req->method, "OPTIONS") == 0) {
+    const char *headers[] = {"Public",
+        "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, "
+        "SET_PARAMETER",
+        NULL};
+    respond (c, 200, cseq, headers, NULL, NULL);
+  } else if (strcmp (req->method, "DESCRIBE") == 0) {
+    if (!parse_target (c, req->uri, &t)) {
+      respond_error (c, 404, cseq, "not a camera URL");
+      return;
+    }
+    with_stream (c, "DESCRIBE", cseq, &t, NULL);
+  } else if (strcmp (req->method, "SETUP") == 0) {
+    if (!parse_target (c, req->uri, &t)) {
+      respond_error (c, 404, cseq, "not a camera URL");
+      return;
+    }
+    if (c->viewer != NULL && c->viewer->sub_id != 0) {
+      target_clear (&t);
+      respond_error (c, 455, cseq, "SETUP while playing");
+      return;
+    }
+    with_stream (c, "SETUP", cseq, &t, req);
+  } else if (strcmp (req->method, "PLAY") == 0) {
+    handle_play (c, req, cseq);
+  } else if (strcmp (req->method, "PAUSE") == 0) {
+    if (!check_session (c, req, cseq))
+      return;
+    if (c->viewer != NULL)
+      viewer_stop (c->viewer);
+    respond (c, 200, cseq, NULL, NULL, NULL);
+  } else if (strcmp (req->method, "TEARDOWN") == 0) {
+    if (c->session != NULL && !check_session (c, req, cseq))
+      return;
+    g_clear_pointer (&c->viewer, viewer_free);
+    respond (c, 200, cseq, NULL, NULL, NULL);
+    g_clear_pointer (&c->session, g_free);
+    if (c->stream != NULL)
+      ce_relay_release (s->relay, g_steal_pointer (&c->stream));
+  } else if (strcmp (req->method, "GET_PARAMETER") == 0 ||
+      strcmp (req->method, "SET_PARAMETER") == 0) {
+    respond (c, 200, cseq, NULL, NULL, NULL);
+  } else if (strcmp (req->method, "ANNOUNCE") == 0 ||
+      strcmp (req->method, "RECORD") == 0 ||
+      strcmp (req->method, "REDIRECT") == 0) {
+    const char *headers[] = {"Allow",
+        "OPTIONS, DESCRIBE, SETUP, PLAY, PAUSE, TEARDOWN, GET_PARAMETER, "
+        "SET_PARAMETER",
+        NULL};
+    respond (c, 405, cseq, headers, NULL, NULL);
+  } else {
+    respond_error (c, 501, cseq, "unknown method");
+  }
+}
+
+static void
+conn_process_input (Conn *c)
+{
+  while (!c->busy && !c->closing && !c->closed && c->in->len > 0) {
+    g_autoptr (CeRtspRequest) req = NULL;
+    g_autoptr (GError) error = NULL;
+    const guint8 *payload = NULL;
+    gsize consumed = 0, payload_size = 0;
+    guint8 channel = 0;
+    CeRtspParseResult r = ce_rtsp_parse (c->in->data, c->in->len, &consumed,
+        &req, &channel, &payload, &payload_size, &error);
+
+    switch (r) {
+      case CE_RTSP_PARSE_NEED_MORE:
+        return;
+      case CE_RTSP_PARSE_INTERLEAVED:
+        /* RTCP receiver reports from TCP clients: proof of life. */
+        break;
+      case CE_RTSP_PARSE_REQUEST:
+        break;
+      case CE_RTSP_PARSE_ERROR:
+      default:
+        respond_error (c,
+            error != NULL && error->domain == CE_RTSP_ERROR
+                ? (guint) error->code
+                : 400,
+            -1, error != NULL ? error->message : "bad request");
+        c->closing = TRUE;
+        g_byte_array_set_size (c->in, 0);
+        return;
+    }
+    g_byte_array_remove_range (c->in, 0, (guint) consumed);
+    if (req != NULL)
+      handle_request (c, req);
+  }
+}
+
+/* ---- connections ------------------------------------------------------ */
+
+static char *
+address_string (GSocketAddress *address)
+{
+  GInetSocketAddress *inet;
+  g_autofree char *ip = NULL;
+
+  if (!G_IS_INET_SOCKET_ADDRESS (address))
+    return g_strdup ("?");
+  inet = G_INET_SOCKET_ADDRESS (address);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
+  if (g_inet_address_get_family (g_inet_socket_address_get_address (inet)) ==
+      G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", ip,
+        g_inet_socket_address_get_port (inet));
+  return g_strdup_printf ("%s:%u", ip, g_inet_socket_address_get_port (inet));
+}
+
+static void
+conn_unref (Conn *c)
+{
+  if (--c->refs > 0)
+    return;
+  g_assert (c->closed);
+  g_queue_clear_full (&c->control, (GDestroyNotify) g_bytes_unref);
+  g_mutex_clear (&c->lock);
+  g_byte_array_unref (c->in);
+  g_object_unref (c->cancellable);
+  g_free (c->peer);
+  g_free (c->local);
+  g_free (c->session);
+  g_free (c);
+}
+
+static void
+conn_close (Conn *c)
+{
+  CeRtspServer *s = c->server;
+
+  if (c->closed)
+    return;
+  c->closed = TRUE;
+  GST_DEBUG ("%s: connection closed", c->peer);
+  g_cancellable_cancel (c->cancellable);
+  g_clear_pointer (&c->viewer, viewer_free);
+  if (c->stream != NULL)
+    ce_relay_release (s->relay, g_steal_pointer (&c->stream));
+  s->conns = g_list_remove (s->conns, c);
+  s->stats.connections--;
+  g_source_destroy (c->source);
+  g_source_unref (c->source);
+  c->source = NULL;
+  g_socket_close (c->socket, NULL);
+  g_clear_object (&c->socket);
+  conn_unref (c);
+}
+
+static void
+accept_one (CeRtspServer *s, GSocket *socket)
+{
+  Conn *c = g_new0 (Conn, 1);
+  g_autoptr (GSocketAddress) peer = g_socket_get_remote_address (socket, NULL);
+  g_autoptr (GSocketAddress) local = g_socket_get_local_address (socket, NULL);
+  int fd = g_socket_get_fd (socket);
+  int sndbuf = 1 << 20;
+
+  c->refs = 1;
+  c->server = s;
+  c->socket = socket;
+  g_socket_set_blocking (socket, FALSE);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  setsockopt (fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  c->peer = address_string (peer);
+  c->local = address_string (local);
+  c->in = g_byte_array_new ();
+  c->cancellable = g_cancellable_new ();
+  c->last_activity = g_get_monotonic_time ();
+  g_mutex_init (&c->lock);
+  g_queue_init (&c->control);
+  c->source = g_source_new (&conn_source_funcs, sizeof (ConnSource));
+  ((ConnSource *) c->source)->conn = c;
+  c->fd_tag =
+      g_source_add_unix_fd (c->source, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+  g_source_attach (c->source, s->context);
+  s->conns = g_list_prepend (s->conns, c);
+  s->stats.connections++;
+  GST_DEBUG ("%s: connected", c->peer);
+  if (s->stats.connections > s->config.max_connections) {
+    respond_error (c, 503, -1, "too many connections");
+    c->closing = TRUE;
+  }
+}
+
+static gboolean
+on_accept (GSocket *listen, GIOCondition cond, gpointer user_data)
+{
+  CeRtspServer *s = user_data;
+
+  for (guint i = 0; i < 64; i++) {
+    g_autoptr (GError) error = NULL;
+    GSocket *socket = g_socket_accept (listen, NULL, &error);
+
+    if (socket == NULL) {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_warning ("RTSP accept failed: %s", error->message);
+      break;
+    }
+    accept_one (s, socket);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+/* RTCP from UDP viewers: receiver reports keep their sessions alive. */
+static gboolean
+on_udp_rtcp (GSocket *socket, GIOCondition cond, gpointer user_data)
+{
+  CeRtspServer *s = user_data;
+
+  for (;;) {
+    guint8 buf[1500];
+    g_autoptr (GSocketAddress) from = NULL;
+    gssize n = g_socket_receive_from (socket, &from, (char *) buf, sizeof buf,
+        NULL, NULL);
+
+    if (n <= 0)
+      break;
+    for (GList *l = s->conns; l != NULL; l = l->next) {
+      Conn *c = l->data;
+      Viewer *v = c->viewer;
+
+      if (v != NULL && v->lower == CE_RTSP_LOWER_UDP && v->udp_addr[1] &&
+          g_inet_address_equal (
+              g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)),
+              g_inet_socket_address_get_address (
+                  G_INET_SOCKET_ADDRESS (v->udp_addr[1]))) &&
+          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from)) ==
+              g_inet_socket_address_get_port (
+                  G_INET_SOCKET_ADDRESS (v->udp_addr[1])))
+        c->last_activity = g_get_monotonic_time ();
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+send_sender_report (Conn *c, gint64 now)
+{
+  Viewer *v = c->viewer;
+  guint8 pkt[4 + 28];
+  guint32 rtp;
+  gsize n;
+
+  g_mutex_lock (&c->lock);
+  rtp = v->last_rtp +
+      (guint32) ((now - v->last_rtp_at) * 9 / 100); /* µs → 90 kHz */
+  n = ce_rtcp_write_sender_report (pkt + 4, v->ssrc, ce_ntp_now (), rtp,
+      (guint32) v->packets, (guint32) v->octets);
+  g_mutex_unlock (&c->lock);
+  v->last_sr = now;
+  if (v->lower == CE_RTSP_LOWER_TCP) {
+    pkt[0] = '$';
+    pkt[1] = v->channel[1];
+    pkt[2] = (guint8) (n >> 8);
+    pkt[3] = (guint8) n;
+    conn_send (c, g_bytes_new (pkt, n + 4));
+  } else if (c->server->udp[1] != NULL) {
+    g_socket_send_to (c->server->udp[1], v->udp_addr[1], (char *) pkt + 4, n,
+        NULL, NULL);
+  }
+}
+
+/* Once a second: sender reports, session timeouts, viewers that stayed
+ * behind too long. */
+static gboolean
+on_reap (gpointer user_data)
+{
+  CeRtspServer *s = user_data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 timeout = (gint64) s->config.session_timeout_s * G_USEC_PER_SEC;
+  GList *l = s->conns;
+
+  while (l != NULL) {
+    Conn *c = l->data;
+    Viewer *v = c->viewer;
+    gboolean drop = FALSE;
+
+    l = l->next;
+    if (v != NULL && v->sub_id != 0) {
+      gboolean skipping;
+      gint64 since;
+
+      g_mutex_lock (&c->lock);
+      skipping = v->skipping;
+      since = v->skipping_since;
+      g_mutex_unlock (&c->lock);
+      if (skipping &&
+          now - since >
+              (gint64) s->config.viewer_drop_after_s * G_USEC_PER_SEC) {
+        g_message ("RTSP viewer %s of %s dropped: could not keep up for %u s",
+            c->peer, v->media_key, s->config.viewer_drop_after_s);
+        s->stats.viewers_dropped++;
+        drop = TRUE;
+      } else if (v->have_anchor && now - v->last_sr > SR_INTERVAL_US) {
+        send_sender_report (c, now);
+      }
+    }
+    /* TCP viewers are alive while their connection is; UDP viewers and
+     * idle connections must show signs of life. */
+    if (!drop && now - c->last_activity > timeout &&
+        (v == NULL || v->sub_id == 0 || v->lower == CE_RTSP_LOWER_UDP) &&
+        !c->busy) {
+      GST_INFO ("%s: session timed out", c->peer);
+      drop = TRUE;
+    }
+    if (drop)
+      conn_close (c);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static GSocket *
+udp_socket (const char *address, guint16 port, GError **error)
+{
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GInetAddress) ip = g_inet_address_new_from_string (address);
+  g_autoptr (GSocketAddress) sa = NULL;
+
+  if (ip == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "“%s” is not an IP address", address);
+    return NULL;
+  }
+  socket = g_socket_new (g_inet_address_get_family (ip), G_SOCKET_TYPE_DATAGRAM,
+      G_SOCKET_PROTOCOL_UDP, error);
+  if (socket == NULL)
+    return NULL;
+  sa = g_inet_socket_address_new (ip, port);
+  if (!g_socket_bind (socket, sa, FALSE, error))
+    return NULL;
+  g_socket_set_blocking (socket, FALSE);
+  {
+    int sndbuf = 4 << 20;
+    setsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_SNDBUF, &sndbuf,
+        sizeof sndbuf);
+  }
+  return g_steal_pointer (&socket);
+}
+
+static gboolean
+bind_udp_pair (CeRtspServer *s, GError **error)
+{
+  /* An even/odd pair, as RTP/RTCP convention wants. */
+  for (guint attempt = 0; attempt < 64; attempt++) {
+    guint16 port = (guint16) (20000 + 2 * g_random_int_range (0, 10000));
+    g_autoptr (GSocket) rtp = udp_socket (s->config.address, port, NULL);
+    g_autoptr (GSocket) rtcp = NULL;
+
+    if (rtp == NULL)
+      continue;
+    rtcp = udp_socket (s->config.address, port + 1, NULL);
+    if (rtcp == NULL)
+      continue;
+    s->udp[0] = g_steal_pointer (&rtp);
+    s->udp[1] = g_steal_pointer (&rtcp);
+    s->udp_port[0] = port;
+    s->udp_port[1] = port + 1;
+    return TRUE;
+  }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE,
+      "No free UDP port pair on %s for RTP", s->config.address);
+  return FALSE;
+}
+
+CeRtspServer *
+ce_rtsp_server_new (CeRelay *relay, const CeRtspServerConfig *config,
+    GError **error)
+{
+  CeRtspServer *s = g_new0 (CeRtspServer, 1);
+  g_autoptr (GInetAddress) ip = NULL;
+  g_autoptr (GSocketAddress) sa = NULL;
+  g_autoptr (GSocketAddress) bound = NULL;
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (ce_rtsp_debug, "cityeye-rtsp", 0,
+        "cityeye RTSP server");
+    g_once_init_leave (&once, 1);
+  }
+  ce_rtsp_server_config_init (&s->config);
+  if (config != NULL)
+    s->config = *config;
+  s->config.address =
+      g_strdup (s->config.address != NULL ? s->config.address : "127.0.0.1");
+  s->relay = relay;
+  s->context = g_main_context_ref_thread_default ();
+  s->medias = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) ce_rtsp_media_unref);
+
+  ip = g_inet_address_new_from_string (s->config.address);
+  if (ip == NULL) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "RTSP address “%s” is not an IP address", s->config.address);
+    ce_rtsp_server_free (s);
+    return NULL;
+  }
+  s->listen = g_socket_new (g_inet_address_get_family (ip),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (s->listen == NULL) {
+    ce_rtsp_server_free (s);
+    return NULL;
+  }
+  sa = g_inet_socket_address_new (ip, (guint16) s->config.port);
+  g_socket_set_listen_backlog (s->listen, (gint) s->config.backlog);
+  if (!g_socket_bind (s->listen, sa, TRUE, error) ||
+      !g_socket_listen (s->listen, error)) {
+    g_prefix_error (error,
+        "Cannot listen for RTSP on %s:%u: ", s->config.address, s->config.port);
+    ce_rtsp_server_free (s);
+    return NULL;
+  }
+  g_socket_set_blocking (s->listen, FALSE);
+  bound = g_socket_get_local_address (s->listen, NULL);
+  s->config.port =
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  s->listen_source = g_socket_create_source (s->listen, G_IO_IN, NULL);
+  g_source_set_callback (s->listen_source, G_SOURCE_FUNC (on_accept), s, NULL);
+  g_source_attach (s->listen_source, s->context);
+
+  if (!bind_udp_pair (s, error)) {
+    ce_rtsp_server_free (s);
+    return NULL;
+  }
+  s->udp_rtcp_source = g_socket_create_source (s->udp[1], G_IO_IN, NULL);
+  g_source_set_callback (s->udp_rtcp_source, G_SOURCE_FUNC (on_udp_rtcp), s,
+      NULL);
+  g_source_attach (s->udp_rtcp_source, s->context);
+
+  s->reaper = g_timeout_source_new (1000);
+  g_source_set_callback (s->reaper, on_reap, s, NULL);
+  g_source_attach (s->reaper, s->context);
+  return s;
+}
+
+static void
+destroy_source (GSource **source)
+{
+  if (*source != NULL) {
+    g_source_destroy (*source);
+    g_source_unref (*source);
+    *source = NULL;
+  }
+}
+
+void
+ce_rtsp_server_free (CeRtspServer *s)
+{
+  if (s == NULL)
+    return;
+  while (s->conns != NULL)
+    conn_close (s->conns->data);
+  destroy_source (&s->listen_source);
+  destroy_source (&s->udp_rtcp_source);
+  destroy_source (&s->reaper);
+  if (s->listen != NULL)
+    g_socket_close (s->listen, NULL);
+  g_clear_object (&s->listen);
+  g_clear_object (&s->udp[0]);
+  g_clear_object (&s->udp[1]);
+  g_clear_pointer (&s->medias, g_hash_table_unref);
+  g_clear_pointer (&s->context, g_main_context_unref);
+  g_free (s->config.address);
+  g_free (s);
+}
+
+guint
+ce_rtsp_server_get_port (CeRtspServer *s)
+{
+  return s->config.port;
+}
+
+void
+ce_rtsp_server_get_stats (CeRtspServer *s, CeRtspServerStats *stats)
+{
+  *stats = s->stats;
+}

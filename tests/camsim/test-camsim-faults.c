@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * Fault injection of the camera simulator, each fault seen by a real
+ * client: refuse, drop, stall, resize, auth, slow and tarpit.
+ */
+#include <string.h>
+
+#include "camsim-fixture.h"
+
+#define PASSWORD "s3cret"
+
+static CamsimProcess *sim;
+
+static gboolean
+have_decoder (void)
+{
+  g_autoptr (GstElementFactory) factory =
+      gst_element_factory_find ("avdec_h264");
+
+  if (factory == NULL)
+    g_test_skip ("no avdec_h264 element");
+  return factory != NULL;
+}
+
+static gint64
+camera_stat (const char *camera, const char *member)
+{
+  g_autoptr (JsonObject) stats = camsim_camera_stats (sim, camera);
+
+  return json_object_get_int_member (stats, member);
+}
+
+static void
+test_refuse (void)
+{
+  g_assert_cmpuint (camsim_set_fault (sim, "refuse", "refuse", 0), ==, 200);
+  g_assert_cmpuint (
+      camsim_rtsp_request (sim, "DESCRIBE", "/cam/refuse", 5000, NULL), ==,
+      503);
+  g_assert_cmpint (camera_stat ("refuse", "refused"), ==, 1);
+  /* The server itself is alive. */
+  g_assert_cmpuint (
+      camsim_rtsp_request (sim, "OPTIONS", "/cam/refuse", 5000, NULL), ==, 200);
+  g_assert_cmpuint (camsim_set_fault (sim, "refuse", "none", 0), ==, 200);
+  g_assert_cmpuint (
+      camsim_rtsp_request (sim, "DESCRIBE", "/cam/refuse", 5000, NULL), ==,
+      200);
+}
+
+static void
+test_drop (void)
+{
+  g_autofree char *url = camsim_url (sim, "drop", NULL);
+  g_autoptr (CamsimClient) client = NULL;
+  g_autoptr (CamsimClient) again = NULL;
+
+  if (!have_decoder ())
+    return;
+  client = camsim_client_new (url, "h264", "tcp", NULL, NULL);
+  g_assert_true (camsim_client_wait_frames (client, 5, 10000));
+  g_assert_cmpuint (camsim_set_fault (sim, "drop", "drop", 0), ==, 200);
+  /* rtspsrc over TCP reports a closed connection as end of stream. */
+  g_assert_true (camsim_client_wait_ended (client, 5000));
+  g_assert_cmpint (camera_stat ("drop", "dropped"), ==, 1);
+
+  /* The camera keeps accepting. */
+  again = camsim_client_new (url, "h264", "tcp", NULL, NULL);
+  g_assert_true (camsim_client_wait_frames (again, 5, 10000));
+}
+
+static void
+test_stall (void)
+{
+  g_autofree char *url = camsim_url (sim, "stall", NULL);
+  g_autoptr (CamsimClient) client = NULL;
+  guint before;
+
+  if (!have_decoder ())
+    return;
+  client = camsim_client_new (url, "h264", "tcp", NULL, NULL);
+  g_assert_true (camsim_client_wait_frames (client, 5, 10000));
+  g_assert_cmpuint (camsim_set_fault (sim, "stall", "stall", 0), ==, 200);
+  /* Let the frames already on the way arrive. */
+  camsim_client_run (client, 500);
+  before = camsim_client_get_frames (client);
+  camsim_client_run (client, 3200);
+  g_assert_cmpuint (camsim_client_get_frames (client), ==, before);
+  g_assert_false (camsim_client_has_ended (client));
+  g_assert_cmpint (camera_stat ("stall", "connections_active"), ==, 1);
+  /* The session is still there: a keep-alive-style request on the same
+   * camera is answered, and media resumes. */
+  g_assert_cmpuint (
+      camsim_rtsp_request (sim, "OPTIONS", "/cam/stall", 5000, NULL), ==, 200);
+  g_assert_cmpuint (camsim_set_fault (sim, "stall", "none", 0), ==, 200);
+  g_assert_true (camsim_client_wait_frames (client, before + 5, 10000));
+}
+
+typedef struct
+{
+  const char *camera;
+  const char *codec;
+} ResizeCase;
+
+static void
+test_resize (gconstpointer data)
+{
+  const ResizeCase *c = data;
+  g_autofree char *url = camsim_url (sim, c->camera, NULL);
+  g_autofree char *decoder = g_strdup_printf ("avdec_%s", c->codec);
+  g_autoptr (GstElementFactory) factory = gst_element_factory_find (decoder);
+  g_autoptr (CamsimClient) client = NULL;
+  g_autoptr (JsonObject) stats = NULL;
+
+  if (factory == NULL) {
+    g_test_skip ("no decoder");
+    return;
+  }
+  client = camsim_client_new (url, c->codec, "tcp", NULL, NULL);
+  g_assert_true (camsim_client_wait_size (client, 320, 240, 10000));
+  g_assert_cmpuint (camsim_set_fault (sim, c->camera, "resize", 0), ==, 200);
+  /* Three quarters of the size, same session. */
+  g_assert_true (camsim_client_wait_size (client, 240, 180, 10000));
+  stats = camsim_camera_stats (sim, c->camera);
+  g_assert_true (json_object_get_boolean_member (
+      json_object_get_object_member (
+          json_object_get_object_member (stats, "profiles"), "main"),
+      "resized"));
+  /* And back. */
+  g_assert_cmpuint (camsim_set_fault (sim, c->camera, "none", 0), ==, 200);
+  g_assert_true (camsim_client_wait_size (client, 320, 240, 10000));
+  g_assert_false (camsim_client_has_ended (client));
+}
+
+static const ResizeCase resize_cases[] = {
+    {"resize", "h264"},
+    {"resize-h265", "h265"},
+};
+
+static void
+test_auth (void)
+{
+  g_autofree char *url = camsim_url (sim, "auth", NULL);
+  g_autofree char *head = NULL;
+  g_autoptr (CamsimClient) good = NULL;
+  g_autoptr (CamsimClient) bad = NULL;
+
+  g_assert_cmpuint (camsim_set_fault (sim, "auth", "auth", 0), ==, 200);
+  g_assert_cmpuint (
+      camsim_rtsp_request (sim, "DESCRIBE", "/cam/auth", 5000, &head), ==, 401);
+  g_assert_nonnull (strstr (head, "WWW-Authenticate: Digest "));
+  if (!have_decoder ())
+    return;
+  /* rtspsrc answers the challenge with Digest. */
+  good = camsim_client_new (url, "h264", "tcp", "admin", PASSWORD);
+  g_assert_true (camsim_client_wait_frames (good, 5, 10000));
+  bad = camsim_client_new (url, "h264", "tcp", "admin", "wrong");
+  g_assert_true (camsim_client_wait_ended (bad, 10000));
+  g_assert_cmpuint (camsim_client_get_frames (bad), ==, 0);
+  g_assert_cmpint (camera_stat ("auth", "auth_failures"), >=, 2);
+}
+
+static void
+test_slow (void)
+{
+  gint64 start;
+
+  g_assert_cmpuint (camsim_set_fault (sim, "slow", "slow", 600), ==, 200);
+  start = g_get_monotonic_time ();
+  g_assert_cmpuint (
+      camsim_rtsp_request (sim, "OPTIONS", "/cam/slow", 5000, NULL), ==, 200);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 550 * 1000);
+  /* Other cameras are not slowed down. */
+  start = g_get_monotonic_time ();
+  g_assert_cmpuint (
+      camsim_rtsp_request (sim, "OPTIONS", "/cam/fast", 5000, NULL), ==, 200);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 500 * 1000);
+}
+
+static void
+test_tarpit (void)
+{
+  g_assert_cmpuint (camsim_set_fault (sim, "tarpit", "tarpit", 0), ==, 200);
+  g_assert_cmpuint (
+      camsim_rtsp_request (sim, "OPTIONS", "/cam/tarpit", 1500, NULL), ==, 0);
+  g_assert_cmpint (camera_stat ("tarpit", "tarpitted"), ==, 1);
+}
+
+static void
+test_reset (void)
+{
+  g_autoptr (JsonObject) stats = NULL;
+
+  g_assert_cmpuint (camsim_set_fault (sim, "reset", "refuse", 0), ==, 200);
+  g_assert_cmpuint (
+      camsim_rtsp_request (sim, "DESCRIBE", "/cam/reset", 5000, NULL), ==, 503);
+  g_assert_cmpuint (camsim_http_status (sim, "GET", "/healthz"), ==, 200);
+  g_assert_cmpuint (camsim_http_status (sim, "POST", "/reset"), ==, 200);
+  stats = camsim_camera_stats (sim, "reset");
+  g_assert_cmpstr (json_object_get_string_member (stats, "fault"), ==, "none");
+  g_assert_cmpint (json_object_get_int_member (stats, "refused"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (stats, "connections_total"), ==,
+      0);
+}
+
+static void
+test_clean_exit (void)
+{
+  g_assert_cmpint (camsim_process_stop (g_steal_pointer (&sim)), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *args[] = {"--auth-password=" PASSWORD, NULL};
+  int result;
+
+  g_test_init (&argc, &argv, NULL);
+  gst_init (NULL, NULL);
+  sim = camsim_process_start (args);
+
+  g_test_add_func ("/camsim/faults/refuse", test_refuse);
+  g_test_add_func ("/camsim/faults/drop", test_drop);
+  g_test_add_func ("/camsim/faults/stall", test_stall);
+  for (guint i = 0; i < G_N_ELEMENTS (resize_cases); i++) {
+    g_autofree char *path =
+        g_strdup_printf ("/camsim/faults/resize/%s", resize_cases[i].codec);
+
+    g_test_add_data_func (path, &resize_cases[i], test_resize);
+  }
+  g_test_add_func ("/camsim/faults/auth", test_auth);
+  g_test_add_func ("/camsim/faults/slow", test_slow);
+  g_test_add_func ("/camsim/faults/tarpit", test_tarpit);
+  g_test_add_func ("/camsim/faults/reset", test_reset);
+  /* Last: sub-suites run after the plain tests of a suite, in order. */
+  g_test_add_func ("/camsim/faults/zz/clean-exit", test_clean_exit);
+  result = g_test_run ();
+  if (sim != NULL)
+    camsim_process_stop (sim);
+  return result;
+}

@@ -1,0 +1,69 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# SPDX-FileCopyrightText: 2026 cityeye developers
+#
+# Runs each built libFuzzer target for a while on a copy of its seed corpus.
+# Usage: run-fuzzers.sh BUILDDIR [SECONDS]   (default 30 seconds each)
+# BUILDDIR is a build configured with -Dfuzzing=true (see meson.build here).
+# Prints one line per fuzzer and exits non-zero if any of them failed; the
+# crashing inputs and the log are kept in the work directory it names.
+set -u
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+  echo "usage: $0 BUILDDIR [SECONDS]" >&2
+  exit 2
+fi
+builddir=$1
+seconds=${2:-30}
+case $seconds in
+  '' | *[!0-9]*)
+    echo "$0: SECONDS must be a number" >&2
+    exit 2
+    ;;
+esac
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/cityeye-fuzz.XXXXXX") || exit 1
+status=0
+found=0
+
+for name in csv catalog geojson; do
+  exe=$builddir/tests/fuzz/fuzz-$name
+  if [ ! -x "$exe" ]; then
+    echo "fuzz-$name: not built (configure with -Dfuzzing=true and CC=clang)"
+    continue
+  fi
+  found=1
+  # The committed corpus is only read: new inputs go to the copy.
+  mkdir -p "$work/$name/corpus" "$work/$name/artifacts"
+  cp "$here/corpus/$name/"* "$work/$name/corpus/" 2>/dev/null
+  dict=
+  if [ -f "$here/$name.dict" ]; then
+    dict=-dict=$here/$name.dict
+  fi
+  # shellcheck disable=SC2086
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:fast_unwind_on_malloc=0} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+  G_SLICE=always-malloc \
+    "$exe" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+    -print_final_stats=1 $dict \
+    -artifact_prefix="$work/$name/artifacts/" "$work/$name/corpus" \
+    >"$work/$name/log" 2>&1
+  rc=$?
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name/log" |
+    tail -n 1)
+  if [ $rc -eq 0 ]; then
+    echo "fuzz-$name: ok (${runs:-?} runs)"
+  else
+    echo "fuzz-$name: FAILED (exit $rc; log and inputs in $work/$name)"
+    status=1
+  fi
+done
+
+if [ $found -eq 0 ]; then
+  echo "$0: no fuzzers in $builddir/tests/fuzz" >&2
+  status=1
+fi
+if [ $status -eq 0 ]; then
+  rm -rf "$work"
+fi
+exit $status
