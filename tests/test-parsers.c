@@ -1906,9 +1906,11 @@ test_geojson_not_geojson (void)
   } cases[] = {
       {"{\"type\": \"FeatureCollection\",\n \"features\": [,]}",
           CE_IMPORT_ERROR_SYNTAX, "line 2: not valid JSON"},
-      {"id,name\n1,2\n", CE_IMPORT_ERROR_SYNTAX, "not valid JSON"},
+      {"id,name\n1,2\n", CE_IMPORT_ERROR_SYNTAX, "line 1: not a GeoJSON"},
       {"", CE_IMPORT_ERROR_SYNTAX, "empty"},
-      {"[1, 2]", CE_IMPORT_ERROR_SYNTAX, "an array"},
+      {" \n [1, 2]", CE_IMPORT_ERROR_SYNTAX, "line 2: not a GeoJSON object"},
+      {"0{\"type\": \"Feature\"}", CE_IMPORT_ERROR_SYNTAX, "not a GeoJSON"},
+      {"{\"type\": \"Feature\"} {}", CE_IMPORT_ERROR_SYNTAX, "JSON"},
       {"{\"type\": \"Polygon\", \"coordinates\": []}", CE_IMPORT_ERROR_SYNTAX,
           "Polygon"},
       {"{\"type\": \"FeatureCollection\"}", CE_IMPORT_ERROR_SYNTAX, "features"},

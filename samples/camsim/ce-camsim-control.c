@@ -17,6 +17,8 @@ struct _CeCamsimControl
   GMainLoop *loop;
   GThread *thread;
   SoupServer *soup; /* only used on @context once the thread runs */
+  GSocket *listener;
+  GSource *accept_source;
   guint port;
 };
 
@@ -132,6 +134,10 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
   gboolean is_post = g_str_equal (method, "POST");
 
   GST_DEBUG ("control: %s %s", method, path);
+  /* One request per connection: libsoup 3.2 leaks idle connections that
+   * the client closes, and control requests are rare anyway. */
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+      "Connection", "close");
 
   if (g_str_equal (path, "/healthz")) {
     if (!is_get)
@@ -194,6 +200,34 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
       "try /stats, /healthz, /reset or /cam/NAME/fault");
 }
 
+/* Runs on the control thread: connections are handed to libsoup there. */
+static gboolean
+on_accept (GSocket *listener, GIOCondition condition, gpointer data)
+{
+  CeCamsimControl *self = data;
+
+  for (;;) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GSocket) socket = g_socket_accept (listener, NULL, &error);
+    g_autoptr (GSocketConnection) conn = NULL;
+    g_autoptr (GSocketAddress) local = NULL;
+    g_autoptr (GSocketAddress) remote = NULL;
+
+    if (socket == NULL) {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+        g_warning ("Cannot accept a control connection: %s", error->message);
+      break;
+    }
+    conn = g_socket_connection_factory_create_connection (socket);
+    local = g_socket_get_local_address (socket, NULL);
+    remote = g_socket_get_remote_address (socket, NULL);
+    if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (conn), local,
+            remote, &error))
+      g_warning ("Cannot serve a control connection: %s", error->message);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
 static gpointer
 control_thread (gpointer data)
 {
@@ -212,8 +246,7 @@ ce_camsim_control_new (CeCamsimServer *server, const char *address, guint port,
   g_autoptr (CeCamsimControl) self = g_new0 (CeCamsimControl, 1);
   g_autoptr (GInetAddress) inet = NULL;
   g_autoptr (GSocketAddress) socket_address = NULL;
-  GSList *listeners;
-  gboolean ok;
+  g_autoptr (GSocketAddress) local = NULL;
 
   g_return_val_if_fail (CE_IS_CAMSIM_SERVER (server), NULL);
   g_return_val_if_fail (address != NULL, NULL);
@@ -230,27 +263,29 @@ ce_camsim_control_new (CeCamsimServer *server, const char *address, guint port,
   }
   socket_address = g_inet_socket_address_new (inet, port);
 
-  /* libsoup attaches to the thread-default context of the listen call. */
-  g_main_context_push_thread_default (self->context);
-  self->soup = soup_server_new ("server-header", "cityeye-camsim", NULL);
-  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
-  ok = soup_server_listen (self->soup, socket_address, 0, error);
-  g_main_context_pop_thread_default (self->context);
-  if (!ok) {
+  /* The listening socket is ours: libsoup 3.2's own listener leaks every
+   * accepted socket (and soup_server_get_uris() leaks an address). */
+  self->listener = g_socket_new (g_inet_address_get_family (inet),
+      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (self->listener == NULL)
+    return NULL;
+  g_socket_set_blocking (self->listener, FALSE);
+  if (!g_socket_bind (self->listener, socket_address, TRUE, error) ||
+      !g_socket_listen (self->listener, error)) {
     g_prefix_error (error, "Cannot listen on %s:%u: ", address, port);
     return NULL;
   }
-  /* From the socket: soup_server_get_uris() leaks in libsoup 3.2. */
-  listeners = soup_server_get_listeners (self->soup);
-  if (listeners != NULL) {
-    g_autoptr (GSocketAddress) local =
-        g_socket_get_local_address (listeners->data, NULL);
+  local = g_socket_get_local_address (self->listener, error);
+  if (local == NULL)
+    return NULL;
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
 
-    if (G_IS_INET_SOCKET_ADDRESS (local))
-      self->port =
-          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
-  }
-  g_slist_free (listeners);
+  self->soup = soup_server_new ("server-header", "cityeye-camsim", NULL);
+  soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
+  self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
+  g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_accept), self,
+      NULL);
+  g_source_attach (self->accept_source, self->context);
 
   self->thread = g_thread_new ("camsim-control", control_thread, self);
   GST_INFO ("control port %s:%u", address, self->port);
@@ -272,6 +307,14 @@ ce_camsim_control_free (CeCamsimControl *self)
   if (self->thread != NULL) {
     g_main_loop_quit (self->loop);
     g_thread_join (self->thread);
+  }
+  if (self->accept_source != NULL) {
+    g_source_destroy (self->accept_source);
+    g_source_unref (self->accept_source);
+  }
+  if (self->listener != NULL) {
+    g_socket_close (self->listener, NULL);
+    g_object_unref (self->listener);
   }
   if (self->soup != NULL) {
     g_main_context_push_thread_default (self->context);

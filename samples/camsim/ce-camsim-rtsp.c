@@ -144,6 +144,15 @@ add_all (GstBin *bin, GstElement **elements, guint n, GError **error)
   return TRUE;
 }
 
+/* create_element hands over a floating reference, as gst_parse_launch()
+ * does: the media sinks it. */
+static GstElement *
+return_floating (GstElement *element)
+{
+  g_object_force_floating (G_OBJECT (element));
+  return element;
+}
+
 /* appsrc ! parse ! pay: the camera replays a shared loop. */
 static GstElement *
 make_loop_bin (CeCamsimFactory *self, GError **error)
@@ -177,7 +186,7 @@ make_loop_bin (CeCamsimFactory *self, GError **error)
   gst_util_set_object_arg (G_OBJECT (elements[0]), "leaky-type", "downstream");
   g_object_set_data (G_OBJECT (elements[0]), "camsim-loop", loop);
   g_object_set (elements[2], "pt", 96, "config-interval", -1, NULL);
-  return g_steal_pointer (&bin);
+  return return_floating (g_steal_pointer (&bin));
 }
 
 /* The burn-id mode: a live encoder per camera with the name and a clock in
@@ -222,7 +231,7 @@ make_live_bin (CeCamsimFactory *self, GError **error)
       "font-desc", "Sans 28", NULL);
   gst_util_set_object_arg (G_OBJECT (elements[2]), "time-mode", "running-time");
   g_object_set (elements[6], "pt", 96, "config-interval", -1, NULL);
-  return g_steal_pointer (&bin);
+  return return_floating (g_steal_pointer (&bin));
 }
 
 static GstElement *

@@ -180,6 +180,10 @@ conn_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
       }
       c->last_activity = g_get_monotonic_time ();
       g_byte_array_append (c->in, buf, (guint) n);
+      /* Parse as we go: the parser refuses oversized heads itself. */
+      conn_process_input (c);
+      if (c->closed || c->closing)
+        break;
       if (c->in->len > CE_RTSP_MAX_HEAD + CE_RTSP_MAX_BODY + 64) {
         /* A client that keeps sending while we wait for its camera. */
         conn_close (c);
@@ -188,8 +192,6 @@ conn_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
       if ((gsize) n < sizeof buf)
         break;
     }
-    if (!c->closed)
-      conn_process_input (c);
   }
   if (!c->closed && !conn_flush (c))
     conn_close (c);
