@@ -1069,6 +1069,29 @@ test_catalog_gb2312_with_gbk_chars (void)
   g_assert_cmpstr (camera_at (r, 0)->name, ==, "朱镕基路堃园");
 }
 
+/* The GBK bytes of 乚 are 0x81 0x5D: the trail byte is "]", which must not
+ * end a CDATA section in the splitter. */
+static void
+test_catalog_gbk_trail_bytes (void)
+{
+  static const char utf8[] =
+      "<?xml version=\"1.0\" encoding=\"GBK\"?>\n" RESPONSE_HEAD
+      "<Item><DeviceID>31011309001320000001</DeviceID>"
+      "<Name><![CDATA[乚]> <b>]]></Name></Item>\n" RESPONSE_TAIL
+      "<?xml version=\"1.0\" encoding=\"GBK\"?>\n" RESPONSE_HEAD
+      "<Item><DeviceID>31011309001320000002</DeviceID></Item>\n" RESPONSE_TAIL;
+  g_autofree char *gbk = to_gbk (utf8);
+  g_autoptr (Result) r = result_new ();
+  g_autoptr (GError) error = NULL;
+
+  g_assert_nonnull (strstr (gbk, "\x81]]> <b>"));
+  g_assert_true (parse_bytes (CE_FORMAT_CATALOG, gbk, -1, NULL, r, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (r->cameras->len, ==, 2);
+  g_assert_cmpstr (camera_at (r, 0)->name, ==, "乚]> <b>");
+  g_assert_true (g_str_has_prefix (where_at (r, 1), "document 2 item 1"));
+}
+
 static void
 test_catalog_undeclared_gbk (void)
 {
@@ -1375,8 +1398,8 @@ test_catalog_xxe (void)
       "<DeviceList><Item><DeviceID>31011309001320000001</DeviceID>"
       "<Name>&xxe;</Name></Item></DeviceList></Response>",
       /* In an attribute value. */
-      "<Response><CmdType>Catalog</CmdType><DeviceList Num=\"&n;\">"
-      "</DeviceList></Response>",
+      ("<Response><CmdType>Catalog</CmdType><DeviceList Num=\"&n;\">"
+       "</DeviceList></Response>"),
       /* A DTD in the second document. */
       "<Response/>\n<!doctype Response SYSTEM \"x.dtd\"><Response/>",
       /* A long entity name the lexer does not catch: libxml2 does. */
@@ -2007,6 +2030,8 @@ main (int argc, char **argv)
   g_test_add_func ("/parsers/catalog/gb2312", test_catalog_gb2312);
   g_test_add_func ("/parsers/catalog/gb2312-with-gbk-chars",
       test_catalog_gb2312_with_gbk_chars);
+  g_test_add_func ("/parsers/catalog/gbk-trail-bytes",
+      test_catalog_gbk_trail_bytes);
   g_test_add_func ("/parsers/catalog/undeclared-gbk",
       test_catalog_undeclared_gbk);
   g_test_add_func ("/parsers/catalog/declaration-wins",

@@ -32,10 +32,10 @@
  *   the reader loop refuses DOCTYPE and entity nodes again, in case the
  *   lexer is ever wrong.  No libxml2 global is changed: errors go to a
  *   structured handler set on each reader.
- * - The lexer works on bytes.  That is safe for UTF-8 and for GB2312, GBK
- *   and GB18030, whose multi-byte sequences never contain the bytes < > " '
- *   & / ? ! - (GBK trail bytes start at 0x40; GB18030 four-byte sequences
- *   use digits in their second and fourth bytes).  UTF-16 is refused.
+ * - The lexer works on the raw bytes.  UTF-8 multi-byte sequences never
+ *   contain ASCII bytes; GBK/GB18030 trail bytes can be ASCII (0x40–0x7E,
+ *   including ']', which ends a CDATA section), so in a GB document the
+ *   lexer steps over whole multi-byte characters.  UTF-16 is refused.
  * - Encodings: libxml2 always gets UTF-8 (and XML_PARSE_IGNORE_ENC).  A
  *   document in another encoding is decoded by a GCharsetConverter between
  *   the lexer and libxml2: libxml2's own conversion errors go to its global
@@ -115,6 +115,8 @@ typedef struct
   guint marks;  /* '-' before "-->", ']' before "]]>", '?' before "?>" */
   guint8 quote; /* inside a quoted attribute value */
   gboolean last_slash;
+  gboolean gb;    /* the raw bytes are GB18030 */
+  guint gb_trail; /* trail bytes of a GB18030 character still to pass */
 
   /* Decoding of a non-UTF-8 document: lexed raw bytes wait in stage until
    * the converter has turned them into UTF-8 for libxml2. */
@@ -145,6 +147,20 @@ split_fail (Splitter *s, CeImportError code, const char *format, ...)
       "document %u: line %" G_GUINT64_FORMAT ": %s", s->doc_no, s->line, msg);
 }
 
+/* A failed read: cancellation stays G_IO_ERROR_CANCELLED, anything else
+ * becomes CE_IMPORT_ERROR_IO. */
+static void
+set_read_error (GError **error, GError *local)
+{
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, local);
+  else {
+    g_set_error (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_IO,
+        "Cannot read the input: %s", local->message);
+    g_error_free (local);
+  }
+}
+
 /* Reads until @want bytes are buffered from pos, or the end of input. */
 static gboolean
 split_fill (Splitter *s, gsize want)
@@ -158,11 +174,14 @@ split_fill (Splitter *s, gsize want)
   }
   want = MIN (want, BUF_SIZE);
   while (!s->eof && s->len < want) {
+    GError *local = NULL;
     gssize n = g_input_stream_read (s->in, s->buf + s->len, BUF_SIZE - s->len,
-        s->cancellable, &s->error);
+        s->cancellable, &local);
 
-    if (n < 0)
+    if (n < 0) {
+      set_read_error (&s->error, local);
       return FALSE;
+    }
     if (n == 0)
       s->eof = TRUE;
     s->len += n;
@@ -236,6 +255,24 @@ lex_byte (Splitter *s)
   }
   if (s->skip > 0) {
     s->skip--;
+    return LEX_OK;
+  }
+  if (s->gb_trail > 0) {
+    s->gb_trail--;
+    return LEX_OK;
+  }
+  if (s->gb && c >= 0x81 && c <= 0xFE) {
+    /* A two-byte character, or a four-byte one (digit second byte). */
+    guint8 next = s->pos + 1 < s->len ? s->buf[s->pos + 1] : 0;
+
+    /* An invalid sequence is left to the converter, which stops there. */
+    if (next >= 0x30 && next <= 0x39)
+      s->gb_trail = 3;
+    else if (next >= 0x40 && next != 0x7F && next != 0xFF)
+      s->gb_trail = 1;
+    s->marks = 0;
+    if (s->state == LX_START_TAG && s->quote == 0)
+      s->last_slash = FALSE;
     return LEX_OK;
   }
 
@@ -484,8 +521,9 @@ split_next (Splitter *s)
   s->state = LX_TEXT;
   s->depth = 0;
   s->root_seen = s->root_closed = s->has_markup = FALSE;
-  s->run = s->skip = s->marks = 0;
+  s->run = s->skip = s->marks = s->gb_trail = 0;
   s->quote = 0;
+  s->gb = FALSE;
   /* Look at the start: declaration, BOM, UTF-16 and non-XML. */
   return split_fill (s, DECL_PEEK);
 }
@@ -1280,6 +1318,7 @@ ce_import_catalog_parse (GInputStream *in, const CeImportParser *parser,
     g_clear_object (&s.conv);
     s.stage_len = 0;
     s.stage_line = s.line;
+    s.gb = strcmp (encoding, "GB18030") == 0;
     if (strcmp (encoding, "UTF-8") != 0) {
       s.conv_name = encoding;
       s.conv = G_CONVERTER (g_charset_converter_new ("UTF-8", encoding, error));

@@ -156,6 +156,20 @@ decoder_clear (Decoder *d)
   g_free (d->out);
 }
 
+/* A failed read: cancellation stays G_IO_ERROR_CANCELLED, anything else
+ * becomes CE_IMPORT_ERROR_IO. */
+static void
+set_read_error (GError **error, GError *local)
+{
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, local);
+  else {
+    g_set_error (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_IO,
+        "Cannot read the input: %s", local->message);
+    g_error_free (local);
+  }
+}
+
 /* Appends raw bytes after raw_len until @want bytes are buffered or the end
  * of the input. */
 static gboolean
@@ -168,11 +182,14 @@ decoder_read (Decoder *d, gsize want, GError **error)
   }
   want = MIN (want, RAW_CHUNK);
   while (!d->raw_eof && d->raw_len < want) {
+    GError *local = NULL;
     gssize n = g_input_stream_read (d->in, d->raw + d->raw_len,
-        RAW_CHUNK - d->raw_len, d->cancellable, error);
+        RAW_CHUNK - d->raw_len, d->cancellable, &local);
 
-    if (n < 0)
+    if (n < 0) {
+      set_read_error (error, local);
       return FALSE;
+    }
     if (n == 0)
       d->raw_eof = TRUE;
     d->raw_len += n;

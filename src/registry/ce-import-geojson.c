@@ -70,11 +70,26 @@ static const struct
     {"status", P_STATUS},
 };
 
+/* A failed read: cancellation stays G_IO_ERROR_CANCELLED, anything else
+ * becomes CE_IMPORT_ERROR_IO. */
+static void
+set_read_error (GError **error, GError *local)
+{
+  if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    g_propagate_error (error, local);
+  else {
+    g_set_error (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_IO,
+        "Cannot read the input: %s", local->message);
+    g_error_free (local);
+  }
+}
+
 static gboolean
 read_all (GInputStream *in, const CeImportParser *parser,
     GCancellable *cancellable, GByteArray *data, GError **error)
 {
   for (;;) {
+    GError *local = NULL;
     gssize n;
 
     if (data->len > CE_IMPORT_MAX_GEOJSON_BYTES) {
@@ -86,9 +101,11 @@ read_all (GInputStream *in, const CeImportParser *parser,
     }
     g_byte_array_set_size (data, data->len + CHUNK);
     n = g_input_stream_read (in, data->data + data->len - CHUNK, CHUNK,
-        cancellable, error);
-    if (n < 0)
+        cancellable, &local);
+    if (n < 0) {
+      set_read_error (error, local);
       return FALSE;
+    }
     g_byte_array_set_size (data, data->len - CHUNK + n);
     if (parser->progress != NULL && (n == 0 || data->len % CHUNK < (gsize) n))
       parser->progress (data->len, parser->user_data);

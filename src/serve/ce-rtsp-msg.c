@@ -190,32 +190,33 @@ scan_head (const guint8 *data, gsize size, HeadScan *hs, GError **error)
   guint line_no = 0;
   guint n_headers = 0;
 
-  if (p < end && memchr (p, '\0', end - p) != NULL) {
-    g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
-        "RTSP request contains a NUL byte");
-    return -1;
-  }
   while (p < end) {
     const guint8 *eol = NULL;
     gsize eol_len = 0, len;
     EolResult r = find_eol (&finder, p, &eol, &eol_len);
 
-    if (r == EOL_NONE) {
-      if ((gsize) (end - p) > CE_RTSP_MAX_LINE) {
-        set_line_error (error, line_no);
-        return -1;
-      }
-      break;
+    len = (r == EOL_NONE ? end : eol) - p;
+    /* NUL bytes are refused as soon as they arrive, other control
+     * characters once the head is complete.  Only the bytes within the
+     * line limit are looked at, so that the error is the same whether the
+     * line arrives at once or piece by piece. */
+    if (memchr (p, '\0', MIN (len, (gsize) CE_RTSP_MAX_LINE + 1)) != NULL) {
+      g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+          "RTSP request contains a NUL byte");
+      return -1;
     }
-    len = eol - p;
     if (len > CE_RTSP_MAX_LINE) {
       set_line_error (error, line_no);
       return -1;
     }
+    if (r == EOL_NONE)
+      break;
     if (len == 0) {
       hs->head_end = (eol + eol_len) - data;
       hs->tentative = r == EOL_AMBIGUOUS;
-      if (hs->head_end > CE_RTSP_MAX_HEAD)
+      /* The LF of the final CRLF is not counted: the limit must not
+       * depend on whether it has arrived yet. */
+      if ((gsize) (eol + 1 - data) > CE_RTSP_MAX_HEAD)
         break;
       return 1;
     }

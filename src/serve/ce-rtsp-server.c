@@ -87,6 +87,8 @@ struct _Viewer
   gboolean skipping;
   gboolean purge;
   gint64 skipping_since;
+  gint64 lagging_since; /* first skip of the current bad spell, 0 = fine */
+  gint64 resumed_at;
   guint64 skipped;
   guint64 packets;
   guint64 octets;
@@ -311,6 +313,7 @@ viewer_on_frame (gpointer subscriber, CeRtpFrame *frame, gboolean cached)
       return;
     }
     v->skipping = FALSE;
+    v->resumed_at = g_get_monotonic_time ();
     GST_DEBUG ("%s: caught up at a keyframe after skipping", c->peer);
   } else if (!cached && !g_queue_is_empty (&v->frames)) {
     QFrame *head = g_queue_peek_head (&v->frames);
@@ -327,6 +330,11 @@ viewer_on_frame (gpointer subscriber, CeRtpFrame *frame, gboolean cached)
       v->skipping = TRUE;
       v->purge = TRUE;
       v->skipping_since = g_get_monotonic_time ();
+      /* Spells of skipping close together are one bad spell: a viewer
+       * that catches up at a keyframe and falls behind again at once is
+       * not keeping up. */
+      if (v->lagging_since == 0)
+        v->lagging_since = v->skipping_since;
       v->skipped++;
       c->server->stats.frames_skipped++;
       g_mutex_unlock (&c->lock);
@@ -409,6 +417,7 @@ viewer_stop (Viewer *v)
   v->offset = 0;
   v->skipping = FALSE;
   v->purge = FALSE;
+  v->lagging_since = 0;
   g_mutex_unlock (&v->conn->lock);
   if (v->lower == CE_RTSP_LOWER_TCP)
     s->stats.viewers_tcp--;
@@ -1230,7 +1239,11 @@ accept_one (CeRtspServer *s, GSocket *socket)
   g_autoptr (GSocketAddress) peer = g_socket_get_remote_address (socket, NULL);
   g_autoptr (GSocketAddress) local = g_socket_get_local_address (socket, NULL);
   int fd = g_socket_get_fd (socket);
-  int sndbuf = 1 << 20;
+  /* A fixed, small kernel buffer (Linux doubles it: 128 KiB, half a second
+   * of a 2 Mb/s camera): with autotuning a stalled viewer would hide
+   * megabytes of stale video in the kernel before our own queue, which
+   * skips to keyframes, notices. */
+  int sndbuf = 64 * 1024;
 
   c->refs = 1;
   c->server = s;
@@ -1354,16 +1367,18 @@ on_reap (gpointer user_data)
 
     l = l->next;
     if (v != NULL && v->sub_id != 0) {
-      gboolean skipping;
-      gint64 since;
+      gint64 drop_after =
+          (gint64) s->config.viewer_drop_after_s * G_USEC_PER_SEC;
+      gboolean lagging;
 
       g_mutex_lock (&c->lock);
-      skipping = v->skipping;
-      since = v->skipping_since;
+      /* Caught up and stayed so for a while: the bad spell is over. */
+      if (v->lagging_since != 0 && !v->skipping &&
+          now - v->resumed_at > drop_after)
+        v->lagging_since = 0;
+      lagging = v->lagging_since != 0 && now - v->lagging_since > drop_after;
       g_mutex_unlock (&c->lock);
-      if (skipping &&
-          now - since >
-              (gint64) s->config.viewer_drop_after_s * G_USEC_PER_SEC) {
+      if (lagging) {
         g_message ("RTSP viewer %s of %s dropped: could not keep up for %u s",
             c->peer, v->media_key, s->config.viewer_drop_after_s);
         s->stats.viewers_dropped++;

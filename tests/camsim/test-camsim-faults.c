@@ -58,15 +58,15 @@ test_drop (void)
   if (!have_decoder ())
     return;
   client = camsim_client_new (url, "h264", "tcp", NULL, NULL);
-  g_assert_true (camsim_client_wait_frames (client, 5, 10000));
+  g_assert_true (camsim_client_wait_frames (client, 5, 20000));
   g_assert_cmpuint (camsim_set_fault (sim, "drop", "drop", 0), ==, 200);
   /* rtspsrc over TCP reports a closed connection as end of stream. */
-  g_assert_true (camsim_client_wait_ended (client, 5000));
+  g_assert_true (camsim_client_wait_ended (client, 10000));
   g_assert_cmpint (camera_stat ("drop", "dropped"), ==, 1);
 
   /* The camera keeps accepting. */
   again = camsim_client_new (url, "h264", "tcp", NULL, NULL);
-  g_assert_true (camsim_client_wait_frames (again, 5, 10000));
+  g_assert_true (camsim_client_wait_frames (again, 5, 20000));
 }
 
 static void
@@ -79,7 +79,7 @@ test_stall (void)
   if (!have_decoder ())
     return;
   client = camsim_client_new (url, "h264", "tcp", NULL, NULL);
-  g_assert_true (camsim_client_wait_frames (client, 5, 10000));
+  g_assert_true (camsim_client_wait_frames (client, 5, 20000));
   g_assert_cmpuint (camsim_set_fault (sim, "stall", "stall", 0), ==, 200);
   /* Let the frames already on the way arrive. */
   camsim_client_run (client, 500);
@@ -93,7 +93,7 @@ test_stall (void)
   g_assert_cmpuint (
       camsim_rtsp_request (sim, "OPTIONS", "/cam/stall", 5000, NULL), ==, 200);
   g_assert_cmpuint (camsim_set_fault (sim, "stall", "none", 0), ==, 200);
-  g_assert_true (camsim_client_wait_frames (client, before + 5, 10000));
+  g_assert_true (camsim_client_wait_frames (client, before + 5, 20000));
 }
 
 typedef struct
@@ -117,10 +117,10 @@ test_resize (gconstpointer data)
     return;
   }
   client = camsim_client_new (url, c->codec, "tcp", NULL, NULL);
-  g_assert_true (camsim_client_wait_size (client, 320, 240, 10000));
+  g_assert_true (camsim_client_wait_size (client, 320, 240, 20000));
   g_assert_cmpuint (camsim_set_fault (sim, c->camera, "resize", 0), ==, 200);
   /* Three quarters of the size, same session. */
-  g_assert_true (camsim_client_wait_size (client, 240, 180, 10000));
+  g_assert_true (camsim_client_wait_size (client, 240, 180, 20000));
   stats = camsim_camera_stats (sim, c->camera);
   g_assert_true (json_object_get_boolean_member (
       json_object_get_object_member (
@@ -128,7 +128,7 @@ test_resize (gconstpointer data)
       "resized"));
   /* And back. */
   g_assert_cmpuint (camsim_set_fault (sim, c->camera, "none", 0), ==, 200);
-  g_assert_true (camsim_client_wait_size (client, 320, 240, 10000));
+  g_assert_true (camsim_client_wait_size (client, 320, 240, 20000));
   g_assert_false (camsim_client_has_ended (client));
 }
 
@@ -153,9 +153,9 @@ test_auth (void)
     return;
   /* rtspsrc answers the challenge with Digest. */
   good = camsim_client_new (url, "h264", "tcp", "admin", PASSWORD);
-  g_assert_true (camsim_client_wait_frames (good, 5, 10000));
+  g_assert_true (camsim_client_wait_frames (good, 5, 20000));
   bad = camsim_client_new (url, "h264", "tcp", "admin", "wrong");
-  g_assert_true (camsim_client_wait_ended (bad, 10000));
+  g_assert_true (camsim_client_wait_ended (bad, 20000));
   g_assert_cmpuint (camsim_client_get_frames (bad), ==, 0);
   g_assert_cmpint (camera_stat ("auth", "auth_failures"), >=, 2);
 }

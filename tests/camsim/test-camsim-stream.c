@@ -55,7 +55,7 @@ test_decode (gconstpointer data)
     return;
   client = camsim_client_new (url, c->codec, c->protocols, NULL, NULL);
   /* The first viewer may join mid-GOP (1 s GOP here). */
-  g_assert_true (camsim_client_wait_frames (client, 25, 10000));
+  g_assert_true (camsim_client_wait_frames (client, 25, 20000));
   camsim_client_get_size (client, &width, &height);
   g_assert_cmpint (width, ==, c->width);
   g_assert_cmpint (height, ==, c->height);
@@ -151,10 +151,10 @@ test_shared (void)
   if (!have_elements ("h264"))
     return;
   first = camsim_client_new (url, "h264", "tcp", NULL, NULL);
-  g_assert_true (camsim_client_wait_frames (first, 5, 10000));
+  g_assert_true (camsim_client_wait_frames (first, 5, 20000));
   /* Another query string, same camera, same media. */
   second = camsim_client_new (url_token, "h264", "udp", NULL, NULL);
-  g_assert_true (camsim_client_wait_frames (second, 5, 10000));
+  g_assert_true (camsim_client_wait_frames (second, 5, 20000));
 
   stats = camsim_camera_stats (sim, "shared");
   g_assert_cmpint (stat_int (stats, "media_created"), ==, 1);
@@ -178,8 +178,8 @@ test_shared (void)
   /* When the viewers leave, the media goes. */
   g_clear_pointer (&first, camsim_client_free);
   g_clear_pointer (&second, camsim_client_free);
-  g_assert_true (wait_stat ("shared", "connections_active", 0, 5000));
-  g_assert_true (wait_stat ("shared", "media_active", 0, 5000));
+  g_assert_true (wait_stat ("shared", "connections_active", 0, 10000));
+  g_assert_true (wait_stat ("shared", "media_active", 0, 10000));
 }
 
 static void

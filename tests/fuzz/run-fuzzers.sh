@@ -3,17 +3,20 @@
 # SPDX-FileCopyrightText: 2026 cityeye developers
 #
 # Runs each built libFuzzer target for a while on a copy of its seed corpus.
-# Usage: run-fuzzers.sh BUILDDIR [SECONDS]   (default 30 seconds each)
-# BUILDDIR is a build configured with -Dfuzzing=true (see meson.build here).
+# Usage: run-fuzzers.sh DIR [SECONDS]   (default 30 seconds each)
+# DIR is a build configured with -Dfuzzing=true, or one of its fuzzer
+# directories (BUILD/tests/fuzz, BUILD/tests/fuzz-proto).  Every fuzz-NAME
+# executable in it runs with the seeds in tests/<dir>/corpus/NAME and the
+# dictionary tests/<dir>/NAME.dict when they exist.
 # Prints one line per fuzzer and exits non-zero if any of them failed; the
 # crashing inputs and the log are kept in the work directory it names.
 set -u
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-  echo "usage: $0 BUILDDIR [SECONDS]" >&2
+  echo "usage: $0 DIR [SECONDS]" >&2
   exit 2
 fi
-builddir=$1
+dir=$1
 seconds=${2:-30}
 case $seconds in
   '' | *[!0-9]*)
@@ -22,26 +25,36 @@ case $seconds in
     ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
+if [ -d "$dir/tests/fuzz" ]; then
+  dir=$dir/tests/fuzz
+fi
+# BUILD/tests/X holds the fuzzers whose sources are in tests/X.
+src=$here/../$(basename "$dir")
 work=$(mktemp -d "${TMPDIR:-/tmp}/cityeye-fuzz.XXXXXX") || exit 1
 status=0
 found=0
 
-for name in csv catalog geojson; do
-  exe=$builddir/tests/fuzz/fuzz-$name
-  if [ ! -x "$exe" ]; then
-    echo "fuzz-$name: not built (configure with -Dfuzzing=true and CC=clang)"
+for exe in "$dir"/fuzz-*; do
+  if [ ! -f "$exe" ] || [ ! -x "$exe" ]; then
     continue
   fi
   found=1
+  name=${exe##*/fuzz-}
+  seeds=$src/corpus/$name
+  [ -d "$seeds" ] || seeds=$src/corpus/${name%%-*}
+  dictfile=$src/$name.dict
+  [ -f "$dictfile" ] || dictfile=$src/${name%%-*}.dict
   # The committed corpus is only read: new inputs go to the copy.
   mkdir -p "$work/$name/corpus" "$work/$name/artifacts"
-  cp "$here/corpus/$name/"* "$work/$name/corpus/" 2>/dev/null
+  cp "$seeds/"* "$work/$name/corpus/" 2>/dev/null
   dict=
-  if [ -f "$here/$name.dict" ]; then
-    dict=-dict=$here/$name.dict
+  if [ -f "$dictfile" ]; then
+    dict=-dict=$dictfile
   fi
+  # Fast unwinding keeps the fuzzers quick; for a full stack of a leak in
+  # GLib, rerun an input with ASAN_OPTIONS=fast_unwind_on_malloc=0.
   # shellcheck disable=SC2086
-  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1:fast_unwind_on_malloc=0} \
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
   G_SLICE=always-malloc \
     "$exe" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
@@ -60,7 +73,7 @@ for name in csv catalog geojson; do
 done
 
 if [ $found -eq 0 ]; then
-  echo "$0: no fuzzers in $builddir/tests/fuzz" >&2
+  echo "$0: no fuzzers in $dir" >&2
   status=1
 fi
 if [ $status -eq 0 ]; then

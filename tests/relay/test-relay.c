@@ -11,6 +11,7 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -148,7 +149,7 @@ env_set_up (Env *e, gconstpointer data)
   conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
                           "[rtsp]\nport=0\nsession_timeout=10\n"
                           "viewer_drop_after=4\n"
-                          "[relay]\nlinger=2\nstart_timeout=8\n"
+                          "[relay]\nlinger=2\nstart_timeout=15\n"
                           "stall_timeout=2\nconnect_timeout=2\n"
                           "backoff_initial=0.2\nbackoff_max=1\n",
       e->db);
@@ -400,7 +401,8 @@ raw_status (GSocketConnection *conn, char **head_out)
   char ch;
   int status = -1;
 
-  g_socket_set_timeout (g_socket_connection_get_socket (conn), 15);
+  if (g_socket_get_timeout (g_socket_connection_get_socket (conn)) == 0)
+    g_socket_set_timeout (g_socket_connection_get_socket (conn), 15);
   while (g_input_stream_read (in, &ch, 1, NULL, NULL) == 1) {
     g_string_append_c (head, ch);
     if (g_str_has_suffix (head->str, "\r\n\r\n"))
@@ -698,8 +700,31 @@ test_fail_at_start (Env *e, gconstpointer data)
   c = client_start (u, FALSE, "h264");
   g_usleep (2 * G_USEC_PER_SEC);
   sim_start (e, port, "--start-anywhere");
-  g_assert_true (client_wait_frames (c, 10, 15000));
+  g_assert_true (client_wait_frames (c, 10, 25000));
   client_free (c);
+}
+
+/* A camera that never answers: DESCRIBE gets a clear 504 once the start
+ * timeout (15 s here) has passed, not a hang. */
+static void
+test_start_timeout (Env *e, gconstpointer data)
+{
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autofree char *head = NULL;
+  g_autofree char *u = NULL;
+  gint64 t0;
+  double s;
+
+  stop (&e->sim);
+  u = url (e, "31011300001320000002", NULL);
+  conn = raw_connect (e);
+  g_socket_set_timeout (g_socket_connection_get_socket (conn), 30);
+  t0 = g_get_monotonic_time ();
+  g_assert_cmpint (raw_request (conn, "DESCRIBE", u, 1, NULL, &head), ==, 504);
+  s = (g_get_monotonic_time () - t0) / 1e6;
+  g_test_message ("504 after %.1f s", s);
+  g_assert_cmpfloat (s, >=, 14);
+  g_assert_cmpfloat (s, <, 20);
 }
 
 static void
@@ -747,6 +772,102 @@ test_slow_viewer (Env *e, gconstpointer data)
   client_free (good);
 }
 
+/* A resolution change at the camera (new SPS) reaches the viewer. */
+static void
+test_resize (Env *e, gconstpointer data)
+{
+  g_autofree char *u = url (e, "31011300001320000002", NULL);
+  Client *c = client_start (u, FALSE, "h264");
+  g_autoptr (GstElement) dec = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  gint64 end;
+  int w = 0;
+
+  g_assert_true (client_wait_frames (c, 10, 15000));
+  sim_fault (e, "cam2", "resize");
+  dec = gst_bin_get_by_name (GST_BIN (c->pipeline), "dec");
+  pad = gst_element_get_static_pad (dec, "src");
+  end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end) {
+    g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
+
+    if (caps != NULL &&
+        gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &w) &&
+        w != 640)
+      break;
+    g_usleep (100000);
+  }
+  g_test_message ("width after the resize: %d", w);
+  g_assert_cmpint (w, !=, 640);
+  g_assert_cmpint (w, >, 0);
+  g_assert_false (client_has_error (c));
+  client_free (c);
+}
+
+/* A UDP viewer that vanishes without TEARDOWN (its control connection
+ * stays open, nothing else arrives) is reaped after the session timeout,
+ * and cannot pin the camera connection. */
+static void
+test_vanished_udp_viewer_reaped (Env *e, gconstpointer data)
+{
+  g_autofree char *u = url (e, "31011300001320000004", NULL);
+  g_autofree char *track = g_strdup_printf ("%s/trackID=0", u);
+  g_autoptr (GSocketConnection) conn = raw_connect (e);
+  g_autofree char *head = NULL;
+  g_autofree char *session = NULL;
+  g_autofree char *extra = NULL;
+  const char *s;
+
+  g_assert_cmpint (raw_request (conn, "DESCRIBE", u, 1, NULL, &head), ==, 200);
+  raw_skip_body (conn, head);
+  g_clear_pointer (&head, g_free);
+  /* Ports nobody listens on. */
+  g_assert_cmpint (raw_request (conn, "SETUP", track, 2,
+                       "Transport: RTP/AVP;unicast;client_port=9-10\r\n",
+                       &head),
+      ==, 200);
+  s = strstr (head, "Session: ");
+  session = g_strndup (s + 9, strcspn (s + 9, ";\r\n"));
+  extra = g_strdup_printf ("Session: %s\r\n", session);
+  g_clear_pointer (&head, g_free);
+  g_assert_cmpint (raw_request (conn, "PLAY", u, 3, extra, NULL), ==, 200);
+  g_assert_cmpint (sim_stat (e, "cam4", "connections_active"), ==, 1);
+  /* session_timeout=10 s, linger=2 s. */
+  g_usleep (14 * G_USEC_PER_SEC);
+  g_assert_cmpint (sim_stat (e, "cam4", "connections_active"), ==, 0);
+}
+
+/* A viewer that stops reading is cut off after viewer_drop_after (4 s)
+ * of skipping; the gateway closes its connection. */
+static void
+test_slow_viewer_dropped (Env *e, gconstpointer data)
+{
+  g_autofree char *u = url (e, "31011300001320000001", NULL);
+  g_autoptr (GSocketConnection) slow = raw_connect (e);
+  GSocket *sock = g_socket_connection_get_socket (slow);
+  int rcvbuf = 4096;
+  gint64 end;
+  gboolean closed = FALSE;
+
+  setsockopt (g_socket_get_fd (sock), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+      sizeof rcvbuf);
+  raw_play (slow, u);
+  g_usleep (12 * G_USEC_PER_SEC);
+  /* Now drain: the stream must end (EOF) rather than go on forever. */
+  g_socket_set_timeout (sock, 2);
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < end) {
+    char buf[65536];
+    gssize n = g_socket_receive (sock, buf, sizeof buf, NULL, NULL);
+
+    if (n <= 0) {
+      closed = n == 0;
+      break;
+    }
+  }
+  g_assert_true (closed);
+}
+
 static void
 test_five_cold_at_once (Env *e, gconstpointer data)
 {
@@ -783,7 +904,11 @@ main (int argc, char **argv)
   ADD ("/relay/faults/camera-restart", test_camera_restart);
   ADD ("/relay/faults/fail-at-start", test_fail_at_start);
   ADD ("/relay/faults/stall", test_stall);
+  ADD ("/relay/faults/start-timeout", test_start_timeout);
   ADD ("/relay/slow-viewer", test_slow_viewer);
+  ADD ("/relay/slow-viewer-dropped", test_slow_viewer_dropped);
+  ADD ("/relay/faults/resize", test_resize);
+  ADD ("/relay/vanished-udp-viewer-reaped", test_vanished_udp_viewer_reaped);
 #undef ADD
   return g_test_run ();
 }
