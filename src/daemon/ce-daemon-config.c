@@ -35,6 +35,7 @@ typedef enum
   KEY_SECONDS,    /* whole seconds */
   KEY_UINT,
   KEY_MEGABYTES, /* MiB in the file, bytes in memory */
+  KEY_SECONDS_NS, /* seconds in the file, GstClockTime in memory */
 } KeyType;
 
 typedef struct
@@ -78,6 +79,8 @@ static const Key keys[] = {
         OFF (relay.max_concurrent_connects), 1, 100000},
     {"relay", "gop_cache_max", KEY_MEGABYTES, OFF (relay.hub.cache_max_bytes),
         0.1, 1024},
+    {"relay", "gop_cache_max_duration", KEY_SECONDS_NS,
+        OFF (relay.hub.cache_max_duration), 1, 120},
 };
 
 static gboolean bad (GError **error, const char *file, const Key *k,
@@ -180,6 +183,9 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
         break;
       case KEY_MEGABYTES:
         *(gsize *) field = (gsize) (number * 1024 * 1024);
+        break;
+      case KEY_SECONDS_NS:
+        *(guint64 *) field = (guint64) (number * 1e9);
         break;
       case KEY_STRING:
       case KEY_PATH:

@@ -883,6 +883,82 @@ test_five_cold_at_once (Env *e, gconstpointer data)
     client_free (c[i]);
 }
 
+/* Configuration mistakes are refused with the file, group, key and
+ * problem named, and exit status 2. */
+static void
+test_config_errors (void)
+{
+  static const struct
+  {
+    const char *text;
+    const char *message;
+  } cases[] = {
+    {"[relay]\nlingr=3\n", "[relay] lingr: unknown key"},
+    {"[relay]\nlinger=ten\n", "[relay] linger: “ten” is not a number"},
+    {"[rtsp]\nport=70000\n", "[rtsp] port: 70000 is outside"},
+    {"[wall]\nx=1\n", "unknown group [wall]"},
+    {"not a key file", "cityeye.conf"},
+  };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("cityeye-conf-XXXXXX", &error);
+  g_autofree char *path = g_build_filename (dir, "cityeye.conf", NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    const char *argv[] = {env_bin ("CITYEYED_BIN"), "--config", path, NULL};
+    g_autoptr (GSubprocess) p = NULL;
+    g_autofree char *err = NULL;
+
+    g_assert_true (g_file_set_contents (path, cases[i].text, -1, NULL));
+    p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                     G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+        &error);
+    g_assert_no_error (error);
+    g_assert_true (
+        g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, &error));
+    g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 2);
+    if (strstr (err, cases[i].message) == NULL)
+      g_error ("expected “%s” in “%s”", cases[i].message, err);
+  }
+  /* The shipped file, every key uncommented at its documented default,
+   * is accepted: the documentation and the parser agree. */
+  {
+    g_autofree char *shipped = g_build_filename (
+        g_getenv ("CE_SOURCE_ROOT"), "config", "cityeye.conf", NULL);
+    g_autofree char *text = NULL;
+    g_autoptr (GString) all = g_string_new (NULL);
+    g_auto (GStrv) lines = NULL;
+    g_autofree char *missing = g_build_filename (dir, "none.db", NULL);
+    const char *argv[] = {env_bin ("CITYEYED_BIN"), "--config", path, "--db",
+        missing, NULL};
+    g_autoptr (GSubprocess) p = NULL;
+    g_autofree char *err = NULL;
+
+    g_assert_true (g_file_get_contents (shipped, &text, NULL, NULL));
+    lines = g_strsplit (text, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++) {
+      const char *l = lines[i];
+
+      if (l[0] == '#' && g_ascii_isalpha (l[1]) && strchr (l, '=') != NULL &&
+          strchr (l, ' ') == NULL)
+        l++;
+      g_string_append_printf (all, "%s\n", l);
+    }
+    g_assert_true (g_file_set_contents (path, all->str, -1, NULL));
+    p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                     G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+        &error);
+    g_assert_no_error (error);
+    g_assert_true (
+        g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, &error));
+    /* Runtime error (no registry there), not a configuration error. */
+    g_assert_cmpint (g_subprocess_get_exit_status (p), ==, 1);
+    if (strstr (err, "No registry") == NULL)
+      g_error ("unexpected: %s", err);
+  }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -890,6 +966,7 @@ main (int argc, char **argv)
   g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  g_test_add_func ("/relay/config-errors", test_config_errors);
 #define ADD(path, fn) g_test_add (path, Env, NULL, env_set_up, fn, env_tear_down)
   ADD ("/relay/play/tcp-udp", test_play_tcp_udp);
   ADD ("/relay/play/ffprobe", test_ffprobe);
