@@ -230,6 +230,7 @@ ticker_thread (gpointer data)
 {
   CeCamsimTicker *self = data;
   guint fps = self->config->fps;
+  gint64 tick_us = (gint64) self->config->tick_ms * 1000;
 
   g_mutex_lock (&self->lock);
   while (self->running) {
@@ -256,7 +257,13 @@ ticker_thread (gpointer data)
     g_clear_pointer (&feeds, g_ptr_array_unref);
 
     g_mutex_lock (&self->lock);
-    next = self->epoch + (gint64) ((frame + 1) * G_USEC_PER_SEC / fps);
+    if (tick_us > 0) {
+      /* Batched: every media gets all its due frames at once, which costs
+       * one thread wake-up per batch instead of per frame. */
+      next = self->epoch + ((now - self->epoch) / tick_us + 1) * tick_us;
+    } else {
+      next = self->epoch + (gint64) ((frame + 1) * G_USEC_PER_SEC / fps);
+    }
     while (self->running && g_get_monotonic_time () < next)
       g_cond_wait_until (&self->cond, &self->lock, next);
   }
