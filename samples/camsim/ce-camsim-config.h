@@ -31,6 +31,7 @@ typedef struct
   double loop_seconds;
   gboolean preload[CE_CAMSIM_N_CODECS]; /* encode at start-up */
 
+  guint mtu;             /* RTP packet size of the payloaders */
   guint tick_ms;         /* 0: push each frame on time; N: in N ms batches */
   gboolean start_at_idr; /* FALSE: a new media joins the camera's clock */
   gboolean burn_id;      /* live-encode each camera with its name */

@@ -161,14 +161,19 @@ loop_free (CeCamsimLoop *loop)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CeCamsimLoop, loop_free)
 
+/* Makes an element from @factory inside @bin.
+ * Returns: (transfer none): the element, or %NULL with @error set. */
 static GstElement *
-make_element (const char *factory, GError **error)
+add_element (GstBin *bin, const char *factory, GError **error)
 {
   GstElement *element = gst_element_factory_make (factory, NULL);
 
-  if (element == NULL)
+  if (element == NULL) {
     g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_PIPELINE,
         "No “%s” element", factory);
+    return NULL;
+  }
+  gst_bin_add (bin, element);
   return element;
 }
 
@@ -177,7 +182,8 @@ encode_loop (const CeCamsimConfig *config, CeCamsimCodec codec,
     CeCamsimProfile profile, guint variant, GError **error)
 {
   g_autoptr (CeCamsimLoop) loop = g_new0 (CeCamsimLoop, 1);
-  g_autoptr (GstElement) pipeline = gst_pipeline_new ("camsim-encoder");
+  g_autoptr (GstElement) pipeline =
+      gst_object_ref_sink (gst_pipeline_new ("camsim-encoder"));
   g_autoptr (GstBus) bus = NULL;
   g_autoptr (GstMessage) message = NULL;
   g_autoptr (GstCaps) raw_caps = NULL;
@@ -197,9 +203,20 @@ encode_loop (const CeCamsimConfig *config, CeCamsimCodec codec,
   loop->units =
       g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
 
-  if (!(src = make_element ("videotestsrc", error)) ||
-      !(raw_filter = make_element ("capsfilter", error)))
+  if (!(src = add_element (GST_BIN (pipeline), "videotestsrc", error)) ||
+      !(raw_filter = add_element (GST_BIN (pipeline), "capsfilter", error)))
     return NULL;
+  encoder = ce_camsim_make_encoder (codec, loop->gop,
+      config->streams[profile].bitrate_kbps, FALSE, error);
+  if (encoder == NULL)
+    return NULL;
+  gst_bin_add (GST_BIN (pipeline), encoder);
+  if (!(parser = add_element (GST_BIN (pipeline),
+            ce_camsim_codec_parser (codec), error)) ||
+      !(coded_filter = add_element (GST_BIN (pipeline), "capsfilter", error)) ||
+      !(sink = add_element (GST_BIN (pipeline), "appsink", error)))
+    return NULL;
+
   /* Moving colour bars: enough detail for the encoder to reach its
    * bitrate, and motion that shows a frozen picture at a glance. */
   gst_util_set_object_arg (G_OBJECT (src), "pattern", "smpte");
@@ -208,26 +225,13 @@ encode_loop (const CeCamsimConfig *config, CeCamsimCodec codec,
       "I420", "width", G_TYPE_INT, loop->width, "height", G_TYPE_INT,
       loop->height, "framerate", GST_TYPE_FRACTION, loop->fps, 1, NULL);
   g_object_set (raw_filter, "caps", raw_caps, NULL);
-  gst_bin_add_many (GST_BIN (pipeline), src, raw_filter, NULL);
-
-  encoder = ce_camsim_make_encoder (codec, loop->gop,
-      config->streams[profile].bitrate_kbps, FALSE, error);
-  if (encoder == NULL)
-    return NULL;
-  gst_bin_add (GST_BIN (pipeline), encoder);
-  if (!(parser = make_element (ce_camsim_codec_parser (codec), error)))
-    return NULL;
-  /* Parameter sets in front of every keyframe, as the brief for a camera
-   * stream that viewers can join at any IDR. */
+  /* Parameter sets in front of every keyframe, so that a viewer can start
+   * at any IDR of the loop. */
   g_object_set (parser, "config-interval", -1, NULL);
-  if (!(coded_filter = make_element ("capsfilter", error)) ||
-      !(sink = make_element ("appsink", error)))
-    return NULL;
   coded_caps = gst_caps_new_simple (codec_media_type (codec), "stream-format",
       G_TYPE_STRING, "byte-stream", "alignment", G_TYPE_STRING, "au", NULL);
   g_object_set (coded_filter, "caps", coded_caps, NULL);
   g_object_set (sink, "sync", FALSE, NULL);
-  gst_bin_add_many (GST_BIN (pipeline), parser, coded_filter, sink, NULL);
   if (!gst_element_link_many (src, raw_filter, encoder, parser, coded_filter,
           sink, NULL)) {
     g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_PIPELINE,

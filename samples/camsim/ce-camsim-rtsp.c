@@ -38,6 +38,7 @@ struct _CeCamsimFactory
   guint active_media;
   gint64 last_used; /* monotonic µs */
   gboolean mounted;
+  gboolean unmount_scheduled;
 };
 
 G_DEFINE_FINAL_TYPE (CeCamsimFactory, ce_camsim_factory,
@@ -54,13 +55,28 @@ typedef struct
 
 static gboolean unmount_if_idle (gpointer data);
 
+/* With shared->lock.  Checks every few seconds whether the stream can be
+ * unmounted, until it is or a media uses it again. */
+static void
+schedule_unmount_locked (CeCamsimFactory *factory)
+{
+  g_autoptr (GSource) source = NULL;
+
+  if (factory->unmount_scheduled)
+    return;
+  factory->unmount_scheduled = TRUE;
+  source = g_timeout_source_new_seconds (UNMOUNT_GRACE_SECONDS);
+  g_source_set_callback (source, unmount_if_idle, g_object_ref (factory),
+      g_object_unref);
+  g_source_attach (source, factory->shared->main_context);
+}
+
 static void
 media_link_free (MediaLink *link)
 {
   CeCamsimFactory *factory = link->factory;
   CeCamsimShared *shared = factory->shared;
   CeCamsimStreamStats *stats = &factory->camera->streams[factory->profile];
-  gboolean idle;
 
   GST_DEBUG ("camera %s/%s: media %s gone", factory->camera->name,
       ce_camsim_profile_to_string (factory->profile), link->media_name);
@@ -71,17 +87,10 @@ media_link_free (MediaLink *link)
   g_mutex_lock (&shared->lock);
   factory->active_media--;
   factory->last_used = g_get_monotonic_time ();
-  idle = factory->active_media == 0;
+  if (factory->active_media == 0)
+    schedule_unmount_locked (factory);
   g_mutex_unlock (&shared->lock);
 
-  if (idle) {
-    g_autoptr (GSource) source =
-        g_timeout_source_new_seconds (UNMOUNT_GRACE_SECONDS);
-
-    g_source_set_callback (source, unmount_if_idle, g_object_ref (factory),
-        g_object_unref);
-    g_source_attach (source, shared->main_context);
-  }
   g_object_unref (factory);
   g_free (link->media_name);
   g_free (link);
@@ -92,19 +101,25 @@ unmount_if_idle (gpointer data)
 {
   CeCamsimFactory *factory = data;
   CeCamsimShared *shared = factory->shared;
-  gint64 idle_us;
+  gboolean again = FALSE;
 
   g_mutex_lock (&shared->lock);
-  idle_us = g_get_monotonic_time () - factory->last_used;
-  if (factory->mounted && factory->active_media == 0 &&
-      idle_us >= (UNMOUNT_GRACE_SECONDS - 1) * G_USEC_PER_SEC) {
-    GST_DEBUG ("unmounting idle %s", factory->path);
-    gst_rtsp_mount_points_remove_factory (shared->mounts, factory->path);
-    factory->mounted = FALSE;
-    g_hash_table_remove (shared->factories, factory->path);
+  if (factory->mounted && factory->active_media == 0) {
+    gint64 idle_us = g_get_monotonic_time () - factory->last_used;
+
+    if (idle_us >= (UNMOUNT_GRACE_SECONDS - 1) * G_USEC_PER_SEC) {
+      GST_DEBUG ("unmounting idle %s", factory->path);
+      gst_rtsp_mount_points_remove_factory (shared->mounts, factory->path);
+      factory->mounted = FALSE;
+      g_hash_table_remove (shared->factories, factory->path);
+    } else {
+      /* Asked for recently (a DESCRIBE that got 401, say): look again. */
+      again = TRUE;
+    }
   }
+  factory->unmount_scheduled = again;
   g_mutex_unlock (&shared->lock);
-  return G_SOURCE_REMOVE;
+  return again ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
 }
 
 static gchar *
@@ -118,30 +133,20 @@ factory_gen_key (GstRTSPMediaFactory *base, const GstRTSPUrl *url)
   return g_strdup (self->path);
 }
 
-static gboolean
-add_all (GstBin *bin, GstElement **elements, guint n, GError **error)
+/* Makes an element from @factory, named @name (nullable), inside @bin.
+ * Returns: (transfer none): the element, or %NULL with @error set. */
+static GstElement *
+add_element (GstBin *bin, const char *factory, const char *name, GError **error)
 {
-  for (guint i = 0; i < n; i++) {
-    if (elements[i] == NULL) {
-      g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_PIPELINE,
-          "Missing GStreamer element %u of the camera pipeline", i);
-      for (guint j = 0; j < n; j++)
-        if (elements[j] != NULL)
-          gst_object_unref (gst_object_ref_sink (elements[j]));
-      return FALSE;
-    }
+  GstElement *element = gst_element_factory_make (factory, name);
+
+  if (element == NULL) {
+    g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_PIPELINE,
+        "No “%s” element", factory);
+    return NULL;
   }
-  for (guint i = 0; i < n; i++)
-    gst_bin_add (bin, elements[i]);
-  for (guint i = 0; i + 1 < n; i++) {
-    if (!gst_element_link (elements[i], elements[i + 1])) {
-      g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_PIPELINE,
-          "Cannot link %s to %s", GST_ELEMENT_NAME (elements[i]),
-          GST_ELEMENT_NAME (elements[i + 1]));
-      return FALSE;
-    }
-  }
-  return TRUE;
+  gst_bin_add (bin, element);
+  return element;
 }
 
 /* create_element hands over a floating reference, as gst_parse_launch()
@@ -162,7 +167,7 @@ make_loop_bin (CeCamsimFactory *self, GError **error)
       (guint) g_atomic_int_get (&camera->streams[self->profile].variant);
   CeCamsimLoop *loop;
   g_autoptr (GstElement) bin = NULL;
-  GstElement *elements[3];
+  GstElement *src, *parse, *pay;
 
   loop = ce_camsim_loops_ensure (self->shared->loops, camera->codec,
       self->profile, variant, error);
@@ -170,22 +175,28 @@ make_loop_bin (CeCamsimFactory *self, GError **error)
     return NULL;
 
   bin = gst_object_ref_sink (gst_bin_new (NULL));
-  elements[0] = gst_element_factory_make ("appsrc", "src");
-  elements[1] =
-      gst_element_factory_make (ce_camsim_codec_parser (camera->codec), NULL);
-  elements[2] = gst_element_factory_make (
-      ce_camsim_codec_payloader (camera->codec), "pay0");
-  if (!add_all (GST_BIN (bin), elements, G_N_ELEMENTS (elements), error))
+  if (!(src = add_element (GST_BIN (bin), "appsrc", "src", error)) ||
+      !(parse = add_element (GST_BIN (bin),
+            ce_camsim_codec_parser (camera->codec), NULL, error)) ||
+      !(pay = add_element (GST_BIN (bin),
+            ce_camsim_codec_payloader (camera->codec), "pay0", error)))
     return NULL;
+  if (!gst_element_link_many (src, parse, pay, NULL)) {
+    g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_PIPELINE,
+        "Cannot link the %s camera pipeline",
+        ce_camsim_codec_to_string (camera->codec));
+    return NULL;
+  }
   /* Bounded and leaky: a blocked media (DESCRIBE without PLAY) loses old
    * frames instead of growing or blocking the ticker. */
-  g_object_set (elements[0], "caps", loop->caps, "is-live", TRUE, "format",
+  g_object_set (src, "caps", loop->caps, "is-live", TRUE, "format",
       GST_FORMAT_TIME, "do-timestamp", FALSE, "max-bytes",
       (guint64) 8 * 1024 * 1024, "max-time", (guint64) 2 * GST_SECOND,
       "max-buffers", (guint64) 0, NULL);
-  gst_util_set_object_arg (G_OBJECT (elements[0]), "leaky-type", "downstream");
-  g_object_set_data (G_OBJECT (elements[0]), "camsim-loop", loop);
-  g_object_set (elements[2], "pt", 96, "config-interval", -1, NULL);
+  gst_util_set_object_arg (G_OBJECT (src), "leaky-type", "downstream");
+  g_object_set_data (G_OBJECT (src), "camsim-loop", loop);
+  g_object_set (pay, "pt", 96, "config-interval", -1, "mtu",
+      self->shared->config->mtu, NULL);
   return return_floating (g_steal_pointer (&bin));
 }
 
@@ -202,35 +213,45 @@ make_live_bin (CeCamsimFactory *self, GError **error)
   g_autoptr (GstElement) bin = NULL;
   g_autoptr (GstCaps) caps = NULL;
   g_autofree char *label = NULL;
-  GstElement *elements[7];
+  GstElement *src, *size, *overlay, *encoder, *valve, *parse, *pay;
 
   ce_camsim_config_get_size (config, self->profile, variant, &width, &height);
   gop = MAX (1, (guint) (config->gop_seconds * config->fps + 0.5));
   bin = gst_object_ref_sink (gst_bin_new (NULL));
-  elements[0] = gst_element_factory_make ("videotestsrc", NULL);
-  elements[1] = gst_element_factory_make ("capsfilter", "size");
-  elements[2] = gst_element_factory_make ("timeoverlay", NULL);
-  elements[3] = ce_camsim_make_encoder (camera->codec, gop,
-      config->streams[self->profile].bitrate_kbps, TRUE, NULL);
-  elements[4] = gst_element_factory_make ("valve", "valve");
-  elements[5] =
-      gst_element_factory_make (ce_camsim_codec_parser (camera->codec), NULL);
-  elements[6] = gst_element_factory_make (
-      ce_camsim_codec_payloader (camera->codec), "pay0");
-  if (!add_all (GST_BIN (bin), elements, G_N_ELEMENTS (elements), error))
+  if (!(src = add_element (GST_BIN (bin), "videotestsrc", NULL, error)) ||
+      !(size = add_element (GST_BIN (bin), "capsfilter", "size", error)) ||
+      !(overlay = add_element (GST_BIN (bin), "timeoverlay", NULL, error)))
     return NULL;
-  g_object_set (elements[0], "is-live", TRUE, "horizontal-speed", 4, NULL);
-  gst_util_set_object_arg (G_OBJECT (elements[0]), "pattern", "smpte");
+  encoder = ce_camsim_make_encoder (camera->codec, gop,
+      config->streams[self->profile].bitrate_kbps, TRUE, error);
+  if (encoder == NULL)
+    return NULL;
+  gst_bin_add (GST_BIN (bin), encoder);
+  if (!(valve = add_element (GST_BIN (bin), "valve", "valve", error)) ||
+      !(parse = add_element (GST_BIN (bin),
+            ce_camsim_codec_parser (camera->codec), NULL, error)) ||
+      !(pay = add_element (GST_BIN (bin),
+            ce_camsim_codec_payloader (camera->codec), "pay0", error)))
+    return NULL;
+  if (!gst_element_link_many (src, size, overlay, encoder, valve, parse, pay,
+          NULL)) {
+    g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_PIPELINE,
+        "Cannot link the live %s camera pipeline",
+        ce_camsim_codec_to_string (camera->codec));
+    return NULL;
+  }
+  g_object_set (src, "is-live", TRUE, "horizontal-speed", 4, NULL);
+  gst_util_set_object_arg (G_OBJECT (src), "pattern", "smpte");
   caps = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, width,
       "height", G_TYPE_INT, height, "framerate", GST_TYPE_FRACTION, config->fps,
       1, NULL);
-  g_object_set (elements[1], "caps", caps, NULL);
+  g_object_set (size, "caps", caps, NULL);
   label = g_strdup_printf ("%s %s", camera->name,
       ce_camsim_profile_to_string (self->profile));
-  g_object_set (elements[2], "text", label, "shaded-background", TRUE,
-      "font-desc", "Sans 28", NULL);
-  gst_util_set_object_arg (G_OBJECT (elements[2]), "time-mode", "running-time");
-  g_object_set (elements[6], "pt", 96, "config-interval", -1, NULL);
+  g_object_set (overlay, "text", label, "shaded-background", TRUE, "font-desc",
+      "Sans 28", NULL);
+  gst_util_set_object_arg (G_OBJECT (overlay), "time-mode", "running-time");
+  g_object_set (pay, "pt", 96, "config-interval", -1, "mtu", config->mtu, NULL);
   return return_floating (g_steal_pointer (&bin));
 }
 
@@ -388,6 +409,8 @@ shared_mount (CeCamsimShared *shared, CeCamsimCamera *camera,
         GST_RTSP_MEDIA_FACTORY (g_object_ref (factory)));
     GST_DEBUG ("mounted %s (%u mounted)", path,
         g_hash_table_size (shared->factories));
+    /* Also unmounted if no media ever comes (refused by auth, say). */
+    schedule_unmount_locked (factory);
   }
   factory->last_used = g_get_monotonic_time ();
   g_mutex_unlock (&shared->lock);

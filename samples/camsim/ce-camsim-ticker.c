@@ -16,6 +16,8 @@
 struct _CeCamsimFeed
 {
   gatomicrefcount ref;
+  CeCamsimTicker *ticker; /* borrowed: outlives its feeds */
+  gint flowing;           /* atomic: the first unit went through */
   CeCamsimCamera *camera; /* borrowed: records outlive feeds */
   CeCamsimProfile profile;
   CeCamsimStreamStats *stats; /* borrowed: inside @camera */
@@ -47,6 +49,7 @@ struct _CeCamsimTicker
   GCond cond;
   GPtrArray *feeds; /* CeCamsimFeed, protected by lock */
   gboolean running; /* protected by lock */
+  gboolean kicked;  /* protected by lock: a new feed waits for a frame */
   GThread *thread;
 };
 
@@ -189,9 +192,11 @@ tick_loop_feed (CeCamsimTicker *self, CeCamsimFeed *feed, guint64 frame)
           gst_flow_get_name (ret));
       continue;
     }
-    if (!feed->sent_any)
+    if (!feed->sent_any) {
       GST_DEBUG ("camera %s/%s: first unit sent", feed->camera->name,
           ce_camsim_profile_to_string (feed->profile));
+      g_atomic_int_set (&feed->flowing, TRUE);
+    }
     feed->sent_any = TRUE;
     g_atomic_int_inc (&feed->stats->frames_sent);
   }
@@ -264,8 +269,9 @@ ticker_thread (gpointer data)
     } else {
       next = self->epoch + (gint64) ((frame + 1) * G_USEC_PER_SEC / fps);
     }
-    while (self->running && g_get_monotonic_time () < next)
+    while (self->running && !self->kicked && g_get_monotonic_time () < next)
       g_cond_wait_until (&self->cond, &self->lock, next);
+    self->kicked = FALSE;
   }
   g_mutex_unlock (&self->lock);
   return NULL;
@@ -308,11 +314,13 @@ ce_camsim_ticker_free (CeCamsimTicker *self)
 }
 
 static CeCamsimFeed *
-feed_new (CeCamsimCamera *camera, CeCamsimProfile profile)
+feed_new (CeCamsimTicker *ticker, CeCamsimCamera *camera,
+    CeCamsimProfile profile)
 {
   CeCamsimFeed *feed = g_new0 (CeCamsimFeed, 1);
 
   g_atomic_ref_count_init (&feed->ref);
+  feed->ticker = ticker;
   feed->camera = camera;
   feed->profile = profile;
   feed->stats = &camera->streams[profile];
@@ -328,10 +336,34 @@ add_feed (CeCamsimTicker *self, CeCamsimFeed *feed)
   return feed;
 }
 
+/* Runs the ticker now instead of at the next frame boundary.  Feeds that
+ * already sent the current frame have nothing due and send nothing. */
+static void
+ticker_kick (CeCamsimTicker *self)
+{
+  g_mutex_lock (&self->lock);
+  self->kicked = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/* The appsrc's streaming thread started and waits for data.  A media being
+ * prepared answers DESCRIBE only once its first frame went through, so
+ * the first frame goes now; after that this is a cheap no-op. */
+static void
+on_need_data (GstAppSrc *appsrc, guint length, gpointer data)
+{
+  CeCamsimFeed *feed = data;
+
+  if (!g_atomic_int_get (&feed->flowing))
+    ticker_kick (feed->ticker);
+}
+
 CeCamsimFeed *
 ce_camsim_ticker_add_loop (CeCamsimTicker *self, CeCamsimCamera *camera,
     CeCamsimProfile profile, GstElement *appsrc, CeCamsimLoop *loop)
 {
+  GstAppSrcCallbacks callbacks = {.need_data = on_need_data};
   CeCamsimFeed *feed;
 
   g_return_val_if_fail (self != NULL, NULL);
@@ -339,10 +371,13 @@ ce_camsim_ticker_add_loop (CeCamsimTicker *self, CeCamsimCamera *camera,
   g_return_val_if_fail (GST_IS_APP_SRC (appsrc), NULL);
   g_return_val_if_fail (loop != NULL, NULL);
 
-  feed = feed_new (camera, profile);
+  feed = feed_new (self, camera, profile);
   feed->appsrc = gst_object_ref (appsrc);
   feed->loop = loop;
   feed->variant = (guint) g_atomic_int_get (&feed->stats->variant);
+  /* The callbacks hold a reference; removing the feed drops them. */
+  gst_app_src_set_callbacks (GST_APP_SRC (appsrc), &callbacks, feed_ref (feed),
+      (GDestroyNotify) feed_unref);
   return add_feed (self, feed);
 }
 
@@ -367,7 +402,7 @@ ce_camsim_ticker_add_live (CeCamsimTicker *self, CeCamsimCamera *camera,
   g_return_val_if_fail (GST_IS_ELEMENT (valve), NULL);
   g_return_val_if_fail (GST_IS_ELEMENT (size_filter), NULL);
 
-  feed = feed_new (camera, profile);
+  feed = feed_new (self, camera, profile);
   feed->valve = gst_object_ref (valve);
   feed->size_filter = gst_object_ref (size_filter);
   /* The variant the caps filter was built with. */
@@ -387,6 +422,11 @@ ce_camsim_ticker_remove (CeCamsimTicker *self, CeCamsimFeed *feed)
   g_mutex_lock (&self->lock);
   g_ptr_array_remove_fast (self->feeds, feed);
   g_mutex_unlock (&self->lock);
+  if (feed->appsrc != NULL) {
+    GstAppSrcCallbacks none = {NULL};
+
+    gst_app_src_set_callbacks (GST_APP_SRC (feed->appsrc), &none, NULL, NULL);
+  }
   feed_unref (feed);
 }
 

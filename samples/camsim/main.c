@@ -255,7 +255,7 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
   gint port = 8554, control_port = 8555, backlog = 1024, fps = 25;
   gint bitrate = 2000, sub_bitrate = 512, slow_ms = 1000;
   gint media_threads = 2, client_threads = 2, session_timeout = 60;
-  gint tick_ms = 0;
+  gint tick_ms = 0, mtu = 1400;
   double gop = 2.0, loop_seconds = 4.0;
   gboolean start_at_idr = FALSE, start_anywhere = FALSE, burn_id = FALSE;
   double share_sum = 0.0;
@@ -294,6 +294,11 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
           "Codecs to encode at start-up, e.g. h264,h265 or none; others are "
           "encoded on first use (default: --codec)",
           "LIST"},
+      {"mtu", 0, 0, G_OPTION_ARG_INT, &mtu,
+          "RTP packet size; up to 65000 over TCP and loopback UDP means about "
+          "one packet per frame, much cheaper for hundreds of cameras "
+          "(default 1400, as cameras send)",
+          "BYTES"},
       {"tick-ms", 0, 0, G_OPTION_ARG_INT, &tick_ms,
           "Send frames in batches every MS milliseconds instead of each on "
           "time: far fewer thread wake-ups for hundreds of cameras, bursty "
@@ -393,7 +398,8 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       !check_range (media_threads, 0, 64, "--media-threads", error) ||
       !check_range (client_threads, -1, 1024, "--client-threads", error) ||
       !check_range (session_timeout, 5, 3600, "--session-timeout", error) ||
-      !check_range (tick_ms, 0, 1000, "--tick-ms", error))
+      !check_range (tick_ms, 0, 1000, "--tick-ms", error) ||
+      !check_range (mtu, 256, 65000, "--mtu", error))
     return FALSE;
   if (gop < 0.04 || gop > 60.0 || loop_seconds < 0.04 || loop_seconds > 120.0) {
     g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_INVALID,
@@ -428,6 +434,7 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
   config->streams[CE_CAMSIM_PROFILE_MAIN].bitrate_kbps = (guint) bitrate;
   config->streams[CE_CAMSIM_PROFILE_SUB].bitrate_kbps = (guint) sub_bitrate;
   config->tick_ms = (guint) tick_ms;
+  config->mtu = (guint) mtu;
   config->start_at_idr = start_at_idr;
   config->burn_id = burn_id;
   config->slow_ms = (guint) slow_ms;

@@ -15,6 +15,7 @@ ce_daemon_config_init (CeDaemonConfig *config)
 {
   memset (config, 0, sizeof (*config));
   config->database = g_strdup (CE_LOCALSTATEDIR "/registry.db");
+  config->ingest = g_strdup ("native");
   ce_relay_config_init (&config->relay);
   ce_rtsp_server_config_init (&config->rtsp);
   config->rtsp.address = g_strdup ("127.0.0.1");
@@ -24,6 +25,7 @@ void
 ce_daemon_config_clear (CeDaemonConfig *config)
 {
   g_clear_pointer (&config->database, g_free);
+  g_clear_pointer (&config->ingest, g_free);
   g_clear_pointer (&config->rtsp.address, g_free);
 }
 
@@ -34,7 +36,7 @@ typedef enum
   KEY_SECONDS_MS, /* seconds (decimal) in the file, milliseconds in memory */
   KEY_SECONDS,    /* whole seconds */
   KEY_UINT,
-  KEY_MEGABYTES, /* MiB in the file, bytes in memory */
+  KEY_MEGABYTES,  /* MiB in the file, bytes in memory */
   KEY_SECONDS_NS, /* seconds in the file, GstClockTime in memory */
 } KeyType;
 
@@ -64,6 +66,7 @@ static const Key keys[] = {
         0.2, 60},
     {"rtsp", "viewer_drop_after", KEY_SECONDS, OFF (rtsp.viewer_drop_after_s),
         1, 3600},
+    {"relay", "ingest", KEY_STRING, OFF (ingest), 0, 0},
     {"relay", "linger", KEY_SECONDS_MS, OFF (relay.linger_ms), 0, 3600},
     {"relay", "start_timeout", KEY_SECONDS_MS, OFF (relay.start_timeout_ms),
         0.5, 120},
@@ -193,5 +196,13 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
         break;
     }
   }
+  if (strcmp (config->ingest, "native") != 0 &&
+      strcmp (config->ingest, "rtspsrc") != 0) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+        "%s: [relay] ingest: “%s” is not native or rtspsrc", base,
+        config->ingest);
+    return FALSE;
+  }
+  config->relay.use_rtspsrc = strcmp (config->ingest, "rtspsrc") == 0;
   return TRUE;
 }

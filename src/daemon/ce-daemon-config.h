@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   char *database;
+  char *ingest; /* "native" or "rtspsrc" */
   CeRelayConfig relay;
   CeRtspServerConfig rtsp;
 } CeDaemonConfig;

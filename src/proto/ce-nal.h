@@ -50,13 +50,13 @@ gboolean ce_au_is_keyframe (CeCodec codec, const guint8 *data, gsize size);
 typedef struct
 {
   CeCodec codec;
-  guint width;  /* 0 when unknown */
+  guint width; /* 0 when unknown */
   guint height;
-  guint8 profile_idc;       /* H.264 profile_idc / H.265 general_profile_idc */
-  guint8 constraint_flags;  /* H.264 byte 2 of the SPS */
-  guint8 level_idc;         /* H.264 level_idc / H.265 general_level_idc */
-  guint8 tier_flag;         /* H.265 */
-  GBytes *vps;              /* H.265 only; NAL without start code */
+  guint8 profile_idc;      /* H.264 profile_idc / H.265 general_profile_idc */
+  guint8 constraint_flags; /* H.264 byte 2 of the SPS */
+  guint8 level_idc;        /* H.264 level_idc / H.265 general_level_idc */
+  guint8 tier_flag;        /* H.265 */
+  GBytes *vps;             /* H.265 only; NAL without start code */
   GBytes *sps;
   GBytes *pps;
 } CeVideoParams;

@@ -166,12 +166,16 @@ typedef struct
   gsize content_length_len;
 } HeadScan;
 
+/* @what names the message in errors: "request" or "response". */
 static void
-set_line_error (GError **error, guint line_no)
+set_line_error (GError **error, guint line_no, const char *what)
 {
-  if (line_no == 0)
+  if (line_no == 0 && g_str_equal (what, "request"))
     g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_URI_TOO_LONG,
         "RTSP request line is longer than %d bytes", CE_RTSP_MAX_LINE);
+  else if (line_no == 0)
+    g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_HEADER_TOO_LARGE,
+        "RTSP status line is longer than %d bytes", CE_RTSP_MAX_LINE);
   else
     g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_HEADER_TOO_LARGE,
         "RTSP header line is longer than %d bytes", CE_RTSP_MAX_LINE);
@@ -181,7 +185,8 @@ set_line_error (GError **error, guint line_no)
  * bytes arrive, so it touches each byte with memchr() only.  Returns 1
  * when the head is complete, 0 when more bytes are needed, -1 on error. */
 static int
-scan_head (const guint8 *data, gsize size, HeadScan *hs, GError **error)
+scan_head (const guint8 *data, gsize size, HeadScan *hs, const char *what,
+    GError **error)
 {
   gsize lim = MIN (size, (gsize) CE_RTSP_MAX_HEAD + 1);
   LineFinder finder = {data + lim, NULL, FALSE};
@@ -201,12 +206,12 @@ scan_head (const guint8 *data, gsize size, HeadScan *hs, GError **error)
      * line limit are looked at, so that the error is the same whether the
      * line arrives at once or piece by piece. */
     if (memchr (p, '\0', MIN (len, (gsize) CE_RTSP_MAX_LINE + 1)) != NULL) {
-      g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
-          "RTSP request contains a NUL byte");
+      g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+          "RTSP %s contains a NUL byte", what);
       return -1;
     }
     if (len > CE_RTSP_MAX_LINE) {
-      set_line_error (error, line_no);
+      set_line_error (error, line_no, what);
       return -1;
     }
     if (r == EOL_NONE)
@@ -225,14 +230,14 @@ scan_head (const guint8 *data, gsize size, HeadScan *hs, GError **error)
     if (line_no > 0) {
       if (++n_headers > CE_RTSP_MAX_HEADERS) {
         g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_HEADER_TOO_LARGE,
-            "RTSP request has more than %d headers", CE_RTSP_MAX_HEADERS);
+            "RTSP %s has more than %d headers", what, CE_RTSP_MAX_HEADERS);
         return -1;
       }
       if (len >= 15 &&
           g_ascii_strncasecmp ((const char *) p, "content-length:", 15) == 0) {
         if (hs->content_length != NULL) {
-          g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
-              "RTSP request has more than one Content-Length header");
+          g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+              "RTSP %s has more than one Content-Length header", what);
           return -1;
         }
         hs->content_length = p + 15;
@@ -244,14 +249,15 @@ scan_head (const guint8 *data, gsize size, HeadScan *hs, GError **error)
   }
   if (size > CE_RTSP_MAX_HEAD) {
     g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_HEADER_TOO_LARGE,
-        "RTSP request head is larger than %d bytes", CE_RTSP_MAX_HEAD);
+        "RTSP %s head is larger than %d bytes", what, CE_RTSP_MAX_HEAD);
     return -1;
   }
   return 0;
 }
 
 static gboolean
-parse_content_length (const guint8 *v, gsize len, gsize *out, GError **error)
+parse_content_length (const guint8 *v, gsize len, gsize *out, const char *what,
+    GError **error)
 {
   guint64 value = 0;
 
@@ -278,7 +284,7 @@ parse_content_length (const guint8 *v, gsize len, gsize *out, GError **error)
     value = value * 10 + (v[i] - '0');
     if (value > CE_RTSP_MAX_BODY) {
       g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_TOO_LARGE,
-          "RTSP request body is larger than %d bytes", CE_RTSP_MAX_BODY);
+          "RTSP %s body is larger than %d bytes", what, CE_RTSP_MAX_BODY);
       return FALSE;
     }
   }
@@ -491,14 +497,14 @@ ce_rtsp_parse (const guint8 *data, gsize size, gsize *consumed,
     return CE_RTSP_PARSE_ERROR;
   }
 
-  r = scan_head (data, size, &hs, error);
+  r = scan_head (data, size, &hs, "request", error);
   if (r < 0)
     return CE_RTSP_PARSE_ERROR;
   if (r == 0)
     return CE_RTSP_PARSE_NEED_MORE;
   if (hs.content_length != NULL &&
       !parse_content_length (hs.content_length, hs.content_length_len,
-          &body_len, error))
+          &body_len, "request", error))
     return CE_RTSP_PARSE_ERROR;
   /* A head ended by a CR that is the last byte received: an LF may still
    * come, and it would not belong to the body. */
@@ -1150,4 +1156,834 @@ ce_rtsp_digest_response (const char *username, const char *realm,
   ha1 = md5_hex (username, realm, password);
   ha2 = md5_hex (method, uri, NULL);
   return md5_hex (ha1, nonce, ha2);
+}
+
+/* ---- The client side: requests out, responses in ------------------------ */
+
+void
+ce_rtsp_response_free (CeRtspResponse *response)
+{
+  if (response == NULL)
+    return;
+  g_free (response->reason);
+  g_clear_pointer (&response->header_names, g_ptr_array_unref);
+  g_clear_pointer (&response->header_values, g_ptr_array_unref);
+  g_clear_pointer (&response->body, g_bytes_unref);
+  g_free (response);
+}
+
+const char *
+ce_rtsp_response_get_header (const CeRtspResponse *response, const char *name)
+{
+  g_return_val_if_fail (response != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint i = 0; i < response->header_names->len; i++) {
+    if (g_ascii_strcasecmp (response->header_names->pdata[i], name) == 0)
+      return response->header_values->pdata[i];
+  }
+  return NULL;
+}
+
+/* A copy of bytes from a camera as printable UTF-8: control characters
+ * become spaces, invalid sequences U+FFFD.  Cameras are not all careful,
+ * and a cosmetic header must not end the session. */
+static char *
+text_dup (const guint8 *p, gsize len)
+{
+  char *s = g_strndup ((const char *) p, len);
+
+  for (char *c = s; *c != '\0'; c++) {
+    if (is_ctl (*c) && *c != '\t')
+      *c = ' ';
+  }
+  if (!g_utf8_validate (s, -1, NULL)) {
+    char *valid = g_utf8_make_valid (s, -1);
+
+    g_free (s);
+    s = valid;
+  }
+  return s;
+}
+
+/* "RTSP/1.0 200 OK"; the reason may be missing. */
+static gboolean
+parse_status_line (const guint8 *p, gsize len, CeRtspResponse *response,
+    GError **error)
+{
+  const guint8 *end = p + len, *v;
+  gsize vlen;
+  guint status = 0;
+
+  v = p;
+  while (p < end && *p != ' ' && *p != '\t')
+    p++;
+  vlen = p - v;
+  if (vlen < 8 || memcmp (v, "RTSP/", 5) != 0) {
+    g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+        "Malformed RTSP status line");
+    return FALSE;
+  }
+  /* RTSP/1.0, and servers that say 1.1 mean the same. */
+  if (vlen != 8 || v[5] != '1' || v[6] != '.' || !g_ascii_isdigit (v[7])) {
+    g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_VERSION,
+        "Protocol version %.*s is not supported (only RTSP/1.0)",
+        (int) MIN (vlen, 32), (const char *) v);
+    return FALSE;
+  }
+  while (p < end && is_ows (*p))
+    p++;
+  for (guint i = 0; i < 3; i++, p++) {
+    if (p == end || !g_ascii_isdigit (*p)) {
+      g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+          "RTSP status line has no status code");
+      return FALSE;
+    }
+    status = status * 10 + (*p - '0');
+  }
+  if ((p < end && !is_ows (*p)) || status < 100) {
+    g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+        "RTSP status line has a malformed status code");
+    return FALSE;
+  }
+  while (p < end && is_ows (*p))
+    p++;
+  while (end > p && is_ows (end[-1]))
+    end--;
+  response->status = status;
+  response->reason = text_dup (p, end - p);
+  return TRUE;
+}
+
+/* A header line of a response, read leniently: a line without a name is
+ * skipped, spaces before the colon are allowed, a folded line continues
+ * the previous value. */
+static void
+add_response_header (const guint8 *p, gsize len, CeRtspResponse *response)
+{
+  const guint8 *colon, *name_end, *v, *end = p + len;
+
+  if (is_ows (p[0])) {
+    GPtrArray *values = response->header_values;
+    g_autofree char *more = NULL;
+    char *joined;
+
+    while (p < end && is_ows (*p))
+      p++;
+    while (end > p && is_ows (end[-1]))
+      end--;
+    if (values->len == 0 || p == end)
+      return;
+    more = text_dup (p, end - p);
+    joined = g_strconcat (values->pdata[values->len - 1], " ", more, NULL);
+    g_free (values->pdata[values->len - 1]);
+    values->pdata[values->len - 1] = joined;
+    return;
+  }
+  colon = memchr (p, ':', len);
+  if (colon == NULL)
+    return;
+  name_end = colon;
+  while (name_end > p && is_ows (name_end[-1]))
+    name_end--;
+  if (!is_token (p, name_end - p))
+    return;
+  v = colon + 1;
+  while (v < end && is_ows (*v))
+    v++;
+  while (end > v && is_ows (end[-1]))
+    end--;
+  g_ptr_array_add (response->header_names,
+      g_ascii_strdown ((const char *) p, name_end - p));
+  g_ptr_array_add (response->header_values, text_dup (v, end - v));
+}
+
+static CeRtspResponse *
+parse_response_head (const guint8 *data, gsize start, gsize head_end,
+    GError **error)
+{
+  g_autoptr (CeRtspResponse) response = g_new0 (CeRtspResponse, 1);
+  LineFinder finder = {data + head_end, NULL, FALSE};
+  const guint8 *p = data + start;
+  const char *cseq;
+  gboolean first = TRUE;
+
+  response->header_names = g_ptr_array_new_with_free_func (g_free);
+  response->header_values = g_ptr_array_new_with_free_func (g_free);
+  for (;;) {
+    const guint8 *eol = NULL;
+    gsize eol_len = 0;
+    EolResult r = find_eol (&finder, p, &eol, &eol_len);
+
+    g_assert (r != EOL_NONE);
+    if (eol == p)
+      break;
+    if (first) {
+      if (!parse_status_line (p, eol - p, response, error))
+        return NULL;
+      first = FALSE;
+    } else {
+      add_response_header (p, eol - p, response);
+    }
+    p = eol + eol_len;
+  }
+  cseq = ce_rtsp_response_get_header (response, "cseq");
+  response->cseq = cseq != NULL ? parse_cseq (cseq) : -1;
+  return g_steal_pointer (&response);
+}
+
+CeRtspParseResult
+ce_rtsp_parse_response (const guint8 *data, gsize size, gsize *consumed,
+    CeRtspResponse **response, guint8 *channel, const guint8 **payload,
+    gsize *payload_size, GError **error)
+{
+  HeadScan hs = {0};
+  gsize body_len = 0, n;
+  CeRtspResponse *resp;
+  int r;
+
+  g_return_val_if_fail (data != NULL || size == 0, CE_RTSP_PARSE_ERROR);
+  g_return_val_if_fail (consumed != NULL, CE_RTSP_PARSE_ERROR);
+  g_return_val_if_fail (response != NULL, CE_RTSP_PARSE_ERROR);
+  g_return_val_if_fail (channel != NULL, CE_RTSP_PARSE_ERROR);
+  g_return_val_if_fail (payload != NULL, CE_RTSP_PARSE_ERROR);
+  g_return_val_if_fail (payload_size != NULL, CE_RTSP_PARSE_ERROR);
+
+  *consumed = 0;
+  *response = NULL;
+
+  /* The hot path: media between responses.  A few comparisons, no
+   * allocation. */
+  if (G_LIKELY (size >= 4 && data[0] == '$')) {
+    gsize len = ((gsize) data[2] << 8) | data[3];
+
+    if (size - 4 < len)
+      return CE_RTSP_PARSE_NEED_MORE;
+    *channel = data[1];
+    *payload = data + 4;
+    *payload_size = len;
+    *consumed = 4 + len;
+    return CE_RTSP_PARSE_INTERLEAVED;
+  }
+
+  while (hs.start < size && hs.start <= CE_RTSP_MAX_HEAD &&
+      (data[hs.start] == '\r' || data[hs.start] == '\n'))
+    hs.start++;
+  if (hs.start == size)
+    return CE_RTSP_PARSE_NEED_MORE;
+
+  if (data[hs.start] == '$') {
+    gsize len;
+
+    if (size - hs.start < 4)
+      return CE_RTSP_PARSE_NEED_MORE;
+    len = ((gsize) data[hs.start + 2] << 8) | data[hs.start + 3];
+    if (size - hs.start - 4 < len)
+      return CE_RTSP_PARSE_NEED_MORE;
+    *channel = data[hs.start + 1];
+    *payload = data + hs.start + 4;
+    *payload_size = len;
+    *consumed = hs.start + 4 + len;
+    return CE_RTSP_PARSE_INTERLEAVED;
+  }
+
+  n = MIN (size - hs.start, (gsize) 5);
+  if (memcmp (data + hs.start, "RTSP/", n) != 0) {
+    const guint8 *m = data + hs.start;
+    gsize len = 0;
+
+    /* A server may send requests too (ANNOUNCE, GET_PARAMETER, …): the
+     * caller can read it with ce_rtsp_parse(). */
+    while (hs.start + len < size && len < 32 && is_tchar (m[len]))
+      len++;
+    /* Decided on the same bytes however they arrive: wait for the one
+     * after a method-like token. */
+    if (hs.start + len == size)
+      return CE_RTSP_PARSE_NEED_MORE;
+    if (len > 0 && m[len] == ' ') {
+      g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_NOT_IMPLEMENTED,
+          "RTSP server sent a request (%.*s) where a response was expected",
+          (int) len, (const char *) m);
+      return CE_RTSP_PARSE_ERROR;
+    }
+    g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+        "RTSP response does not start with RTSP/");
+    return CE_RTSP_PARSE_ERROR;
+  }
+  if (n < 5)
+    return CE_RTSP_PARSE_NEED_MORE;
+
+  r = scan_head (data, size, &hs, "response", error);
+  if (r < 0)
+    return CE_RTSP_PARSE_ERROR;
+  if (r == 0)
+    return CE_RTSP_PARSE_NEED_MORE;
+  if (hs.content_length != NULL &&
+      !parse_content_length (hs.content_length, hs.content_length_len,
+          &body_len, "response", error))
+    return CE_RTSP_PARSE_ERROR;
+  if (hs.tentative && body_len > 0)
+    return CE_RTSP_PARSE_NEED_MORE;
+  if (size - hs.head_end < body_len)
+    return CE_RTSP_PARSE_NEED_MORE;
+
+  resp = parse_response_head (data, hs.start, hs.head_end, error);
+  if (resp == NULL)
+    return CE_RTSP_PARSE_ERROR;
+  if (body_len > 0)
+    resp->body = g_bytes_new (data + hs.head_end, body_len);
+  *response = resp;
+  *consumed = hs.head_end + body_len;
+  return CE_RTSP_PARSE_RESPONSE;
+}
+
+/* A request URI: printable, no spaces. */
+static gboolean
+is_request_uri (const char *uri)
+{
+  gsize len = strlen (uri);
+
+  if (len == 0 || len > CE_RTSP_MAX_LINE - 32 ||
+      !is_text ((const guint8 *) uri, len))
+    return FALSE;
+  return strpbrk (uri, " \t") == NULL;
+}
+
+GBytes *
+ce_rtsp_request_build (const char *method, const char *uri, int cseq,
+    const char *const *headers)
+{
+  g_autoptr (GString) request = NULL;
+
+  g_return_val_if_fail (method != NULL, NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  if (!is_token ((const guint8 *) method, strlen (method)) ||
+      !is_request_uri (uri))
+    return NULL;
+  request = g_string_sized_new (256);
+  g_string_append_printf (request, "%s %s RTSP/1.0\r\n", method, uri);
+  if (cseq >= 0)
+    g_string_append_printf (request, "CSeq: %d\r\n", cseq);
+  for (gsize i = 0; headers != NULL && headers[i] != NULL; i += 2) {
+    const char *name = headers[i], *value = headers[i + 1];
+
+    g_return_val_if_fail (value != NULL, NULL);
+    if (!is_token ((const guint8 *) name, strlen (name)) ||
+        !is_header_value (value))
+      return NULL;
+    g_string_append_printf (request, "%s: %s\r\n", name, value);
+  }
+  g_string_append (request, "\r\n");
+  return g_string_free_to_bytes (g_steal_pointer (&request));
+}
+
+/* ---- WWW-Authenticate ---------------------------------------------------- */
+
+void
+ce_rtsp_challenge_clear (CeRtspChallenge *challenge)
+{
+  g_return_if_fail (challenge != NULL);
+
+  g_free (challenge->scheme);
+  g_free (challenge->realm);
+  g_free (challenge->nonce);
+  g_free (challenge->opaque);
+  g_free (challenge->algorithm);
+  memset (challenge, 0, sizeof *challenge);
+}
+
+/* One challenge being read. */
+typedef struct
+{
+  const char *scheme;
+  gsize scheme_len;
+  char *realm, *nonce, *opaque, *algorithm, *qop, *stale;
+} Offer;
+
+static void
+offer_clear (Offer *o)
+{
+  g_free (o->realm);
+  g_free (o->nonce);
+  g_free (o->opaque);
+  g_free (o->algorithm);
+  g_free (o->qop);
+  g_free (o->stale);
+  memset (o, 0, sizeof *o);
+}
+
+static gboolean
+offer_is (const Offer *o, const char *scheme)
+{
+  return o->scheme != NULL && strlen (scheme) == o->scheme_len &&
+      g_ascii_strncasecmp (o->scheme, scheme, o->scheme_len) == 0;
+}
+
+/* Rank of an offer: 2 Digest MD5, 1 Basic, 0 unusable. */
+static int
+offer_rank (const Offer *o)
+{
+  if (offer_is (o, "Digest"))
+    return o->realm != NULL && o->nonce != NULL &&
+            (o->algorithm == NULL ||
+                g_ascii_strcasecmp (o->algorithm, "MD5") == 0)
+        ? 2
+        : 0;
+  if (offer_is (o, "Basic"))
+    return 1;
+  return 0;
+}
+
+/* Whether the comma-separated list @list holds @item. */
+static gboolean
+list_has (const char *list, const char *item)
+{
+  const char *p = list, *end = list + strlen (list);
+
+  for (;;) {
+    const char *e = find_unquoted (p, end, ','), *a = p, *a_end = e;
+
+    trim (&a, &a_end);
+    if (span_equal (a, a_end, item))
+      return TRUE;
+    if (e == end)
+      return FALSE;
+    p = e + 1;
+  }
+}
+
+static void
+offer_take (Offer *best, CeRtspChallenge *challenge)
+{
+  challenge->scheme = g_strdup (offer_is (best, "Digest") ? "Digest" : "Basic");
+  challenge->realm = g_steal_pointer (&best->realm);
+  challenge->nonce = g_steal_pointer (&best->nonce);
+  challenge->opaque = g_steal_pointer (&best->opaque);
+  challenge->algorithm = g_steal_pointer (&best->algorithm);
+  challenge->qop_auth = best->qop != NULL && list_has (best->qop, "auth");
+  challenge->stale =
+      best->stale != NULL && g_ascii_strcasecmp (best->stale, "true") == 0;
+}
+
+gboolean
+ce_rtsp_challenge_parse (const char *header, CeRtspChallenge *challenge,
+    GError **error)
+{
+  const char *p = header, *end;
+  Offer cur = {0}, best = {0};
+  g_autoptr (GString) offered = g_string_new (NULL);
+  gboolean ok = TRUE;
+
+  g_return_val_if_fail (header != NULL, FALSE);
+  g_return_val_if_fail (challenge != NULL, FALSE);
+
+  memset (challenge, 0, sizeof *challenge);
+  end = header + strlen (header);
+  /* challenge = scheme 1*SP [ auth-param *( "," auth-param ) ], several
+   * of them separated by commas: after a comma, "token =" continues the
+   * current challenge and "token" alone starts the next. */
+  while (ok) {
+    const char *tok;
+    gsize tok_len;
+
+    while (p < end && (g_ascii_isspace (*p) || *p == ','))
+      p++;
+    if (p == end)
+      break;
+    tok = p;
+    while (p < end && is_tchar (*p))
+      p++;
+    tok_len = p - tok;
+    if (tok_len == 0) {
+      ok = FALSE;
+      break;
+    }
+    while (p < end && g_ascii_isspace (*p))
+      p++;
+    if (p < end && *p == '=' && cur.scheme != NULL) {
+      g_autofree char *value = NULL;
+      struct
+      {
+        const char *name;
+        char **slot;
+      } fields[] = {
+          {"realm", &cur.realm},
+          {"nonce", &cur.nonce},
+          {"opaque", &cur.opaque},
+          {"algorithm", &cur.algorithm},
+          {"qop", &cur.qop},
+          {"stale", &cur.stale},
+      };
+
+      p++;
+      while (p < end && g_ascii_isspace (*p))
+        p++;
+      p = parse_param_value (p, end, &value);
+      if (p == NULL) {
+        ok = FALSE;
+        break;
+      }
+      for (gsize i = 0; i < G_N_ELEMENTS (fields); i++) {
+        if (strlen (fields[i].name) == tok_len &&
+            g_ascii_strncasecmp (tok, fields[i].name, tok_len) == 0 &&
+            *fields[i].slot == NULL) {
+          *fields[i].slot = g_steal_pointer (&value);
+          break;
+        }
+      }
+      continue;
+    }
+    /* A new challenge (or a token68, which no scheme we use has). */
+    if (offer_rank (&cur) > offer_rank (&best)) {
+      offer_clear (&best);
+      best = cur;
+      memset (&cur, 0, sizeof cur);
+    } else {
+      offer_clear (&cur);
+    }
+    cur.scheme = tok;
+    cur.scheme_len = tok_len;
+    if (offered->len < 128)
+      g_string_append_printf (offered, "%s%.*s", offered->len > 0 ? ", " : "",
+          (int) MIN (tok_len, 32), tok);
+    /* Skip a token68 ("abc==") if one follows. */
+    if (p < end && *p == '=') {
+      while (p < end && *p == '=')
+        p++;
+    }
+  }
+  if (ok && offer_rank (&cur) > offer_rank (&best)) {
+    offer_clear (&best);
+    best = cur;
+    memset (&cur, 0, sizeof cur);
+  }
+  offer_clear (&cur);
+  if (!ok) {
+    offer_clear (&best);
+    g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+        "Malformed WWW-Authenticate header");
+    return FALSE;
+  }
+  if (offer_rank (&best) == 0) {
+    g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_NOT_IMPLEMENTED,
+        "WWW-Authenticate offers no Digest (MD5) or Basic challenge (%s)",
+        offered->len > 0 ? offered->str : "none");
+    return FALSE;
+  }
+  offer_take (&best, challenge);
+  offer_clear (&best);
+  return TRUE;
+}
+
+gboolean
+ce_rtsp_response_get_challenge (const CeRtspResponse *response,
+    CeRtspChallenge *challenge, GError **error)
+{
+  g_autoptr (GString) all = g_string_new (NULL);
+
+  g_return_val_if_fail (response != NULL, FALSE);
+  g_return_val_if_fail (challenge != NULL, FALSE);
+
+  for (guint i = 0; i < response->header_names->len; i++) {
+    if (strcmp (response->header_names->pdata[i], "www-authenticate") != 0)
+      continue;
+    if (all->len > 0)
+      g_string_append (all, ", ");
+    g_string_append (all, response->header_values->pdata[i]);
+  }
+  if (all->len == 0) {
+    memset (challenge, 0, sizeof *challenge);
+    g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+        "RTSP response has no WWW-Authenticate header");
+    return FALSE;
+  }
+  return ce_rtsp_challenge_parse (all->str, challenge, error);
+}
+
+/* Appends name="value" with RFC 7230 quoting. */
+static void
+append_quoted (GString *s, const char *name, const char *value)
+{
+  g_string_append_printf (s, ", %s=\"", name);
+  for (const char *c = value; *c != '\0'; c++) {
+    if (*c == '"' || *c == '\\')
+      g_string_append_c (s, '\\');
+    g_string_append_c (s, *c);
+  }
+  g_string_append_c (s, '"');
+}
+
+char *
+ce_rtsp_challenge_authorization (CeRtspChallenge *challenge,
+    const char *username, const char *password, const char *method,
+    const char *uri)
+{
+  g_autoptr (GString) h = NULL;
+  g_autofree char *response = NULL;
+  g_autofree char *cnonce = NULL;
+  char nc[9] = "";
+
+  g_return_val_if_fail (challenge != NULL && challenge->scheme != NULL, NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+  g_return_val_if_fail (password != NULL, NULL);
+  g_return_val_if_fail (method != NULL, NULL);
+  g_return_val_if_fail (uri != NULL, NULL);
+
+  if (!is_header_value (username) || !is_header_value (uri))
+    return NULL;
+  if (strcmp (challenge->scheme, "Basic") == 0) {
+    g_autofree char *pair = g_strconcat (username, ":", password, NULL);
+    g_autofree char *b64 =
+        g_base64_encode ((const guchar *) pair, strlen (pair));
+
+    memset (pair, 0, strlen (pair));
+    return g_strconcat ("Basic ", b64, NULL);
+  }
+
+  g_return_val_if_fail (challenge->realm != NULL, NULL);
+  g_return_val_if_fail (challenge->nonce != NULL, NULL);
+  if (challenge->qop_auth) {
+    /* RFC 2617 §3.2.2.1 with qop=auth:
+     * MD5(HA1:nonce:nc:cnonce:auth:HA2). */
+    g_autofree char *ha1 = md5_hex (username, challenge->realm, password);
+    g_autofree char *ha2 = md5_hex (method, uri, NULL);
+    g_autofree char *tail = NULL;
+    g_autofree char *mid = NULL;
+
+    challenge->nc++;
+    g_snprintf (nc, sizeof nc, "%08x", challenge->nc);
+    cnonce = g_strdup_printf ("%08x%08x", g_random_int (), g_random_int ());
+    mid = g_strconcat (nc, ":", cnonce, ":auth", NULL);
+    tail = g_strconcat (challenge->nonce, ":", mid, NULL);
+    response = md5_hex (ha1, tail, ha2);
+  } else {
+    response = ce_rtsp_digest_response (username, challenge->realm, password,
+        method, uri, challenge->nonce);
+  }
+  h = g_string_new ("Digest username=\"");
+  for (const char *c = username; *c != '\0'; c++) {
+    if (*c == '"' || *c == '\\')
+      g_string_append_c (h, '\\');
+    g_string_append_c (h, *c);
+  }
+  g_string_append_c (h, '"');
+  append_quoted (h, "realm", challenge->realm);
+  append_quoted (h, "nonce", challenge->nonce);
+  append_quoted (h, "uri", uri);
+  append_quoted (h, "response", response);
+  if (challenge->opaque != NULL)
+    append_quoted (h, "opaque", challenge->opaque);
+  if (challenge->algorithm != NULL)
+    g_string_append (h, ", algorithm=MD5");
+  if (challenge->qop_auth) {
+    g_string_append_printf (h, ", qop=auth, nc=%s", nc);
+    append_quoted (h, "cnonce", cnonce);
+  }
+  /* Realm, nonce and opaque come from the camera: nothing they hold may
+   * start a new header line. */
+  if (!is_header_value (h->str))
+    return NULL;
+  return g_string_free (g_steal_pointer (&h), FALSE);
+}
+
+/* ---- Session, RTP-Info, Public, control URLs ---------------------------- */
+
+void
+ce_rtsp_session_clear (CeRtspSession *session)
+{
+  g_return_if_fail (session != NULL);
+
+  g_free (session->id);
+  memset (session, 0, sizeof *session);
+}
+
+/* Longest session id kept; it is sent back in every request. */
+#define MAX_SESSION_ID 256
+
+gboolean
+ce_rtsp_session_parse (const char *header, CeRtspSession *session,
+    GError **error)
+{
+  const char *p = header, *end, *id_end;
+
+  g_return_val_if_fail (header != NULL, FALSE);
+  g_return_val_if_fail (session != NULL, FALSE);
+
+  memset (session, 0, sizeof *session);
+  end = header + strlen (header);
+  id_end = find_unquoted (p, end, ';');
+  trim (&p, &id_end);
+  if (p == id_end || id_end - p > MAX_SESSION_ID) {
+    g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+        "Session header has no usable session id");
+    return FALSE;
+  }
+  for (const char *c = p; c < id_end; c++) {
+    if ((guint8) *c <= 0x20 || (guint8) *c >= 0x7f || *c == ',') {
+      g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+          "Session id has characters other than visible ASCII");
+      return FALSE;
+    }
+  }
+  session->id = g_strndup (p, id_end - p);
+
+  /* Parameters; a timeout that is not a number is ignored. */
+  for (p = id_end; p < end;) {
+    const char *seg = p + (*p == ';'), *seg_end = find_unquoted (seg, end, ';');
+    const char *eq = memchr (seg, '=', seg_end - seg);
+
+    if (eq != NULL) {
+      const char *name = seg, *name_end = eq, *v = eq + 1, *v_end = seg_end;
+      guint timeout;
+
+      trim (&name, &name_end);
+      trim (&v, &v_end);
+      if (span_equal (name, name_end, "timeout") &&
+          parse_uint (v, v_end, 24 * 3600, &timeout))
+        session->timeout = timeout;
+    }
+    p = seg_end;
+  }
+  return TRUE;
+}
+
+void
+ce_rtsp_rtp_info_clear (CeRtspRtpInfo *info)
+{
+  g_return_if_fail (info != NULL);
+
+  g_free (info->url);
+  memset (info, 0, sizeof *info);
+}
+
+gboolean
+ce_rtsp_rtp_info_parse (const char *header, CeRtspRtpInfo *info, GError **error)
+{
+  const char *p = header, *end, *elem_end;
+  g_autoptr (GString) url = g_string_new (NULL);
+  gboolean have_url = FALSE;
+
+  g_return_val_if_fail (header != NULL, FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
+
+  memset (info, 0, sizeof *info);
+  end = header + strlen (header);
+  /* The first stream: up to a comma that starts another "url=".  URLs may
+   * hold commas and semicolons; parameters are the ';' segments that are
+   * "seq=" or "rtptime=" (or "ssrc="), the rest is the URL. */
+  elem_end = p;
+  for (;;) {
+    const char *comma = find_unquoted (elem_end, end, ','), *q = comma + 1;
+
+    if (comma == end) {
+      elem_end = end;
+      break;
+    }
+    while (q < end && g_ascii_isspace (*q))
+      q++;
+    if (end - q >= 4 && g_ascii_strncasecmp (q, "url=", 4) == 0) {
+      elem_end = comma;
+      break;
+    }
+    elem_end = comma + 1;
+  }
+  while (p < elem_end) {
+    const char *seg = p, *seg_end = find_unquoted (p, elem_end, ';');
+    const char *eq = memchr (seg, '=', seg_end - seg);
+    const char *name = seg, *name_end = eq != NULL ? eq : seg_end;
+    const char *v = eq != NULL ? eq + 1 : seg_end, *v_end = seg_end;
+    guint value;
+
+    trim (&name, &name_end);
+    trim (&v, &v_end);
+    if (!have_url && span_equal (name, name_end, "url")) {
+      g_string_append_len (url, v, v_end - v);
+      have_url = TRUE;
+    } else if (have_url && span_equal (name, name_end, "seq")) {
+      /* An out-of-range value is ignored. */
+      if (parse_uint (v, v_end, 65535, &value)) {
+        info->seq = value;
+        info->has_seq = TRUE;
+      }
+    } else if (have_url && span_equal (name, name_end, "rtptime")) {
+      if (parse_uint (v, v_end, G_MAXUINT32, &value)) {
+        info->rtptime = value;
+        info->has_rtptime = TRUE;
+      }
+    } else if (have_url && span_equal (name, name_end, "ssrc")) {
+      /* RTSP 2.0; not needed. */
+    } else if (have_url && !info->has_seq && !info->has_rtptime) {
+      const char *a = seg, *a_end = seg_end;
+
+      trim (&a, &a_end);
+      g_string_append_c (url, ';');
+      g_string_append_len (url, a, a_end - a);
+    }
+    p = seg_end + (seg_end < elem_end);
+  }
+  if (!have_url || url->len == 0) {
+    g_set_error_literal (error, CE_RTSP_ERROR, CE_RTSP_ERROR_BAD_REQUEST,
+        "RTP-Info header does not start with url=");
+    return FALSE;
+  }
+  info->url = g_string_free (g_steal_pointer (&url), FALSE);
+  return TRUE;
+}
+
+gboolean
+ce_rtsp_public_has_method (const char *header, const char *method)
+{
+  g_return_val_if_fail (method != NULL, FALSE);
+
+  return header != NULL && list_has (header, method);
+}
+
+/* The length of "scheme://authority" at the start of @url, or 0. */
+static gsize
+url_origin_len (const char *url)
+{
+  const char *p = strstr (url, "://");
+
+  if (p == NULL)
+    return 0;
+  for (const char *c = url; c < p; c++) {
+    if (!g_ascii_isalnum (*c) && *c != '+' && *c != '-' && *c != '.')
+      return 0;
+  }
+  p += 3;
+  return (p + strcspn (p, "/?#")) - url;
+}
+
+char *
+ce_rtsp_resolve_control (const char *base, const char *control)
+{
+  const char *c = control, *c_end;
+  gsize origin;
+
+  g_return_val_if_fail (base != NULL, NULL);
+
+  if (c == NULL)
+    return g_strdup (base);
+  c_end = c + strlen (c);
+  trim (&c, &c_end);
+  /* RFC 2326 §C.1.1: "*" (or nothing) is the base itself. */
+  if (c == c_end || span_equal (c, c_end, "*"))
+    return g_strdup (base);
+  /* Absolute: any "scheme://". */
+  origin = url_origin_len (c);
+  if (origin > 0 && (gsize) (c_end - c) >= origin)
+    return g_strndup (c, c_end - c);
+  /* An absolute path replaces the base's path. */
+  if (*c == '/') {
+    origin = url_origin_len (base);
+    return g_strdup_printf ("%.*s%.*s", (int) origin, base, (int) (c_end - c),
+        c);
+  }
+  /* Relative: appended to the base with one '/', as cameras, ffmpeg and
+   * live555 expect; a strict RFC 3986 merge would drop the base's last
+   * segment ("rtsp://h/live" + "track1" → "rtsp://h/track1"), which no
+   * camera wants.  A query in the base stays where it is. */
+  return g_strdup_printf ("%s%s%.*s", base,
+      g_str_has_suffix (base, "/") ? "" : "/", (int) (c_end - c), c);
 }

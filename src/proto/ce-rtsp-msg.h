@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT
  * SPDX-FileCopyrightText: 2026 cityeye developers
  *
- * RTSP 1.0 on the wire (RFC 2326): an incremental request parser that also
- * recognises interleaved binary frames, response building, and the
- * Transport, Range, Session and Authorization headers.  Pure GLib; every
+ * RTSP 1.0 on the wire (RFC 2326).  Server side: an incremental request
+ * parser that also recognises interleaved binary frames, response
+ * building, and the Transport, Range, Session and Authorization headers.
+ * Client side: request building, an incremental response parser (with
+ * interleaved frames), and the WWW-Authenticate, Session, RTP-Info and
+ * Public headers and control URLs.  Pure GLib; every
  * byte it reads comes from the network, so it is bounded and fuzzed.
  */
 #pragma once
@@ -55,6 +58,7 @@ typedef enum
   CE_RTSP_PARSE_REQUEST,     /* *request set */
   CE_RTSP_PARSE_INTERLEAVED, /* '$' frame: *channel, *payload/_size set */
   CE_RTSP_PARSE_ERROR,       /* @error set: answer it and close */
+  CE_RTSP_PARSE_RESPONSE,    /* *response set (ce_rtsp_parse_response()) */
 } CeRtspParseResult;
 
 /**
@@ -133,5 +137,148 @@ gboolean ce_rtsp_auth_parse (const char *header, CeRtspAuth *auth,
 char *ce_rtsp_digest_response (const char *username, const char *realm,
     const char *password, const char *method, const char *uri,
     const char *nonce);
+
+/* ---- Client side ---------------------------------------------------------
+ */
+
+/* A response from a server.  (Not related to ce_rtsp_response_new(), which
+ * writes the server's own responses as text.) */
+typedef struct
+{
+  guint status;             /* 100-999 */
+  char *reason;             /* as sent, "" when missing; UTF-8 */
+  int cseq;                 /* -1 when absent or not a number */
+  GPtrArray *header_names;  /* (element-type utf8) lower-cased, in order */
+  GPtrArray *header_values; /* (element-type utf8) trimmed; control
+                               characters made spaces, invalid UTF-8
+                               replaced */
+  GBytes *body;             /* nullable */
+} CeRtspResponse;
+
+void ce_rtsp_response_free (CeRtspResponse *response);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CeRtspResponse, ce_rtsp_response_free)
+
+/* The first header of that name (case-insensitive), or NULL. */
+const char *ce_rtsp_response_get_header (const CeRtspResponse *response,
+    const char *name);
+
+/**
+ * ce_rtsp_parse_response:
+ * The client's parser: like ce_rtsp_parse(), with the same limits, for the
+ * bytes a server sends: responses (CE_RTSP_PARSE_RESPONSE, *response set,
+ * transfer full) and interleaved '$' frames (CE_RTSP_PARSE_INTERLEAVED,
+ * *payload points into @data; recognised with a few comparisons and no
+ * allocation when @data starts with '$').  Empty lines between messages
+ * are skipped.  Status lines must be RTSP/1.x; the reason may be missing.
+ * Header lines are read leniently (spaces before the colon, folded lines;
+ * a line with no name is skipped).  A request from the server (it starts
+ * with a method) gives CE_RTSP_PARSE_ERROR with code
+ * CE_RTSP_ERROR_NOT_IMPLEMENTED and *consumed 0: ce_rtsp_parse() reads it
+ * from the same bytes, for an answer.
+ */
+CeRtspParseResult ce_rtsp_parse_response (const guint8 *data, gsize size,
+    gsize *consumed, CeRtspResponse **response, guint8 *channel,
+    const guint8 **payload, gsize *payload_size, GError **error);
+
+/**
+ * ce_rtsp_request_build:
+ * @headers: (nullable) (array zero-terminated=1): name, value, name,
+ *   value, …, NULL
+ * "<method> <uri> RTSP/1.0", "CSeq: <cseq>" (left out when @cseq < 0), the
+ * headers, an empty line.  Returns: (transfer full): the request, or NULL
+ * when @method is not a token, @uri is empty or has spaces or control
+ * characters, or a header name is not a token or a value has control
+ * characters (CR/LF injection).
+ */
+GBytes *ce_rtsp_request_build (const char *method, const char *uri, int cseq,
+    const char *const *headers);
+
+/* A WWW-Authenticate challenge the client can answer. */
+typedef struct
+{
+  char *scheme;      /* "Digest" or "Basic" */
+  char *realm;       /* nullable for Basic */
+  char *nonce;       /* Digest */
+  char *opaque;      /* Digest, nullable */
+  char *algorithm;   /* Digest, nullable (then MD5); only MD5 is chosen */
+  gboolean qop_auth; /* Digest: the server offers qop "auth" */
+  gboolean stale;    /* Digest: the nonce expired, the password was right */
+  guint nc;          /* nonce count sent so far (qop) */
+} CeRtspChallenge;
+
+void ce_rtsp_challenge_clear (CeRtspChallenge *challenge);
+
+/**
+ * ce_rtsp_challenge_parse:
+ * Reads a WWW-Authenticate value, which may hold several challenges, and
+ * keeps the best one: Digest with MD5 (or no algorithm), else Basic.
+ * Digest with another algorithm (SHA-256, MD5-sess) and other schemes are
+ * passed over.  FALSE with @error (CE_RTSP_ERROR_NOT_IMPLEMENTED when
+ * nothing usable is offered, naming what was) otherwise.
+ */
+gboolean ce_rtsp_challenge_parse (const char *header,
+    CeRtspChallenge *challenge, GError **error);
+
+/* The same over every WWW-Authenticate header of @response (cameras send
+ * Digest and Basic in two headers). */
+gboolean ce_rtsp_response_get_challenge (const CeRtspResponse *response,
+    CeRtspChallenge *challenge, GError **error);
+
+/**
+ * ce_rtsp_challenge_authorization:
+ * The Authorization value answering @challenge for one request: "Basic
+ * …", or "Digest username=…, realm, nonce, uri, response[, opaque]
+ * [, algorithm][, qop=auth, nc, cnonce]" (RFC 2617; with qop, nc is
+ * counted in @challenge).  Returns: (transfer full): the value, or NULL
+ * when @username, @uri or the camera's parameters hold control characters.
+ */
+char *ce_rtsp_challenge_authorization (CeRtspChallenge *challenge,
+    const char *username, const char *password, const char *method,
+    const char *uri);
+
+/* "Session: <id>[;timeout=<seconds>]" from SETUP. */
+typedef struct
+{
+  char *id;      /* visible ASCII, at most 256 bytes */
+  guint timeout; /* seconds; 0 when not given (RFC 2326 default: 60) */
+} CeRtspSession;
+
+void ce_rtsp_session_clear (CeRtspSession *session);
+/* FALSE with @error when there is no usable id; a malformed timeout is
+ * ignored. */
+gboolean ce_rtsp_session_parse (const char *header, CeRtspSession *session,
+    GError **error);
+
+/* The first stream of an "RTP-Info:" header from PLAY. */
+typedef struct
+{
+  char *url;
+  guint16 seq;
+  guint32 rtptime;
+  gboolean has_seq;
+  gboolean has_rtptime;
+} CeRtspRtpInfo;
+
+void ce_rtsp_rtp_info_clear (CeRtspRtpInfo *info);
+/* FALSE with @error unless the header starts with url=. */
+gboolean ce_rtsp_rtp_info_parse (const char *header, CeRtspRtpInfo *info,
+    GError **error);
+
+/* Whether a "Public:" header (nullable) lists @method (case-insensitive),
+ * e.g. "GET_PARAMETER" for keep-alives. */
+gboolean ce_rtsp_public_has_method (const char *header, const char *method);
+
+/**
+ * ce_rtsp_resolve_control:
+ * @base: the Content-Base, else Content-Location, else the request URL of
+ *   DESCRIBE
+ * @control: (nullable): an a=control value
+ * RFC 2326 §C.1.1: "*" or nothing is @base; an absolute URL ("rtsp://…",
+ * any scheme) is itself; "/path" replaces the path of @base; anything else
+ * is appended to @base with one '/' between them, as cameras expect (a
+ * query in @base stays put: "rtsp://h/x?ch=1/" + "trackID=0").
+ * Returns: (transfer full): the URL.
+ */
+char *ce_rtsp_resolve_control (const char *base, const char *control);
 
 G_END_DECLS

@@ -130,3 +130,513 @@ ce_sdp_build (const CeVideoParams *params, const char *session_name,
   g_string_append (sdp, "\r\n");
   return g_string_free (sdp, FALSE);
 }
+
+/* ---- Reading a camera's SDP ------------------------------------------------
+ */
+
+G_DEFINE_QUARK (cityeye_sdp_error, ce_sdp_error)
+
+void
+ce_sdp_video_clear (CeSdpVideo *video)
+{
+  g_return_if_fail (video != NULL);
+
+  g_free (video->control);
+  g_free (video->session_control);
+  g_clear_pointer (&video->vps, g_bytes_unref);
+  g_clear_pointer (&video->sps, g_bytes_unref);
+  g_clear_pointer (&video->pps, g_bytes_unref);
+  memset (video, 0, sizeof *video);
+}
+
+typedef struct
+{
+  const char *p;
+  const char *end;
+} Span;
+
+/* Formats and attributes kept per media section; more are ignored. */
+#define MAX_FORMATS 32
+#define MAX_ATTRS 32
+
+typedef struct
+{
+  gboolean open;
+  gboolean video; /* m=video */
+  gboolean rtp;   /* RTP/AVP, RTP/AVPF, RTP/AVP/TCP … */
+  Span media;     /* for the error message */
+  guint n_fmts;
+  guint fmts[MAX_FORMATS];
+  guint n_maps;
+  struct
+  {
+    guint pt;
+    Span encoding;
+    guint clock_rate; /* 0: not given */
+  } maps[MAX_ATTRS];
+  guint n_fmtps;
+  struct
+  {
+    guint pt;
+    Span params;
+  } fmtps[MAX_ATTRS];
+  gboolean has_control;
+  Span control;
+} Section;
+
+static void
+span_trim (Span *s)
+{
+  while (s->p < s->end && g_ascii_isspace (*s->p))
+    s->p++;
+  while (s->end > s->p && g_ascii_isspace (s->end[-1]))
+    s->end--;
+}
+
+static gboolean
+span_is (Span s, const char *literal)
+{
+  gsize len = strlen (literal);
+
+  return (gsize) (s.end - s.p) == len &&
+      g_ascii_strncasecmp (s.p, literal, len) == 0;
+}
+
+static gboolean
+span_has_prefix (Span s, const char *literal)
+{
+  gsize len = strlen (literal);
+
+  return (gsize) (s.end - s.p) >= len &&
+      g_ascii_strncasecmp (s.p, literal, len) == 0;
+}
+
+/* The next whitespace-separated word of *s. */
+static Span
+next_word (Span *s)
+{
+  Span w;
+
+  while (s->p < s->end && g_ascii_isspace (*s->p))
+    s->p++;
+  w.p = s->p;
+  while (s->p < s->end && !g_ascii_isspace (*s->p))
+    s->p++;
+  w.end = s->p;
+  return w;
+}
+
+/* Decimal digits at the start of *s, at most @max; advances past them. */
+static gboolean
+take_uint (Span *s, guint max, guint *out)
+{
+  guint64 v = 0;
+  const char *start = s->p;
+
+  while (s->p < s->end && g_ascii_isdigit (*s->p) && s->p - start < 10)
+    v = v * 10 + (*s->p++ - '0');
+  if (s->p == start || v > max)
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+span_uint (Span s, guint max, guint *out)
+{
+  span_trim (&s);
+  return take_uint (&s, max, out) && s.p == s.end;
+}
+
+static CeCodec
+codec_of_encoding (Span enc)
+{
+  if (span_is (enc, "H264"))
+    return CE_CODEC_H264;
+  if (span_is (enc, "H265") || span_is (enc, "HEVC"))
+    return CE_CODEC_H265;
+  return CE_CODEC_UNKNOWN;
+}
+
+/* Calls @func for each name=value of an a=fmtp parameter list. */
+typedef void (*ParamFunc) (Span name, Span value, gpointer data);
+
+static void
+foreach_param (Span params, ParamFunc func, gpointer data)
+{
+  const char *p = params.p;
+
+  while (p < params.end) {
+    const char *semi = memchr (p, ';', params.end - p);
+    Span item = {p, semi != NULL ? semi : params.end};
+    const char *eq = memchr (item.p, '=', item.end - item.p);
+
+    if (eq != NULL) {
+      Span name = {item.p, eq}, value = {eq + 1, item.end};
+
+      span_trim (&name);
+      span_trim (&value);
+      func (name, value, data);
+    }
+    p = item.end + (semi != NULL);
+  }
+}
+
+static void
+guess_codec (Span name, Span value, gpointer data)
+{
+  CeCodec *codec = data;
+
+  if (span_is (name, "sprop-vps") || span_is (name, "sprop-sps") ||
+      span_is (name, "sprop-pps") || span_is (name, "profile-id") ||
+      span_is (name, "tier-flag") || span_is (name, "level-id"))
+    *codec = CE_CODEC_H265;
+  else if (*codec == CE_CODEC_UNKNOWN &&
+      (span_is (name, "sprop-parameter-sets") ||
+          span_is (name, "packetization-mode") ||
+          span_is (name, "profile-level-id")))
+    *codec = CE_CODEC_H264;
+}
+
+static const Span *
+section_fmtp (const Section *sec, guint pt)
+{
+  for (guint i = 0; i < sec->n_fmtps; i++) {
+    if (sec->fmtps[i].pt == pt)
+      return &sec->fmtps[i].params;
+  }
+  return NULL;
+}
+
+/* The codec of payload type @pt in @sec, from its rtpmap or, for a
+ * dynamic type without one, from its fmtp. */
+static CeCodec
+section_codec (const Section *sec, guint pt, guint *clock_rate)
+{
+  const Span *fmtp;
+  CeCodec codec = CE_CODEC_UNKNOWN;
+
+  for (guint i = 0; i < sec->n_maps; i++) {
+    if (sec->maps[i].pt == pt) {
+      *clock_rate =
+          sec->maps[i].clock_rate > 0 ? sec->maps[i].clock_rate : 90000;
+      return codec_of_encoding (sec->maps[i].encoding);
+    }
+  }
+  if (pt < 96 || (fmtp = section_fmtp (sec, pt)) == NULL)
+    return CE_CODEC_UNKNOWN;
+  foreach_param (*fmtp, guess_codec, &codec);
+  *clock_rate = 90000;
+  return codec;
+}
+
+/* base64 (standard or URL-safe alphabet, padding optional) to bytes, a
+ * leading start code removed; NULL when it is not base64. */
+static GBytes *
+decode_nal (Span s)
+{
+  g_autofree char *text = NULL;
+  g_autofree guchar *out = NULL;
+  gsize len, n, pad = 0;
+  gint state = 0;
+  guint save = 0;
+  const guchar *nal;
+
+  span_trim (&s);
+  while (s.end > s.p && s.end[-1] == '=')
+    s.end--;
+  len = s.end - s.p;
+  if (len == 0 || len % 4 == 1)
+    return NULL;
+  text = g_malloc (len + 4);
+  for (gsize i = 0; i < len; i++) {
+    char c = s.p[i];
+
+    if (c == '-')
+      c = '+';
+    else if (c == '_')
+      c = '/';
+    else if (!g_ascii_isalnum (c) && c != '+' && c != '/')
+      return NULL;
+    text[i] = c;
+  }
+  for (; (len + pad) % 4 != 0; pad++)
+    text[len + pad] = '=';
+  out = g_malloc (len + 4);
+  n = g_base64_decode_step (text, len + pad, out, &state, &save);
+  nal = out;
+  if (n >= 4 && memcmp (nal, "\0\0\0\1", 4) == 0)
+    nal += 4, n -= 4;
+  else if (n >= 3 && memcmp (nal, "\0\0\1", 3) == 0)
+    nal += 3, n -= 3;
+  if (n == 0)
+    return NULL;
+  return g_bytes_new (nal, n);
+}
+
+/* Files each NAL of a comma-separated base64 list by its type. */
+static void
+add_sets (CeSdpVideo *out, Span list)
+{
+  const char *p = list.p;
+
+  while (p < list.end) {
+    const char *comma = memchr (p, ',', list.end - p);
+    Span item = {p, comma != NULL ? comma : list.end};
+    g_autoptr (GBytes) nal = decode_nal (item);
+    GBytes **slot = NULL;
+
+    if (nal != NULL) {
+      const guint8 *d = g_bytes_get_data (nal, NULL);
+      guint type;
+
+      if (out->codec == CE_CODEC_H264) {
+        type = d[0] & 0x1f;
+        slot = type == 7 ? &out->sps : type == 8 ? &out->pps : NULL;
+      } else if (g_bytes_get_size (nal) >= 2) {
+        type = (d[0] >> 1) & 0x3f;
+        slot = type == 32 ? &out->vps
+            : type == 33  ? &out->sps
+            : type == 34  ? &out->pps
+                          : NULL;
+      }
+      if (slot != NULL && *slot == NULL)
+        *slot = g_steal_pointer (&nal);
+    }
+    p = item.end + (comma != NULL);
+  }
+}
+
+static void
+read_param (Span name, Span value, gpointer data)
+{
+  CeSdpVideo *out = data;
+
+  if (span_is (name, "sprop-parameter-sets") || span_is (name, "sprop-vps") ||
+      span_is (name, "sprop-sps") || span_is (name, "sprop-pps"))
+    add_sets (out, value);
+  else if (span_is (name, "packetization-mode"))
+    span_uint (value, 2, &out->packetization_mode);
+  else if (span_is (name, "sprop-max-don-diff"))
+    span_uint (value, 32767, &out->max_don_diff);
+}
+
+/* An attribute value as a string, or NULL if it holds control bytes. */
+static char *
+span_text (Span s)
+{
+  for (const char *c = s.p; c < s.end; c++) {
+    if ((guint8) *c < 0x20 || *c == 0x7f)
+      return NULL;
+  }
+  return g_strndup (s.p, s.end - s.p);
+}
+
+/* Fills @out from the section if it has a usable video track. */
+static gboolean
+section_pick (const Section *sec, CeSdpVideo *out)
+{
+  CeCodec codec = CE_CODEC_UNKNOWN;
+  guint pt = 0, clock_rate = 0;
+  const Span *fmtp;
+
+  if (!sec->video || !sec->rtp)
+    return FALSE;
+  for (guint i = 0; i < sec->n_fmts && codec == CE_CODEC_UNKNOWN; i++) {
+    pt = sec->fmts[i];
+    codec = section_codec (sec, pt, &clock_rate);
+  }
+  for (guint i = 0; i < sec->n_maps && codec == CE_CODEC_UNKNOWN; i++) {
+    pt = sec->maps[i].pt;
+    codec = section_codec (sec, pt, &clock_rate);
+  }
+  if (codec == CE_CODEC_UNKNOWN)
+    return FALSE;
+  out->codec = codec;
+  out->payload_type = pt;
+  out->clock_rate = clock_rate;
+  if (sec->has_control)
+    out->control = span_text (sec->control);
+  fmtp = section_fmtp (sec, pt);
+  if (fmtp != NULL)
+    foreach_param (*fmtp, read_param, out);
+  return TRUE;
+}
+
+/* Up to 32 bytes of @s for a message: printable ASCII, '?' for others. */
+static void
+append_printable (GString *out, Span s)
+{
+  for (const char *c = s.p; c < s.end && c - s.p < 32; c++)
+    g_string_append_c (out, *c > 0x20 && *c < 0x7f ? *c : '?');
+}
+
+/* "video H264, audio PCMA": what the SDP offered, for the error. */
+static void
+describe_section (const Section *sec, GString *found)
+{
+  if (found->len > 200)
+    return;
+  if (found->len > 0)
+    g_string_append (found, ", ");
+  append_printable (found, sec->media);
+  if (sec->n_fmts > 0) {
+    for (guint i = 0; i < sec->n_maps; i++) {
+      if (sec->maps[i].pt == sec->fmts[0]) {
+        g_string_append_c (found, ' ');
+        append_printable (found, sec->maps[i].encoding);
+        return;
+      }
+    }
+    g_string_append_printf (found, " payload %u", sec->fmts[0]);
+  }
+}
+
+static void
+section_start (Section *sec, Span value)
+{
+  Span proto;
+
+  memset (sec, 0, sizeof *sec);
+  sec->open = TRUE;
+  sec->media = next_word (&value);
+  sec->video = span_is (sec->media, "video");
+  next_word (&value); /* port[/count] */
+  proto = next_word (&value);
+  sec->rtp = span_has_prefix (proto, "RTP/AVP");
+  while (sec->n_fmts < MAX_FORMATS) {
+    Span fmt = next_word (&value);
+    guint pt;
+
+    if (fmt.p == fmt.end)
+      break;
+    if (span_uint (fmt, 127, &pt))
+      sec->fmts[sec->n_fmts++] = pt;
+  }
+}
+
+static void
+section_attribute (Section *sec, Span name, Span value)
+{
+  guint pt;
+
+  if (span_is (name, "rtpmap")) {
+    Span enc;
+
+    if (sec->n_maps == MAX_ATTRS || !take_uint (&value, 127, &pt))
+      return;
+    span_trim (&value);
+    enc.p = value.p;
+    while (
+        value.p < value.end && *value.p != '/' && !g_ascii_isspace (*value.p))
+      value.p++;
+    enc.end = value.p;
+    sec->maps[sec->n_maps].pt = pt;
+    sec->maps[sec->n_maps].encoding = enc;
+    sec->maps[sec->n_maps].clock_rate = 0;
+    if (value.p < value.end && *value.p == '/') {
+      value.p++;
+      take_uint (&value, G_MAXINT32, &sec->maps[sec->n_maps].clock_rate);
+    }
+    sec->n_maps++;
+  } else if (span_is (name, "fmtp")) {
+    if (sec->n_fmtps == MAX_ATTRS || !take_uint (&value, 127, &pt))
+      return;
+    sec->fmtps[sec->n_fmtps].pt = pt;
+    sec->fmtps[sec->n_fmtps].params = value;
+    sec->n_fmtps++;
+  } else if (span_is (name, "control") && !sec->has_control) {
+    sec->has_control = TRUE;
+    sec->control = value;
+  }
+}
+
+gboolean
+ce_sdp_parse_video (const char *sdp, gsize len, CeSdpVideo *out, GError **error)
+{
+  const char *p = sdp, *end;
+  Section sec = {0};
+  g_autoptr (GString) found = g_string_new (NULL);
+  g_autofree char *session_control = NULL;
+  gboolean done = FALSE;
+
+  g_return_val_if_fail (sdp != NULL || len == 0, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  if (len > CE_SDP_MAX_SIZE) {
+    g_set_error (error, CE_SDP_ERROR, CE_SDP_ERROR_TOO_LARGE,
+        "SDP is larger than %d bytes", CE_SDP_MAX_SIZE);
+    return FALSE;
+  }
+  if (len == 0) {
+    g_set_error_literal (error, CE_SDP_ERROR, CE_SDP_ERROR_INVALID,
+        "SDP is empty");
+    return FALSE;
+  }
+  end = sdp + len;
+  /* One line at a time; the section in progress is judged when the next
+   * m= line or the end comes. */
+  for (;;) {
+    Span line, name, value;
+    const char *eol, *colon;
+
+    while (p < end && (*p == '\r' || *p == '\n'))
+      p++;
+    if (p == end) {
+      if (sec.open && section_pick (&sec, out))
+        done = TRUE;
+      else if (sec.open)
+        describe_section (&sec, found);
+      break;
+    }
+    for (eol = p; eol < end && *eol != '\r' && *eol != '\n'; eol++)
+      ;
+    line.p = p;
+    line.end = eol;
+    p = eol;
+    span_trim (&line);
+    if (line.end - line.p < 2 || line.p[1] != '=')
+      continue;
+    value.p = line.p + 2;
+    value.end = line.end;
+    span_trim (&value);
+    switch (g_ascii_tolower (line.p[0])) {
+      case 'm':
+        if (sec.open) {
+          if (section_pick (&sec, out)) {
+            done = TRUE;
+            break;
+          }
+          describe_section (&sec, found);
+        }
+        section_start (&sec, value);
+        break;
+      case 'a':
+        colon = memchr (value.p, ':', value.end - value.p);
+        name.p = value.p;
+        name.end = colon != NULL ? colon : value.end;
+        span_trim (&name);
+        value.p = colon != NULL ? colon + 1 : value.end;
+        span_trim (&value);
+        if (sec.open)
+          section_attribute (&sec, name, value);
+        else if (span_is (name, "control") && session_control == NULL)
+          session_control = span_text (value);
+        break;
+      default:
+        break;
+    }
+    if (done)
+      break;
+  }
+  if (!done) {
+    ce_sdp_video_clear (out);
+    g_set_error (error, CE_SDP_ERROR, CE_SDP_ERROR_NO_VIDEO,
+        "SDP has no H.264 or H.265 video track (%s)",
+        found->len > 0 ? found->str : "no media sections");
+    return FALSE;
+  }
+  out->session_control = g_steal_pointer (&session_control);
+  return TRUE;
+}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * SPDX-FileCopyrightText: 2026 cityeye developers
  *
- * The SDP the gateway's RTSP server describes a camera with.
+ * SDP (RFC 4566): the SDP the gateway's RTSP server describes a camera
+ * with, and the reading of a camera's SDP for its video track.
  */
 #pragma once
 
@@ -23,5 +24,58 @@ G_BEGIN_DECLS
  */
 char *ce_sdp_build (const CeVideoParams *params, const char *session_name,
     const char *server_address, guint64 session_id, const char *control);
+
+#define CE_SDP_ERROR (ce_sdp_error_quark ())
+GQuark ce_sdp_error_quark (void);
+
+typedef enum
+{
+  CE_SDP_ERROR_INVALID,   /* empty, or not text */
+  CE_SDP_ERROR_TOO_LARGE, /* more than CE_SDP_MAX_SIZE bytes */
+  CE_SDP_ERROR_NO_VIDEO,  /* no H.264/H.265 video track */
+} CeSdpError;
+
+/* Largest SDP read; cameras send 0.5-2 kB. */
+#define CE_SDP_MAX_SIZE 65536
+
+/* The video track of a camera's SDP. */
+typedef struct
+{
+  CeCodec codec;
+  guint payload_type;
+  guint clock_rate;
+  char *control;         /* media-level a=control, nullable */
+  char *session_control; /* session-level a=control, nullable */
+  GBytes *vps;           /* nullable; NAL units without start codes */
+  GBytes *sps;
+  GBytes *pps;
+  guint packetization_mode; /* H.264; 0 when not given */
+  guint max_don_diff;       /* H.265 sprop-max-don-diff; 0 when not given */
+} CeSdpVideo;
+
+void ce_sdp_video_clear (CeSdpVideo *video);
+
+/**
+ * ce_sdp_parse_video:
+ * @sdp: the DESCRIBE body (need not end with NUL)
+ * @out: (out caller-allocates): cleared first; free with
+ *   ce_sdp_video_clear()
+ * Finds the first m=video section (RTP/AVP, AVPF or AVP/TCP) with an H.264
+ * or H.265 payload type, in the order of its format list.  Read leniently,
+ * as cameras write it: CRLF, LF or CR line ends, junk lines skipped,
+ * attribute names and codec names in any case ("h264", "HEVC"), spaces
+ * around "=" and ";" in a=fmtp, "H264/90000/1", a missing clock rate
+ * (90000).  A dynamic payload type without a=rtpmap is taken from its
+ * a=fmtp (sprop-parameter-sets or packetization-mode: H.264; sprop-vps/
+ * sps/pps: H.265); static payload types (0-95) are never H.264/H.265, so
+ * without a=rtpmap they are passed over.  If no listed format matches, an
+ * H.264/H.265 a=rtpmap of another payload type in the section is used
+ * (some cameras list 96 and map 97).  Parameter sets are base64 (padding
+ * optional, URL-safe alphabet accepted, a leading start code removed) and
+ * filed by their NAL type, the first of each kind; others are ignored.
+ * Returns: FALSE with @error (CE_SDP_ERROR) when there is no such track.
+ */
+gboolean ce_sdp_parse_video (const char *sdp, gsize len, CeSdpVideo *out,
+    GError **error);
 
 G_END_DECLS

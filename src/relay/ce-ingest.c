@@ -4,6 +4,8 @@
  * rtspsrc → depayloader → parser → appsink → hub, for one attempt.
  */
 #include "ce-ingest.h"
+#include "ce-depay.h"
+#include "ce-rtsp-client.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/rtsp/gstrtsptransport.h>
@@ -31,6 +33,11 @@ struct _CeIngest
   gint keyframe_signalled; /* atomic */
   gboolean failed;
   gboolean keyframe_reported;
+
+  /* Native ingest (main context only). */
+  CeRtspClient *client;
+  CeDepay *depay;
+  guint8 payload_type;
 
   GMutex lock; /* protects what streaming threads write: */
   CeCodec codec;
@@ -70,6 +77,7 @@ ingest_unref (gpointer data)
 
   if (!g_atomic_ref_count_dec (&self->ref))
     return;
+  g_clear_pointer (&self->depay, ce_depay_free);
   ce_hub_unref (self->hub);
   g_main_context_unref (self->context);
   g_mutex_clear (&self->lock);
@@ -394,6 +402,97 @@ on_watchdog (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- native ingest (main context) ------------------------------------- */
+
+static void
+signal_keyframe (CeIngest *self)
+{
+  if (g_atomic_int_compare_and_exchange (&self->keyframe_signalled, 0, 1)) {
+    g_mutex_lock (&self->lock);
+    self->times.first_keyframe = now_us ();
+    g_mutex_unlock (&self->lock);
+    self->keyframe_reported = TRUE;
+    if (self->callbacks.keyframe != NULL)
+      self->callbacks.keyframe (self, self->user_data);
+  }
+}
+
+static void
+on_native_au (GBytes *au, guint64 pts_ns, gboolean keyframe, gboolean discont,
+    gpointer user_data)
+{
+  CeIngest *self = user_data;
+  GstBuffer *buffer;
+  gboolean first;
+
+  if (g_atomic_int_get (&self->stopped))
+    return;
+  buffer = gst_buffer_new_wrapped_bytes (au);
+  GST_BUFFER_PTS (buffer) = pts_ns;
+  g_mutex_lock (&self->lock);
+  self->last_data = now_us ();
+  first = self->discont;
+  self->discont = FALSE;
+  g_mutex_unlock (&self->lock);
+  /* A loss inside the session keeps the camera's timeline (the
+   * depayloader already skipped to a keyframe); only a new session needs
+   * the hub to rebase. */
+  if (ce_hub_push (self->hub, self->codec, buffer, first) &&
+      ce_hub_is_ready (self->hub))
+    signal_keyframe (self);
+}
+
+static void
+on_client_playing (CeRtspClient *client, const CeSdpVideo *video,
+    gpointer user_data)
+{
+  CeIngest *self = user_data;
+
+  g_mutex_lock (&self->lock);
+  self->codec = video->codec;
+  self->linked = TRUE;
+  g_mutex_unlock (&self->lock);
+  self->payload_type = video->payload_type;
+  g_clear_pointer (&self->depay, ce_depay_free);
+  self->depay = ce_depay_new (video->codec, video->clock_rate);
+  ce_depay_set_parameter_sets (self->depay, video->vps, video->sps, video->pps);
+}
+
+static void
+on_client_rtp (CeRtspClient *client, const guint8 *packet, gsize size,
+    gpointer user_data)
+{
+  CeIngest *self = user_data;
+
+  if (self->depay == NULL || size < 12 ||
+      (packet[1] & 0x7f) != self->payload_type)
+    return;
+  if (self->times.first_packet == 0) {
+    g_mutex_lock (&self->lock);
+    self->times.first_packet = now_us ();
+    g_mutex_unlock (&self->lock);
+  }
+  g_mutex_lock (&self->lock);
+  self->last_data = now_us ();
+  g_mutex_unlock (&self->lock);
+  ce_depay_push (self->depay, packet, size, on_native_au, self);
+}
+
+static void fail (CeIngest *self, CeIngestFailure failure, const char *message);
+
+static void
+on_client_failed (CeRtspClient *client, guint status, const char *message,
+    gpointer user_data)
+{
+  CeIngest *self = user_data;
+
+  if (status == 0 && self->codec == CE_CODEC_UNKNOWN &&
+      strstr (message, "no usable video") != NULL)
+    fail (self, CE_INGEST_FAILED_CODEC, message);
+  else
+    fail (self, CE_INGEST_FAILED_ERROR, message);
+}
+
 CeIngest *
 ce_ingest_start (const char *name, const CeIngestSource *source, CeHub *hub,
     gboolean discont, const CeIngestCallbacks *callbacks, gpointer user_data)
@@ -423,6 +522,22 @@ ce_ingest_start (const char *name, const CeIngestSource *source, CeHub *hub,
   self->connect_ms =
       source->connect_timeout_ms > 0 ? source->connect_timeout_ms : 5000;
   self->discont = discont;
+
+  self->watchdog = g_timeout_source_new (250);
+  g_source_set_callback (self->watchdog, on_watchdog, ingest_ref (self),
+      ingest_unref);
+  g_source_attach (self->watchdog, self->context);
+
+  if (!source->use_rtspsrc) {
+    static const CeRtspClientFuncs funcs = {on_client_playing, on_client_rtp,
+        on_client_failed};
+
+    self->times.started = now_us ();
+    self->client = ce_rtsp_client_new (source->url, source->username,
+        source->password, self->connect_ms, &funcs, self);
+    GST_DEBUG ("%s: connecting to %s", name, source->url);
+    return self;
+  }
 
   self->pipeline = gst_pipeline_new (name);
   src = gst_element_factory_make ("rtspsrc", NULL);
@@ -484,6 +599,12 @@ ce_ingest_stop (CeIngest *self)
     g_source_destroy (self->watchdog);
     g_source_unref (self->watchdog);
   }
+  if (self->client != NULL) {
+    /* Sends TEARDOWN without waiting; safe from inside its callbacks. */
+    g_clear_pointer (&self->client, ce_rtsp_client_free);
+    ingest_unref (self);
+    return;
+  }
   g_mutex_lock (&teardown_lock);
   teardown_pending++;
   g_mutex_unlock (&teardown_lock);
@@ -497,4 +618,10 @@ ce_ingest_get_times (CeIngest *self, CeIngestTimes *times)
   g_mutex_lock (&self->lock);
   *times = self->times;
   g_mutex_unlock (&self->lock);
+  if (self->client != NULL) {
+    CeRtspClientTimes ct;
+
+    ce_rtsp_client_get_times (self->client, &ct);
+    times->described = ct.described;
+  }
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * SPDX-FileCopyrightText: 2026 cityeye developers
  *
- * One connection attempt to a camera: an rtspsrc pipeline that depayloads
- * and parses H.264/H.265 into access units and pushes them into a hub.  It
+ * One connection attempt to a camera: cityeye's own RTSP client and RTP
+ * depayloader on the main context (or, as a fallback, an rtspsrc pipeline)
+ * turning H.264/H.265 into access units pushed into a hub.  It
  * reports, on the main context, when it gets its first keyframe and when it
  * ends (camera error, end of stream, stall).  Reconnecting is the caller's
  * business: an ingest is used once.
@@ -49,6 +50,10 @@ typedef struct
   const char *password;     /* nullable */
   guint stall_timeout_ms;   /* no access unit for this long = stall */
   guint connect_timeout_ms; /* TCP/RTSP request timeout */
+  /* TRUE: GStreamer's rtspsrc pipeline (four threads per camera, handles
+   * more camera quirks); FALSE: cityeye's own RTSP client and
+   * depayloader on the main context (no thread per camera). */
+  gboolean use_rtspsrc;
 } CeIngestSource;
 
 /* Starts connecting at once.  @hub receives the access units.  The

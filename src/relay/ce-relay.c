@@ -250,6 +250,7 @@ stream_start_ingest (CeStream *stream)
   source.password = stream->source.password;
   source.stall_timeout_ms = relay->config.stall_timeout_ms;
   source.connect_timeout_ms = relay->config.connect_timeout_ms;
+  source.use_rtspsrc = relay->config.use_rtspsrc;
   if (stream->state != CE_STREAM_PLAYING)
     stream->state =
         stream->ever_played ? CE_STREAM_RETRYING : CE_STREAM_CONNECTING;

@@ -61,6 +61,7 @@ typedef struct
   guint backoff_initial_ms;      /* default 500 */
   guint backoff_max_ms;          /* default 10000 */
   guint max_concurrent_connects; /* default 32 */
+  gboolean use_rtspsrc; /* camera side: rtspsrc instead of our client */
   CeHubLimits hub;
 } CeRelayConfig;
 

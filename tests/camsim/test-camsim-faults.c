@@ -204,6 +204,20 @@ test_reset (void)
 }
 
 static void
+test_startup_fault (void)
+{
+  g_autoptr (JsonObject) stats = NULL;
+
+  /* Given with --fault on the command line. */
+  g_assert_cmpuint (
+      camsim_rtsp_request (sim, "DESCRIBE", "/cam/boot-refused", 5000, NULL),
+      ==, 503);
+  stats = camsim_camera_stats (sim, "boot-refused");
+  g_assert_cmpstr (json_object_get_string_member (stats, "fault"), ==,
+      "refuse");
+}
+
+static void
 test_clean_exit (void)
 {
   g_assert_cmpint (camsim_process_stop (g_steal_pointer (&sim)), ==, 0);
@@ -212,13 +226,15 @@ test_clean_exit (void)
 int
 main (int argc, char **argv)
 {
-  const char *args[] = {"--auth-password=" PASSWORD, NULL};
+  const char *args[] = {"--auth-password=" PASSWORD,
+      "--fault=boot-refused=refuse", NULL};
   int result;
 
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);
   sim = camsim_process_start (args);
 
+  g_test_add_func ("/camsim/faults/startup", test_startup_fault);
   g_test_add_func ("/camsim/faults/refuse", test_refuse);
   g_test_add_func ("/camsim/faults/drop", test_drop);
   g_test_add_func ("/camsim/faults/stall", test_stall);

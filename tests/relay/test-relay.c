@@ -102,7 +102,8 @@ stop (GSubprocess **proc)
 }
 
 static void
-add_camera (Env *e, const char *id, const char *cam, gboolean sub)
+add_camera_full (Env *e, const char *id, const char *cam, gboolean sub,
+    const char *username, const char *password)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (CeRegistry) r = ce_registry_open (e->db, 0, &error);
@@ -117,10 +118,18 @@ add_camera (Env *e, const char *id, const char *cam, gboolean sub)
   c->rtsp_url =
       g_strdup_printf ("rtsp://127.0.0.1:%u/cam/%s", e->sim_port, cam);
   if (sub)
-    c->rtsp_url_sub = g_strdup_printf (
-        "rtsp://127.0.0.1:%u/cam/%s?profile=sub", e->sim_port, cam);
+    c->rtsp_url_sub = g_strdup_printf ("rtsp://127.0.0.1:%u/cam/%s?profile=sub",
+        e->sim_port, cam);
+  c->username = g_strdup (username);
+  c->password = g_strdup (password);
   g_assert_true (ce_registry_add_camera (r, c, &error));
   g_assert_no_error (error);
+}
+
+static void
+add_camera (Env *e, const char *id, const char *cam, gboolean sub)
+{
+  add_camera_full (e, id, cam, sub, NULL, NULL);
 }
 
 static void
@@ -147,12 +156,15 @@ env_set_up (Env *e, gconstpointer data)
   r = ce_registry_open (e->db, 0, &error);
   g_assert_no_error (error);
   conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
+
                           "[rtsp]\nport=0\nsession_timeout=10\n"
                           "viewer_drop_after=4\n"
-                          "[relay]\nlinger=2\nstart_timeout=15\n"
+                          "[relay]\ningest=%s\nlinger=2\nstart_timeout=15\n"
                           "stall_timeout=2\nconnect_timeout=2\n"
                           "backoff_initial=0.2\nbackoff_max=1\n",
-      e->db);
+      e->db,
+      g_getenv ("CE_TEST_INGEST") != NULL ? g_getenv ("CE_TEST_INGEST")
+                                          : "native");
   g_assert_true (g_file_set_contents (e->conf, conf, -1, NULL));
   sim_start (e, 0, "--start-anywhere");
   add_camera (e, "31011300001320000001", "cam1", TRUE);
@@ -160,6 +172,7 @@ env_set_up (Env *e, gconstpointer data)
   add_camera (e, "31011300001320000003", "cam3-h265", FALSE);
   add_camera (e, "31011300001320000004", "cam4", FALSE);
   add_camera (e, "31011300001320000005", "cam5", FALSE);
+  add_camera_full (e, "31011300001320000006", "cam6", FALSE, "admin", "camsim");
   gw_start (e);
 }
 
@@ -185,8 +198,8 @@ env_tear_down (Env *e, gconstpointer data)
 static char *
 url (Env *e, const char *id, const char *query)
 {
-  return g_strdup_printf ("rtsp://127.0.0.1:%u/cameras/%s%s%s", e->gw_port,
-      id, query ? "?" : "", query ? query : "");
+  return g_strdup_printf ("rtsp://127.0.0.1:%u/cameras/%s%s%s", e->gw_port, id,
+      query ? "?" : "", query ? query : "");
 }
 
 /* ---- simulator control ------------------------------------------------- */
@@ -198,16 +211,16 @@ http (guint port, const char *method, const char *path)
   g_autoptr (GSocketConnection) conn = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *req = g_strdup_printf (
-      "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n",
-      method, path);
+      "%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n", method,
+      path);
   GString *out = g_string_new (NULL);
   char buf[4096];
   gssize n;
   char *body;
 
   g_socket_client_set_enable_proxy (client, FALSE);
-  conn = g_socket_client_connect_to_host (
-      client, "127.0.0.1", (guint16) port, NULL, &error);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", (guint16) port,
+      NULL, &error);
   g_assert_no_error (error);
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
       req, strlen (req), NULL, NULL, &error);
@@ -225,8 +238,7 @@ http (guint port, const char *method, const char *path)
 static void
 sim_fault (Env *e, const char *cam, const char *mode)
 {
-  g_autofree char *path =
-      g_strdup_printf ("/cam/%s/fault?mode=%s", cam, mode);
+  g_autofree char *path = g_strdup_printf ("/cam/%s/fault?mode=%s", cam, mode);
   g_autofree char *body = http (e->sim_ctl, "POST", path);
 }
 
@@ -375,8 +387,8 @@ raw_connect (Env *e)
   GSocketConnection *conn;
 
   g_socket_client_set_enable_proxy (client, FALSE);
-  conn = g_socket_client_connect_to_host (
-      client, "127.0.0.1", (guint16) e->gw_port, NULL, &error);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1",
+      (guint16) e->gw_port, NULL, &error);
 
   g_assert_no_error (error);
   return conn;
@@ -421,8 +433,9 @@ static int
 raw_request (GSocketConnection *conn, const char *method, const char *u,
     int cseq, const char *extra, char **head)
 {
-  g_autofree char *req = g_strdup_printf (
-      "%s %s RTSP/1.0\r\nCSeq: %d\r\n%s\r\n", method, u, cseq, extra ? extra : "");
+  g_autofree char *req =
+      g_strdup_printf ("%s %s RTSP/1.0\r\nCSeq: %d\r\n%s\r\n", method, u, cseq,
+          extra ? extra : "");
 
   raw_send (conn, req, strlen (req));
   return raw_status (conn, head);
@@ -503,7 +516,8 @@ test_ffprobe (Env *e, gconstpointer data)
   }
   p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   g_assert_no_error (error);
-  g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
+  g_assert_true (
+      g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
   g_assert_cmpstr (g_strstrip (out), ==, "h264,640,360");
 }
 
@@ -604,13 +618,13 @@ test_not_found (Env *e, gconstpointer data)
   g_autofree char *unknown = url (e, "31011300001329999999", NULL);
   g_autofree char *traversal = g_strdup_printf (
       "rtsp://127.0.0.1:%u/cameras/../../etc/passwd", e->gw_port);
-  g_autofree char *other = g_strdup_printf (
-      "rtsp://127.0.0.1:%u/cam/cam1", e->gw_port);
+  g_autofree char *other =
+      g_strdup_printf ("rtsp://127.0.0.1:%u/cam/cam1", e->gw_port);
 
   g_assert_cmpint (raw_request (conn, "DESCRIBE", unknown, 1, NULL, NULL), ==,
       404);
-  g_assert_cmpint (raw_request (conn, "DESCRIBE", traversal, 2, NULL, NULL),
-      ==, 404);
+  g_assert_cmpint (raw_request (conn, "DESCRIBE", traversal, 2, NULL, NULL), ==,
+      404);
   g_assert_cmpint (raw_request (conn, "DESCRIBE", other, 3, NULL, NULL), ==,
       404);
   g_assert_cmpint (raw_request (conn, "OPTIONS", "*", 4, NULL, NULL), ==, 200);
@@ -624,17 +638,18 @@ test_bad_requests (Env *e, gconstpointer data)
     const char *text;
     int status;
   } cases[] = {
-    {"GARBAGE\r\n\r\n", 400},
-    {"DESCRIBE rtsp://x/cameras/1 HTTP/1.1\r\nCSeq: 1\r\n\r\n", 505},
-    {"FROB rtsp://127.0.0.1/ RTSP/1.0\r\nCSeq: 1\r\n\r\n", 501},
-    {"OPTIONS * RTSP/1.0\r\n\r\n", 400},
-    {"PLAY rtsp://127.0.0.1/cameras/31011300001320000001 RTSP/1.0\r\nCSeq: "
-     "1\r\n\r\n",
-        454},
-    {"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 99999999\r\n\r\n", 413},
-    {"ANNOUNCE rtsp://127.0.0.1/cameras/31011300001320000001 RTSP/1.0\r\n"
-     "CSeq: 1\r\n\r\n",
-        405},
+      {"GARBAGE\r\n\r\n", 400},
+      {"DESCRIBE rtsp://x/cameras/1 HTTP/1.1\r\nCSeq: 1\r\n\r\n", 505},
+      {"FROB rtsp://127.0.0.1/ RTSP/1.0\r\nCSeq: 1\r\n\r\n", 501},
+      {"OPTIONS * RTSP/1.0\r\n\r\n", 400},
+      {"PLAY rtsp://127.0.0.1/cameras/31011300001320000001 RTSP/1.0\r\nCSeq: "
+       "1\r\n\r\n",
+          454},
+      {"OPTIONS * RTSP/1.0\r\nCSeq: 1\r\nContent-Length: 99999999\r\n\r\n",
+          413},
+      {"ANNOUNCE rtsp://127.0.0.1/cameras/31011300001320000001 RTSP/1.0\r\n"
+       "CSeq: 1\r\n\r\n",
+          405},
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
@@ -765,8 +780,7 @@ test_slow_viewer (Env *e, gconstpointer data)
   f1 = client_frames (good);
   t1 = g_get_monotonic_time ();
   /* 25 frames per second, minus a little for timing. */
-  g_test_message ("good viewer: %d frames in %.1f s", f1 - f0,
-      (t1 - t0) / 1e6);
+  g_test_message ("good viewer: %d frames in %.1f s", f1 - f0, (t1 - t0) / 1e6);
   g_assert_cmpint (f1 - f0, >=, (int) ((t1 - t0) / 1e6 * 25 * 0.9));
   g_assert_false (client_has_error (good));
   client_free (good);
@@ -868,6 +882,22 @@ test_slow_viewer_dropped (Env *e, gconstpointer data)
   g_assert_true (closed);
 }
 
+/* A camera that demands Digest authentication is played with the
+ * registry's credentials, which never reach the viewer. */
+static void
+test_digest_auth (Env *e, gconstpointer data)
+{
+  g_autofree char *u = url (e, "31011300001320000006", NULL);
+  Client *c;
+
+  sim_fault (e, "cam6", "auth");
+  c = client_start (u, FALSE, "h264");
+  g_assert_true (client_wait_frames (c, 10, 15000));
+  g_assert_false (client_has_error (c));
+  client_free (c);
+  g_assert_cmpint (sim_stat (e, "cam6", "auth_failures"), >=, 0);
+}
+
 static void
 test_five_cold_at_once (Env *e, gconstpointer data)
 {
@@ -893,11 +923,11 @@ test_config_errors (void)
     const char *text;
     const char *message;
   } cases[] = {
-    {"[relay]\nlingr=3\n", "[relay] lingr: unknown key"},
-    {"[relay]\nlinger=ten\n", "[relay] linger: “ten” is not a number"},
-    {"[rtsp]\nport=70000\n", "[rtsp] port: 70000 is outside"},
-    {"[wall]\nx=1\n", "unknown group [wall]"},
-    {"not a key file", "cityeye.conf"},
+      {"[relay]\nlingr=3\n", "[relay] lingr: unknown key"},
+      {"[relay]\nlinger=ten\n", "[relay] linger: “ten” is not a number"},
+      {"[rtsp]\nport=70000\n", "[rtsp] port: 70000 is outside"},
+      {"[wall]\nx=1\n", "unknown group [wall]"},
+      {"not a key file", "cityeye.conf"},
   };
   g_autoptr (GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("cityeye-conf-XXXXXX", &error);
@@ -909,8 +939,8 @@ test_config_errors (void)
     g_autofree char *err = NULL;
 
     g_assert_true (g_file_set_contents (path, cases[i].text, -1, NULL));
-    p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE |
-                                     G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+    p = g_subprocess_newv (argv,
+        G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
         &error);
     g_assert_no_error (error);
     g_assert_true (
@@ -922,8 +952,8 @@ test_config_errors (void)
   /* The shipped file, every key uncommented at its documented default,
    * is accepted: the documentation and the parser agree. */
   {
-    g_autofree char *shipped = g_build_filename (
-        g_getenv ("CE_SOURCE_ROOT"), "config", "cityeye.conf", NULL);
+    g_autofree char *shipped = g_build_filename (g_getenv ("CE_SOURCE_ROOT"),
+        "config", "cityeye.conf", NULL);
     g_autofree char *text = NULL;
     g_autoptr (GString) all = g_string_new (NULL);
     g_auto (GStrv) lines = NULL;
@@ -944,8 +974,8 @@ test_config_errors (void)
       g_string_append_printf (all, "%s\n", l);
     }
     g_assert_true (g_file_set_contents (path, all->str, -1, NULL));
-    p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDERR_PIPE |
-                                     G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+    p = g_subprocess_newv (argv,
+        G_SUBPROCESS_FLAGS_STDERR_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
         &error);
     g_assert_no_error (error);
     g_assert_true (
@@ -967,7 +997,8 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add_func ("/relay/config-errors", test_config_errors);
-#define ADD(path, fn) g_test_add (path, Env, NULL, env_set_up, fn, env_tear_down)
+#define ADD(path, fn) \
+  g_test_add (path, Env, NULL, env_set_up, fn, env_tear_down)
   ADD ("/relay/play/tcp-udp", test_play_tcp_udp);
   ADD ("/relay/play/ffprobe", test_ffprobe);
   ADD ("/relay/play/h265", test_h265);
@@ -985,6 +1016,7 @@ main (int argc, char **argv)
   ADD ("/relay/slow-viewer", test_slow_viewer);
   ADD ("/relay/slow-viewer-dropped", test_slow_viewer_dropped);
   ADD ("/relay/faults/resize", test_resize);
+  ADD ("/relay/digest-auth", test_digest_auth);
   ADD ("/relay/vanished-udp-viewer-reaped", test_vanished_udp_viewer_reaped);
 #undef ADD
   return g_test_run ();

@@ -16,14 +16,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 build=$repo/build-bench
 
-# ---- sizes (defaults: about 10 minutes on 2 cores; --quick: about 2) -------
+# ---- sizes (defaults: about 12 minutes on 2 cores; --quick: about 4) -------
 quick=0
 runs=5              # first-frame runs per case
 window=15           # seconds of the CPU window per load
 warmup=3            # seconds between "all playing" and the window
 loads="20x1 20x5 100x1"
-max_cameras="100 250 500"   # cameras x 1 viewer, 2 Mb/s
-max_viewers="500 1000 2000" # viewer sessions at 1 Mb/s, 10 per camera
+max_cameras="50 100 250 500" # cameras x 1 viewer, 2 Mb/s
+max_viewers="200 500 1000 2000" # viewer sessions at 1 Mb/s, 10 per camera
 viewers_per_camera=10
 max_window=12
 linger=2            # cityeyed [relay] linger, seconds
@@ -45,7 +45,7 @@ carries the 1-minute load average.
 
   --build DIR          meson build directory (default: build-bench; set it up
                        with: meson setup build-bench -Dbuildtype=release)
-  --quick              smoke sizes, about 2 minutes
+  --quick              smoke sizes, about 4 minutes
   --runs N             first-frame runs per case (default $runs)
   --window S           CPU window per load, seconds (default $window)
   --loads "CxV ..."    cameras x viewers for the CPU/RSS table
@@ -84,8 +84,8 @@ while [[ $# -gt 0 ]]; do
   shift
 done
 if [[ $quick == 1 ]]; then
-  runs=3 window=6 warmup=2 max_window=6 slow_cameras=4 slow_window=15
-  loads="20x1 20x5 100x1" max_cameras="100" max_viewers="400"
+  runs=2 window=5 warmup=2 max_window=5 slow_cameras=4 slow_window=12
+  loads="20x1 20x5" max_cameras="100" max_viewers="400"
 fi
 
 wanted() { # scenario
@@ -122,6 +122,10 @@ fi
 
 ulimit -n "$(ulimit -Hn)" 2> /dev/null || true
 work=$(mktemp -d -t cityeye-bench-relay.XXXXXX)
+# Run the shared binaries under names of their own: a broad kill by name
+# from another job on the machine must not take down this run's servers.
+ln -s "$camsim" "$work/relay-bench-sim" && camsim=$work/relay-bench-sim
+ln -s "$gateway" "$work/relay-bench-gw" && gateway=$work/relay-bench-gw
 clk=$(getconf CLK_TCK)
 pids=()
 
@@ -186,18 +190,29 @@ stop() { # pid: TERM, then KILL after 5 s
 # ---- servers -----------------------------------------------------------------
 # Each start_* sets <name>_pid and <name>_port.
 
-start_sim() { # name gop kbit/s
+start_sim() { # name gop kbit/s [rtsp-port control-port]
   local name=$1
-  "$camsim" --port 0 --control-port 0 --gop "$2" --bitrate "$3" --start-at-idr \
-    > "$work/$name.out" 2> "$work/$name.err" &
+  "$camsim" --port "${4:-0}" --control-port "${5:-0}" --gop "$2" --bitrate "$3" \
+    --start-at-idr > "$work/$name.out" 2>> "$work/$name.err" &
   local pid=$!
   pids+=("$pid")
   if ! wait_line "$work/$name.out" 'camsim: rtsp=' 60 "$pid"; then
     log "simulator $name did not start:"; tail -5 "$work/$name.err" >&2; exit 1
   fi
-  sim_pid=$pid
+  sim_pid=$pid sim_args=("$@")
   sim_port=$(sed -n 's/.*rtsp=[0-9.]*:\([0-9]*\).*/\1/p' "$work/$name.out")
   sim_ctl=$(sed -n 's/.*control=[0-9.]*:\([0-9]*\).*/\1/p' "$work/$name.out")
+}
+
+# Restarts the simulator on the same ports if it is gone (it has been seen
+# to vanish without a word while other jobs ran on the machine).
+sim_restarts=0
+ensure_sim() {
+  kill -0 "$sim_pid" 2> /dev/null && return 0
+  sim_restarts=$((sim_restarts + 1))
+  echo "NOTE: the simulator (pid $sim_pid) exited during the run; restarted on the same ports" | tee -a "$work/notes" >&2
+  wait "$sim_pid" 2> /dev/null
+  start_sim "${sim_args[0]}" "${sim_args[1]}" "${sim_args[2]}" "$sim_port" "$sim_ctl"
 }
 
 make_registry() { # name count sim_port  -> $work/name.csv, .db, .ids
@@ -261,6 +276,7 @@ start_mtx() { # registry-name
 # Starts the relay called TARGET (cityeyed, naive, mediamtx) and sets
 # srv_pid and srv_base (URL prefix before the camera id).
 start_target() { # target registry-name
+  ensure_sim
   case $1 in
     cityeyed) start_gw "$2"; srv_pid=$gw_pid; srv_base=rtsp://127.0.0.1:$gw_port/cameras/ ;;
     naive) start_naive "$2"; srv_pid=$naive_pid; srv_base=rtsp://127.0.0.1:$naive_port/cameras/ ;;
@@ -275,12 +291,13 @@ relays="cityeyed naive"
 
 # ---- first frame -------------------------------------------------------------
 
-ffmpeg_ms() { # url -> wall ms of the whole ffmpeg process, or "fail"
-  local t0 t1
+ffmpeg_ms() { # url [extra ffmpeg input options] -> wall ms of the whole process, or "fail"
+  local t0 t1 url=$1
   [[ $have_ffmpeg == 1 ]] || { echo "-"; return; }
+  shift
   t0=$(date +%s%N)
-  if timeout 20 ffmpeg -nostdin -hide_banner -loglevel error -rtsp_transport tcp \
-    -i "$1" -frames:v 1 -f null - > /dev/null 2>> "$work/ffmpeg.err"; then
+  if timeout 20 ffmpeg -nostdin -hide_banner -loglevel error -rtsp_transport tcp "$@" \
+    -i "$url" -frames:v 1 -f null - > /dev/null 2>> "$work/ffmpeg.err"; then
     t1=$(date +%s%N)
     echo $(((t1 - t0) / 1000000))
   else
@@ -308,47 +325,51 @@ ids_from() { # registry-name first count
   tail -n +"$2" "$work/$1.ids" | head -n "$3"
 }
 
-declare -A ff_f ff_g ff_gi ff_all
+declare -A ff_f ff_q ff_g ff_gi ff_all
 
-ff_case() { # case target url... : one run per URL
-  local c=$1 t=$2 u r f g
-  shift 2
-  local fs=() gs=() gis=()
-  for u in "$@"; do
-    f=$(ffmpeg_ms "$u")
-    fs+=("$f")
-    sleep 0.3
-  done
-  # gst runs on fresh URLs for cold (the ffmpeg runs pulled the first ones)
-  for u in "${gst_urls[@]}"; do
-    r=$(gst_ms "$u")
+# One run of each client per index of the URL arrays f_urls, q_urls and
+# g_urls (set by the caller): the same URL for a hot camera, a fresh camera
+# per run and client for a cold one.
+ff_case() { # case target
+  local c=$1 t=$2 i r g
+  local fs=() qs=() gs=() gis=()
+  for i in "${!f_urls[@]}"; do
+    fs+=("$(ffmpeg_ms "${f_urls[$i]}")")
+    sleep 0.$((RANDOM % 5))
+    qs+=("$(ffmpeg_ms "${q_urls[$i]}" -probesize 32 -analyzeduration 0)")
+    sleep 0.$((RANDOM % 5))
+    r=$(gst_ms "${g_urls[$i]}")
     if [[ $r == fail ]]; then
-      gs+=(fail); gis+=(fail)
+      gs+=(fail) gis+=(fail)
     else
       g=${r% *}
       gs+=("$g")
       gis+=("$(calc '%.1f' "$g + ${r#* }")")
     fi
-    sleep 0.3
+    sleep 0.$((RANDOM % 5))
   done
   ff_f[$c,$t]=$(printf '%s\n' "${fs[@]}" | median)
+  ff_q[$c,$t]=$(printf '%s\n' "${qs[@]}" | median)
   ff_g[$c,$t]=$(printf '%s\n' "${gs[@]}" | median)
   ff_gi[$c,$t]=$(printf '%s\n' "${gis[@]}" | median)
-  ff_all[$c,$t]="ffmpeg ${fs[*]} | gst ${gs[*]}"
+  ff_all[$c,$t]="${fs[*]} | ${qs[*]} | ${gs[*]}"
 }
 
 scenario_first_frame() { # gop registry-name first-free-camera
   local gop=$1 reg=$2 next=$3 t id hold
   local targets="direct $relays"
+  local f_urls=() q_urls=() g_urls=()
   log "first frame, GOP $gop s: cold"
   for t in $targets; do
     start_target "$t" "$reg"
-    local urls=() gst_urls=()
-    for id in $(ids_from "$reg" "$next" "$runs"); do urls+=("$srv_base$id"); done
+    f_urls=() q_urls=() g_urls=()
+    for id in $(ids_from "$reg" "$next" "$runs"); do f_urls+=("$srv_base$id"); done
     next=$((next + runs))
-    for id in $(ids_from "$reg" "$next" "$runs"); do gst_urls+=("$srv_base$id"); done
+    for id in $(ids_from "$reg" "$next" "$runs"); do q_urls+=("$srv_base$id"); done
     next=$((next + runs))
-    ff_case cold "$t" "${urls[@]}"
+    for id in $(ids_from "$reg" "$next" "$runs"); do g_urls+=("$srv_base$id"); done
+    next=$((next + runs))
+    ff_case cold "$t"
     stop_target "$t"
   done
   log "first frame, GOP $gop s: hot (camera already pulled by another viewer)"
@@ -361,31 +382,38 @@ scenario_first_frame() { # gop registry-name first-free-camera
     pids+=("$hold")
     wait_line "$work/hold.err" 'all 1 sessions started' 20 "$hold"
     sleep "$(calc '%.1f' "$gop + 1")"
-    local urls=() gst_urls=()
-    for _ in $(seq "$runs"); do urls+=("$srv_base$id"); gst_urls+=("$srv_base$id"); done
-    ff_case hot "$t" "${urls[@]}"
+    f_urls=() q_urls=() g_urls=()
+    for _ in $(seq "$runs"); do
+      f_urls+=("$srv_base$id") q_urls+=("$srv_base$id") g_urls+=("$srv_base$id")
+    done
+    ff_case hot "$t"
     stop "$hold"
     stop_target "$t"
   done
   echo
   echo "== First frame, GOP $gop s, 2 Mb/s 720p25 (median of $runs; load $(loadavg))"
-  echo "   ffmpeg: wall time of 'ffmpeg -rtsp_transport tcp -i URL -frames:v 1 -f null -' incl. its start-up (~${ffmpeg_startup} ms alone)"
-  echo "   gst: rtspsrc ! depay ! parse ! avdec output-corrupt=false, pipeline start to first frame; +init adds gst_init"
-  printf '%-5s %-9s %9s %9s %9s   %s\n' case target ffmpeg_ms gst_ms gst+init runs
+  echo "   ffmpeg: wall time of 'ffmpeg -rtsp_transport tcp -i URL -frames:v 1 -f null -' incl. its start-up"
+  echo "     (~${ffmpeg_startup} ms alone) and its stream probing (about 20 frames); ffmpeg-fast adds -probesize 32 -analyzeduration 0"
+  echo "   gst: rtspsrc ! depay ! parse ! avdec output-corrupt=false, pipeline start to first frame; +init adds the"
+  echo "     process start-up (gst_init and plugin loading)"
+  printf '%-5s %-9s %9s %11s %8s %9s   %s\n' case target ffmpeg_ms ffmpeg-fast gst_ms gst+init "runs: ffmpeg | fast | gst"
   for c in cold hot; do
     for t in $targets; do
-      printf '%-5s %-9s %9s %9s %9s   %s\n' "$c" "$t" "${ff_f[$c,$t]}" \
+      printf '%-5s %-9s %9s %11s %8s %9s   %s\n' "$c" "$t" "${ff_f[$c,$t]}" "${ff_q[$c,$t]}" \
         "${ff_g[$c,$t]}" "${ff_gi[$c,$t]}" "${ff_all[$c,$t]}"
     done
   done
   for t in $relays; do
-    if [[ ${ff_f[cold,$t]} != - && ${ff_f[cold,direct]} != - ]]; then
-      printf 'cold overhead %s vs direct: ffmpeg %+.0f ms, gst %+.1f ms (goal <= 20 ms)\n' "$t" \
-        "$(calc '%f' "${ff_f[cold,$t]} - ${ff_f[cold,direct]}")" \
-        "$(calc '%f' "${ff_g[cold,$t]:-0} - ${ff_g[cold,direct]:-0}")"
-    fi
+    printf 'cold overhead %s vs direct: ffmpeg %s ms, ffmpeg-fast %s ms, gst %s ms (goal <= 20 ms)\n' "$t" \
+      "$(diff_ms "${ff_f[cold,$t]}" "${ff_f[cold,direct]}")" \
+      "$(diff_ms "${ff_q[cold,$t]}" "${ff_q[cold,direct]}")" \
+      "$(diff_ms "${ff_g[cold,$t]}" "${ff_g[cold,direct]}")"
   done
   ff_next=$next
+}
+
+diff_ms() { # a b -> a - b, or "-"
+  if [[ $1 =~ ^[0-9.]+$ && $2 =~ ^[0-9.]+$ ]]; then calc '%+.1f' "$1 - $2"; else echo -; fi
 }
 
 # ---- load measurement ---------------------------------------------------------
@@ -422,6 +450,10 @@ measure_load() { # target registry cameras viewers_per_camera window [extra load
   m_cpu=$((c1 - c0)) m_sim_cpu=$((s1 - s0)) m_client_cpu=$((l1 - l0))
   m_alive=1
   kill -0 "$srv_pid" 2> /dev/null || { m_alive=0; log "$t DIED during the load (see $work)"; }
+  if ! kill -0 "$sim_pid" 2> /dev/null; then
+    m_alive=0
+    echo "NOTE: the simulator exited during the $t load: figures void" | tee -a "$work/notes" >&2
+  fi
   if ! jq -e . "$work/load.json" > /dev/null 2>&1; then
     echo '{}' > "$work/load.json"
   fi
@@ -569,7 +601,7 @@ if [[ $have_ffmpeg == 1 ]]; then
 fi
 started=$(now_ms)
 
-n_reg=$((500 + 20 * runs + 40))
+n_reg=$((500 + 20 * runs + 40)) # first frame: up to 4 targets x (3 runs + 1)
 if wanted ff || wanted five || wanted load || wanted slow || wanted max; then
   log "simulator: GOP 2 s, 2 Mb/s; registry of $n_reg cameras"
   start_sim sim2 2 2000
@@ -600,4 +632,5 @@ if wanted viewers; then
   stop "$sim_pid"
 fi
 echo
+[[ -s $work/notes ]] && cat "$work/notes"
 echo "done in $((($(now_ms) - started) / 1000)) s; load average $(cut -d' ' -f1-3 /proc/loadavg)"
