@@ -637,6 +637,37 @@ test_h265_packets (void)
   g_assert_cmpuint (outs->len, ==, 3);
 }
 
+/* When decoding restarts at a CRA, its RASL pictures refer to pictures
+ * before it: they are dropped, as a decoder would; not in the middle of a
+ * stream. */
+static void
+test_h265_rasl (void)
+{
+  g_autoptr (CeDepay) depay = ce_depay_new (CE_CODEC_H265, 90000);
+  g_autoptr (GArray) outs = outs_new ();
+  CeDepayStats st;
+
+  PUSH (depay, outs, 1, 0, TRUE, "\x2a\x01\xaf\x01");     /* CRA */
+  PUSH (depay, outs, 2, 3600, TRUE, "\x10\x01\xd0\x02");  /* RASL_N */
+  PUSH (depay, outs, 3, 7200, TRUE, "\x12\x01\xd0\x03");  /* RASL_R */
+  PUSH (depay, outs, 4, 10800, TRUE, "\x02\x01\xd0\x04"); /* TRAIL_R */
+  PUSH (depay, outs, 5, 14400, TRUE, "\x2a\x01\xaf\x05"); /* CRA */
+  PUSH (depay, outs, 6, 18000, TRUE, "\x10\x01\xd0\x06"); /* RASL_N */
+  /* seq 7 lost */
+  PUSH (depay, outs, 8, 25200, TRUE, "\x2a\x01\xaf\x08");  /* CRA */
+  PUSH (depay, outs, 9, 28800, TRUE, "\x10\x01\xd0\x09");  /* RASL_N */
+  PUSH (depay, outs, 10, 32400, TRUE, "\x02\x01\xd0\x0a"); /* TRAIL_R */
+  g_assert_cmpuint (outs->len, ==, 6);
+  ASSERT_OUT (outs, 0, SC "\x2a\x01\xaf\x01", 0, TRUE, FALSE);
+  ASSERT_OUT (outs, 1, SC "\x02\x01\xd0\x04", 120000000, FALSE, FALSE);
+  ASSERT_OUT (outs, 2, SC "\x2a\x01\xaf\x05", 160000000, TRUE, FALSE);
+  ASSERT_OUT (outs, 3, SC "\x10\x01\xd0\x06", 200000000, FALSE, FALSE);
+  ASSERT_OUT (outs, 4, SC "\x2a\x01\xaf\x08", 280000000, TRUE, TRUE);
+  ASSERT_OUT (outs, 5, SC "\x02\x01\xd0\x0a", 360000000, FALSE, FALSE);
+  ce_depay_get_stats (depay, &st);
+  g_assert_cmpuint (st.aus_dropped, ==, 3);
+}
+
 /* STAP-B, MTAP16/24, FU-B: interleaved mode, refused with a counter; the
  * AU is lost. */
 static void
@@ -1264,6 +1295,7 @@ main (int argc, char **argv)
   g_test_add_func ("/depay/h264/packets", test_h264_packets);
   g_test_add_func ("/depay/h264/unsupported", test_h264_unsupported);
   g_test_add_func ("/depay/h265/packets", test_h265_packets);
+  g_test_add_func ("/depay/h265/rasl", test_h265_rasl);
   g_test_add_data_func ("/depay/gap/middle-of-delta",
       GINT_TO_POINTER (GAP_MIDDLE_OF_DELTA), test_gap);
   g_test_add_data_func ("/depay/gap/middle-of-key",

@@ -288,6 +288,15 @@ static const SdpCase cases[] = {
         "a=rtpmap:96 H264/90000\r\n"
         "a=control:plain\r\n",
         CE_CODEC_H264, 96, 90000, "plain"},
+    /* A control with a space and UTF-8: percent-encoded for the request
+     * line. */
+    {"control-encoding",
+        "v=0\r\n"
+        "a=control: rtsp://h/caf\xc3\xa9 \r\n"
+        "m=video 0 RTP/AVP 96\r\n"
+        "a=rtpmap:96 H264/90000\r\n"
+        "a=control:track 1\r\n",
+        CE_CODEC_H264, 96, 90000, "track%201", "rtsp://h/caf%C3%A9"},
     /* Refused. */
     {"audio-only", "v=0\r\nm=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"},
     {"mjpeg-only", "v=0\r\nm=video 0 RTP/AVP 26\r\n"},

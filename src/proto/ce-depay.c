@@ -55,6 +55,7 @@ struct _CeDepay
   gint64 au_ext;
   gboolean au_vcl;       /* holds a slice */
   gboolean au_key;       /* holds an IDR/IRAP slice */
+  gboolean au_cra;       /* H.265: the IRAP is a CRA or BLA */
   gboolean au_skip;      /* a delta frame while waiting for a keyframe */
   gboolean au_discard;   /* damaged: drop it, then wait for a keyframe */
   gboolean au_head_lost; /* packets were lost just before it */
@@ -67,6 +68,7 @@ struct _CeDepay
   gsize fu_start; /* offset of its start code in au */
 
   gboolean need_keyframe;
+  gboolean skip_rasl; /* H.265: decoding restarts at a CRA/BLA */
   gboolean discont;
   CeDepayStats stats;
 };
@@ -310,10 +312,17 @@ nal_begin (CeDepay *self, guint type, const guint8 *header, int first_byte)
     if (ce_nal_is_keyframe (self->codec, type)) {
       if (!self->au_key) {
         self->au_key = TRUE;
+        /* BLA 16-18, CRA 21: may be followed by RASL pictures that refer
+         * to pictures before it. */
+        self->au_cra =
+            self->codec == CE_CODEC_H265 && (type <= 18 || type == 21);
         insert_sets (self);
       }
-    } else if (!self->au_vcl && self->need_keyframe) {
-      /* A delta frame nobody can decode: stop copying it. */
+    } else if (!self->au_vcl &&
+        (self->need_keyframe ||
+            (self->skip_rasl && (type == 8 || type == 9)))) {
+      /* A delta frame nobody can decode (RASL after the CRA decoding
+       * restarted at, as a decoder would skip them): stop copying it. */
       self->au_skip = TRUE;
       self->au_vcl = TRUE;
       g_byte_array_set_size (self->au, 0);
@@ -390,6 +399,7 @@ reset_au (CeDepay *self)
   self->in_fu = FALSE;
   self->au_vcl = FALSE;
   self->au_key = FALSE;
+  self->au_cra = FALSE;
   self->au_skip = FALSE;
   self->au_discard = FALSE;
   self->au_head_lost = FALSE;
@@ -438,8 +448,12 @@ au_end (CeDepay *self, CeDepayAuFunc func, gpointer user_data)
     return;
   }
 
-  if (self->au_key)
+  if (self->au_key) {
+    self->skip_rasl = self->need_keyframe && self->au_cra;
     self->need_keyframe = FALSE;
+  } else {
+    self->skip_rasl = FALSE;
+  }
   discont = self->discont;
   self->discont = FALSE;
   /* The bytes are handed over without a copy, in a block of their exact

@@ -97,7 +97,9 @@ void ce_depay_set_max_don_diff (CeDepay *self, guint max_don_diff);
  * every AU up to the next keyframe are dropped.  Late and duplicate packets
  * are counted as lost and dropped.  Keyframes lacking parameter sets get
  * the known ones (from the SDP or the last seen in-band) put in front of
- * their first slice.
+ * their first slice.  H.265: when delivery resumes at a CRA or BLA, its
+ * RASL pictures (which refer to pictures before it) are dropped too, as a
+ * decoder starting there would.
  * Returns: FALSE when the packet was refused as malformed (counted in
  * bad_packets); never fails otherwise.
  */

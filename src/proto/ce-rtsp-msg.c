@@ -1226,9 +1226,15 @@ parse_status_line (const guint8 *p, gsize len, CeRtspResponse *response,
   }
   /* RTSP/1.0, and servers that say 1.1 mean the same. */
   if (vlen != 8 || v[5] != '1' || v[6] != '.' || !g_ascii_isdigit (v[7])) {
+    char shown[33];
+    gsize n = MIN (vlen, sizeof shown - 1);
+
+    /* Camera bytes in a message: printable ASCII only. */
+    for (gsize i = 0; i < n; i++)
+      shown[i] = v[i] > 0x20 && v[i] < 0x7f ? (char) v[i] : '?';
+    shown[n] = '\0';
     g_set_error (error, CE_RTSP_ERROR, CE_RTSP_ERROR_VERSION,
-        "Protocol version %.*s is not supported (only RTSP/1.0)",
-        (int) MIN (vlen, 32), (const char *) v);
+        "Protocol version %s is not supported (only RTSP/1.0)", shown);
     return FALSE;
   }
   while (p < end && is_ows (*p))

@@ -421,15 +421,27 @@ read_param (Span name, Span value, gpointer data)
     span_uint (value, 32767, &out->max_don_diff);
 }
 
-/* An attribute value as a string, or NULL if it holds control bytes. */
+/* A control URL as a string: spaces and bytes beyond ASCII
+ * percent-encoded (an RTSP request line holds neither), or NULL if it
+ * holds control bytes. */
 static char *
-span_text (Span s)
+span_url (Span s)
 {
+  GString *url = g_string_sized_new (s.end - s.p);
+
   for (const char *c = s.p; c < s.end; c++) {
-    if ((guint8) *c < 0x20 || *c == 0x7f)
+    guint8 b = *c;
+
+    if (b < 0x20 || b == 0x7f) {
+      g_string_free (url, TRUE);
       return NULL;
+    }
+    if (b == ' ' || b >= 0x80)
+      g_string_append_printf (url, "%%%02X", b);
+    else
+      g_string_append_c (url, b);
   }
-  return g_strndup (s.p, s.end - s.p);
+  return g_string_free (url, FALSE);
 }
 
 /* Fills @out from the section if it has a usable video track. */
@@ -456,7 +468,7 @@ section_pick (const Section *sec, CeSdpVideo *out)
   out->payload_type = pt;
   out->clock_rate = clock_rate;
   if (sec->has_control)
-    out->control = span_text (sec->control);
+    out->control = span_url (sec->control);
   fmtp = section_fmtp (sec, pt);
   if (fmtp != NULL)
     foreach_param (*fmtp, read_param, out);
@@ -622,7 +634,7 @@ ce_sdp_parse_video (const char *sdp, gsize len, CeSdpVideo *out, GError **error)
         if (sec.open)
           section_attribute (&sec, name, value);
         else if (span_is (name, "control") && session_control == NULL)
-          session_control = span_text (value);
+          session_control = span_url (value);
         break;
       default:
         break;

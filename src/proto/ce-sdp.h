@@ -44,8 +44,10 @@ typedef struct
   CeCodec codec;
   guint payload_type;
   guint clock_rate;
-  char *control;         /* media-level a=control, nullable */
-  char *session_control; /* session-level a=control, nullable */
+  /* a=control values, nullable; spaces and non-ASCII bytes are
+   * percent-encoded, a value with control characters is dropped. */
+  char *control;         /* media level */
+  char *session_control; /* session level */
   GBytes *vps;           /* nullable; NAL units without start codes */
   GBytes *sps;
   GBytes *pps;

@@ -17,8 +17,9 @@ check_control (const char *s)
 {
   if (s == NULL)
     return;
+  /* Fit for a request line: visible ASCII. */
   for (const char *c = s; *c != '\0'; c++) {
-    if ((guint8) *c < 0x20 || *c == 0x7f)
+    if ((guint8) *c <= 0x20 || (guint8) *c >= 0x7f)
       __builtin_trap ();
   }
 }
