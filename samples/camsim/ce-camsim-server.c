@@ -19,8 +19,6 @@
 /* How long stop() waits for the media to shut down. */
 #define STOP_TIMEOUT_SECONDS 5
 
-typedef struct _CeCamsimServer CeCamsimServer;
-
 /* A TCP connection whose first request is being read, or a tarpitted one. */
 typedef struct
 {

@@ -25,8 +25,9 @@ typedef struct
                             packets (dropped: there is no jitter buffer) */
   guint64 aus;           /* access units handed to the callback */
   guint64 aus_dropped;   /* assembled or begun, not handed over: damaged by
-                            loss or a bad packet, larger than the limit, or a
-                            delta frame while waiting for a keyframe */
+                            loss or a bad packet, larger than the limit, a
+                            delta frame while waiting for a keyframe, or a
+                            RASL picture after the CRA resumed at */
   guint64 bad_packets;   /* refused: bad RTP header or malformed payload */
   guint64 skipped_types; /* payloads of unsupported or undefined types */
   guint64 sets_inserted; /* keyframes given the known parameter sets */

@@ -464,8 +464,15 @@ on_client_rtp (CeRtspClient *client, const guint8 *packet, gsize size,
 {
   CeIngest *self = user_data;
 
-  if (self->depay == NULL || size < 12 ||
-      (packet[1] & 0x7f) != self->payload_type)
+  guint8 pt;
+
+  if (self->depay == NULL || size < 12)
+    return;
+  /* Payload types 72–76 are RTCP packets sent on the wrong channel.  Any
+   * other type is taken: some cameras list one type in m= and map
+   * another. */
+  pt = packet[1] & 0x7f;
+  if (pt >= 72 && pt <= 76)
     return;
   if (self->times.first_packet == 0) {
     g_mutex_lock (&self->lock);

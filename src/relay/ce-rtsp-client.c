@@ -163,10 +163,15 @@ send_next (CeRtspClient *c)
       send_request (c, "SETUP", c->track_url, "Transport",
           "RTP/AVP/TCP;unicast;interleaved=0-1");
       break;
-    case ST_PLAY:
-      send_request (c, "PLAY", c->base != NULL ? c->base : c->url, "Range",
-          "npt=0.000-");
+    case ST_PLAY: {
+      /* Aggregate control: the session-level a=control when given
+       * (Hikvision sends an absolute one), else the base. */
+      g_autofree char *play = ce_rtsp_resolve_control (
+          c->base != NULL ? c->base : c->url, c->video.session_control);
+
+      send_request (c, "PLAY", play, "Range", "npt=0.000-");
       break;
+    }
     default:
       break;
   }
