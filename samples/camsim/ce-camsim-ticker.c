@@ -36,7 +36,6 @@ struct _CeCamsimFeed
   guint64 first_frame;
   guint64 next_frame;
   guint64 phase;
-  GstClockTime base_pts;
 };
 
 struct _CeCamsimTicker
@@ -78,7 +77,6 @@ static void
 feed_start (CeCamsimTicker *self, CeCamsimFeed *feed, guint64 frame)
 {
   guint n = feed->loop->units->len;
-  GstClockTime now = gst_element_get_current_running_time (feed->appsrc);
 
   feed->first_frame = frame;
   feed->next_frame = frame;
@@ -86,7 +84,6 @@ feed_start (CeCamsimTicker *self, CeCamsimFeed *feed, guint64 frame)
     feed->phase = (n - frame % n) % n;
   else
     feed->phase = feed->camera->hash % n;
-  feed->base_pts = GST_CLOCK_TIME_IS_VALID (now) ? now : 0;
   feed->started = TRUE;
   feed->sent_any = FALSE;
   feed->wait_keyframe = FALSE;
@@ -115,9 +112,13 @@ make_unit (CeCamsimTicker *self, CeCamsimFeed *feed, guint64 frame, guint pos)
   } else {
     buffer = gst_buffer_copy (unit);
   }
-  GST_BUFFER_PTS (buffer) = feed->base_pts +
-      gst_util_uint64_scale (frame - feed->first_frame, GST_SECOND,
-          self->config->fps);
+  /* A feed starts with its media, whose running time starts at 0 when it
+   * goes to PLAYING, which waits for this first frame.  (Asking the appsrc
+   * for its running time instead can return the absolute clock time: the
+   * clock is set before the base time, and frames hours in the future
+   * stall any sink that syncs.) */
+  GST_BUFFER_PTS (buffer) = gst_util_uint64_scale (frame - feed->first_frame,
+      GST_SECOND, self->config->fps);
   GST_BUFFER_DTS (buffer) = GST_BUFFER_PTS (buffer);
   GST_BUFFER_DURATION (buffer) =
       gst_util_uint64_scale (1, GST_SECOND, self->config->fps);
