@@ -18,7 +18,7 @@ build=$repo/build-bench
 
 # ---- sizes (defaults: about 12 minutes on 2 cores; --quick: about 4) -------
 quick=0
-runs=5              # first-frame runs per case
+runs=3              # first-frame runs per case (medians of 3, as the reference)
 window=15           # seconds of the CPU window per load
 warmup=3            # seconds between "all playing" and the window
 loads="20x1 20x5 100x1"
