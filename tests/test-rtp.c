@@ -608,6 +608,54 @@ test_gst_h265 (void)
     check_gst_decode (CE_CODEC_H265, "h265", "320x240.h265", 200);
 }
 
+/* Reading received RTP headers (the audio passthrough) and audio frames. */
+static void
+test_parse_header (void)
+{
+  guint8 pkt[64] = {0};
+  CeRtpHeader h;
+  g_autoptr (CeRtpFrame) f = NULL;
+
+  ce_rtp_write_header (pkt, TRUE, 8, 0x1234, 0xdeadbeef, 0xcafe0001);
+  memset (pkt + 12, 0xd5, 20);
+  g_assert_true (ce_rtp_parse_header (pkt, 32, &h));
+  g_assert_cmpuint (h.payload_type, ==, 8);
+  g_assert_true (h.marker);
+  g_assert_cmpuint (h.seq, ==, 0x1234);
+  g_assert_cmpuint (h.timestamp, ==, 0xdeadbeef);
+  g_assert_cmpuint (h.ssrc, ==, 0xcafe0001);
+  g_assert_cmpuint (h.payload_offset, ==, 12);
+  g_assert_cmpuint (h.payload_size, ==, 20);
+
+  /* Two CSRCs, a one-word extension and 4 bytes of padding. */
+  pkt[0] = 0x80 | 0x20 | 0x10 | 2;
+  pkt[20] = 0xbe, pkt[21] = 0xde, pkt[22] = 0, pkt[23] = 1;
+  pkt[47] = 4;
+  g_assert_true (ce_rtp_parse_header (pkt, 48, &h));
+  g_assert_cmpuint (h.payload_offset, ==, 12 + 8 + 8);
+  g_assert_cmpuint (h.payload_size, ==, 48 - 28 - 4);
+
+  /* Not RTP: short, version 1, padding longer than the packet, an
+   * extension running past the end. */
+  g_assert_false (ce_rtp_parse_header (pkt, 11, &h));
+  pkt[0] = 0x40;
+  g_assert_false (ce_rtp_parse_header (pkt, 32, &h));
+  pkt[0] = 0x80 | 0x20;
+  pkt[31] = 40;
+  g_assert_false (ce_rtp_parse_header (pkt, 32, &h));
+  pkt[0] = 0x80 | 0x10;
+  pkt[14] = 0xff, pkt[15] = 0xff;
+  g_assert_false (ce_rtp_parse_header (pkt, 32, &h));
+
+  f = ce_rtp_frame_new_payload (pkt + 12, 20, 5, TRUE, NULL, NULL);
+  g_assert_cmpint (f->track, ==, CE_TRACK_AUDIO);
+  g_assert_cmpuint (f->n_chunks, ==, 1);
+  g_assert_cmpuint (f->payload_bytes, ==, 20);
+  g_assert_true (f->chunks[0].marker);
+  g_assert_cmpuint (f->chunks[0].prefix_len, ==, 0);
+  g_assert_null (ce_rtp_frame_new_payload (pkt, 0, 0, FALSE, NULL, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -622,6 +670,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rtp/many-nals", test_many_nals);
   g_test_add_func ("/rtp/refcount", test_refcount);
   g_test_add_func ("/rtp/header", test_rtp_header);
+  g_test_add_func ("/rtp/parse-header", test_parse_header);
   g_test_add_func ("/rtp/sender-report", test_sender_report);
   g_test_add_func ("/rtp/ntp", test_ntp);
   g_test_add_func ("/rtp/gst/h264", test_gst_h264);

@@ -390,6 +390,75 @@ test_roundtrip (gconstpointer data)
   ce_video_params_clear (&params);
 }
 
+/* Cameras' audio sections, and what we describe them with. */
+static void
+test_audio (void)
+{
+  static const struct
+  {
+    const char *sdp;
+    CeAudioCodec codec;
+    guint pt, rate, channels;
+    const char *fmtp;
+  } audio_cases[] = {
+      /* Hikvision: static G.711 A-law without rtpmap. */
+      {"v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+       "m=audio 0 RTP/AVP 8\r\na=control:trackID=2\r\n",
+          CE_AUDIO_PCMA, 8, 8000, 1, NULL},
+      {"v=0\r\nm=audio 0 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n"
+       "a=control:track2\r\n",
+          CE_AUDIO_PCMU, 0, 8000, 1, NULL},
+      /* Dahua: AAC-hbr. */
+      {"v=0\nm=audio 0 RTP/AVP 97\na=rtpmap:97 mpeg4-generic/16000/2\n"
+       "a=fmtp:97 streamtype=5;profile-level-id=15;mode=AAC-hbr;"
+       "config=1410;SizeLength=13;IndexLength=3;IndexDeltaLength=3\n"
+       "a=control:trackID=1\n",
+          CE_AUDIO_AAC, 97, 16000, 2,
+          "streamtype=5;profile-level-id=15;mode=AAC-hbr;config=1410;"
+          "SizeLength=13;IndexLength=3;IndexDeltaLength=3"},
+      {"v=0\r\nm=audio 0 RTP/AVP 98\r\na=rtpmap:98 MP4A-LATM/44100\r\n"
+       "a=fmtp:98 cpresent=0;config=400024203fc0\r\na=control:a\r\n",
+          CE_AUDIO_AAC_LATM, 98, 44100, 1, "cpresent=0;config=400024203fc0"},
+      /* Unusable: G.726, AAC without config, absurd rate, no audio. */
+      {"v=0\r\nm=audio 0 RTP/AVP 2\r\na=rtpmap:2 G726-32/8000\r\n",
+          CE_AUDIO_NONE},
+      {"v=0\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 mpeg4-generic/16000\r\n",
+          CE_AUDIO_NONE},
+      {"v=0\r\nm=audio 0 RTP/AVP 96\r\na=rtpmap:96 PCMA/9999999\r\n",
+          CE_AUDIO_NONE},
+      {"v=0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n",
+          CE_AUDIO_NONE},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (audio_cases); i++) {
+    CeSdpAudio a, back;
+    gboolean ok = ce_sdp_parse_audio (audio_cases[i].sdp,
+        strlen (audio_cases[i].sdp), &a);
+    CeVideoParams v = {CE_CODEC_H264};
+    g_autofree char *ours = NULL;
+
+    g_assert_cmpint (ok, ==, audio_cases[i].codec != CE_AUDIO_NONE);
+    g_assert_cmpint (a.codec, ==, audio_cases[i].codec);
+    if (!ok)
+      continue;
+    g_assert_cmpuint (a.payload_type, ==, audio_cases[i].pt);
+    g_assert_cmpuint (a.clock_rate, ==, audio_cases[i].rate);
+    g_assert_cmpuint (a.channels, ==, audio_cases[i].channels);
+    g_assert_cmpstr (a.fmtp, ==, audio_cases[i].fmtp);
+    ours = ce_sdp_build_av (&v, &a, "门", "127.0.0.1", 1, "trackID=0",
+        "trackID=1");
+    g_assert_true (ce_sdp_parse_audio (ours, strlen (ours), &back));
+    g_assert_cmpint (back.codec, ==, a.codec);
+    g_assert_cmpuint (back.payload_type, ==, ce_sdp_audio_output_pt (&a));
+    g_assert_cmpuint (back.clock_rate, ==, a.clock_rate);
+    g_assert_cmpuint (back.channels, ==, a.channels);
+    g_assert_cmpstr (back.fmtp, ==, a.fmtp);
+    g_assert_cmpstr (back.control, ==, "trackID=1");
+    ce_sdp_audio_clear (&back);
+    ce_sdp_audio_clear (&a);
+  }
+}
+
 static void
 test_limits (void)
 {
@@ -456,5 +525,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/sdp/roundtrip/h265-444", "ps-322x242-444.h265",
       test_roundtrip);
   g_test_add_func ("/sdp/limits", test_limits);
+  g_test_add_func ("/sdp/audio", test_audio);
   return g_test_run ();
 }

@@ -119,6 +119,33 @@ ce_camsim_codec_for_name (const char *name, CeCamsimCodec default_codec)
   return default_codec;
 }
 
+static gboolean
+has_part (const char *name, const char *part)
+{
+  gsize len = strlen (part);
+
+  for (const char *p = strstr (name, part); p != NULL;
+       p = strstr (p + 1, part)) {
+    if (p[len] == '\0' || p[len] == '-')
+      return TRUE;
+  }
+  return FALSE;
+}
+
+CeCamsimAudio
+ce_camsim_audio_for_name (const char *name)
+{
+  g_return_val_if_fail (name != NULL, CE_CAMSIM_AUDIO_NONE);
+
+  if (has_part (name, "-pcma"))
+    return CE_CAMSIM_AUDIO_PCMA;
+  if (has_part (name, "-pcmu"))
+    return CE_CAMSIM_AUDIO_PCMU;
+  if (has_part (name, "-aac"))
+    return CE_CAMSIM_AUDIO_AAC;
+  return CE_CAMSIM_AUDIO_NONE;
+}
+
 guint64
 ce_camsim_name_hash (const char *name)
 {

@@ -70,6 +70,18 @@ gboolean ce_camsim_name_is_valid (const char *name);
 
 /* The codec a camera uses: names ending in "-h265" or "-h264" pick that
  * codec, every other name gets @default_codec. */
+/* Audio a camera sends besides its video, from its name: a "-pcma",
+ * "-pcmu" or "-aac" part ("gate-aac", "door-pcma-h265"); none otherwise. */
+typedef enum
+{
+  CE_CAMSIM_AUDIO_NONE,
+  CE_CAMSIM_AUDIO_PCMA,
+  CE_CAMSIM_AUDIO_PCMU,
+  CE_CAMSIM_AUDIO_AAC,
+} CeCamsimAudio;
+
+CeCamsimAudio ce_camsim_audio_for_name (const char *name);
+
 CeCamsimCodec ce_camsim_codec_for_name (const char *name,
     CeCamsimCodec default_codec);
 

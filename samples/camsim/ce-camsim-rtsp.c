@@ -158,6 +158,60 @@ return_floating (GstElement *element)
   return element;
 }
 
+/* A camera with a microphone: a live tone, encoded and payloaded as
+ * "pay1" next to the video.  One small live source per audio camera:
+ * audio cameras are for correctness tests, not for load. */
+static gboolean
+add_audio (GstBin *bin, CeCamsimAudio audio, GError **error)
+{
+  g_autoptr (GstCaps) caps = NULL;
+  GstElement *src, *filter, *convert, *encoder, *pay;
+  const char *enc_name, *pay_name;
+  int rate = 8000;
+  guint pt;
+
+  switch (audio) {
+    case CE_CAMSIM_AUDIO_PCMA:
+      enc_name = "alawenc";
+      pay_name = "rtppcmapay";
+      pt = 8;
+      break;
+    case CE_CAMSIM_AUDIO_PCMU:
+      enc_name = "mulawenc";
+      pay_name = "rtppcmupay";
+      pt = 0;
+      break;
+    case CE_CAMSIM_AUDIO_AAC:
+      enc_name = "avenc_aac";
+      pay_name = "rtpmp4gpay";
+      pt = 97;
+      rate = 16000;
+      break;
+    case CE_CAMSIM_AUDIO_NONE:
+    default:
+      return TRUE;
+  }
+  if (!(src = add_element (bin, "audiotestsrc", NULL, error)) ||
+      !(filter = add_element (bin, "capsfilter", NULL, error)) ||
+      !(convert = add_element (bin, "audioconvert", NULL, error)) ||
+      !(encoder = add_element (bin, enc_name, NULL, error)) ||
+      !(pay = add_element (bin, pay_name, "pay1", error)))
+    return FALSE;
+  caps = gst_caps_new_simple ("audio/x-raw", "rate", G_TYPE_INT, rate,
+      "channels", G_TYPE_INT, 1, NULL);
+  g_object_set (filter, "caps", caps, NULL);
+  /* 20 ms packets, as cameras send G.711. */
+  g_object_set (src, "is-live", TRUE, "freq", 440.0, "volume", 0.3,
+      "samplesperbuffer", rate / 50, NULL);
+  g_object_set (pay, "pt", pt, NULL);
+  if (!gst_element_link_many (src, filter, convert, encoder, pay, NULL)) {
+    g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_PIPELINE,
+        "Cannot link the %s audio branch", enc_name);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* appsrc ! parse ! pay: the camera replays a shared loop. */
 static GstElement *
 make_loop_bin (CeCamsimFactory *self, GError **error)
@@ -197,6 +251,9 @@ make_loop_bin (CeCamsimFactory *self, GError **error)
   g_object_set_data (G_OBJECT (src), "camsim-loop", loop);
   g_object_set (pay, "pt", 96, "config-interval", -1, "mtu",
       self->shared->config->mtu, NULL);
+  if (!add_audio (GST_BIN (bin), ce_camsim_audio_for_name (camera->name),
+          error))
+    return NULL;
   return return_floating (g_steal_pointer (&bin));
 }
 
@@ -252,6 +309,9 @@ make_live_bin (CeCamsimFactory *self, GError **error)
       "Sans 28", NULL);
   gst_util_set_object_arg (G_OBJECT (overlay), "time-mode", "running-time");
   g_object_set (pay, "pt", 96, "config-interval", -1, "mtu", config->mtu, NULL);
+  if (!add_audio (GST_BIN (bin), ce_camsim_audio_for_name (camera->name),
+          error))
+    return NULL;
   return return_floating (g_steal_pointer (&bin));
 }
 

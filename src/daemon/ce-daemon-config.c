@@ -38,6 +38,7 @@ typedef enum
   KEY_UINT,
   KEY_MEGABYTES,  /* MiB in the file, bytes in memory */
   KEY_SECONDS_NS, /* seconds in the file, GstClockTime in memory */
+  KEY_BOOL,       /* true/false in the file, gboolean in memory */
 } KeyType;
 
 typedef struct
@@ -67,6 +68,7 @@ static const Key keys[] = {
     {"rtsp", "viewer_drop_after", KEY_SECONDS, OFF (rtsp.viewer_drop_after_s),
         1, 3600},
     {"relay", "ingest", KEY_STRING, OFF (ingest), 0, 0},
+    {"relay", "audio", KEY_BOOL, OFF (relay.audio), 0, 0},
     {"relay", "linger", KEY_SECONDS_MS, OFF (relay.linger_ms), 0, 3600},
     {"relay", "start_timeout", KEY_SECONDS_MS, OFF (relay.start_timeout_ms),
         0.5, 120},
@@ -169,6 +171,15 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
       }
       continue;
     }
+    if (k->type == KEY_BOOL) {
+      if (strcmp (value, "true") == 0)
+        *(gboolean *) field = TRUE;
+      else if (strcmp (value, "false") == 0)
+        *(gboolean *) field = FALSE;
+      else
+        return bad (error, path, k, "“%s” is not true or false", value);
+      continue;
+    }
     number = g_ascii_strtod (value, &end);
     if (end == value || *end != '\0' || !isfinite (number))
       return bad (error, path, k, "“%s” is not a number", value);
@@ -192,6 +203,7 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
         break;
       case KEY_STRING:
       case KEY_PATH:
+      case KEY_BOOL:
       default:
         break;
     }

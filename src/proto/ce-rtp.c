@@ -130,6 +130,7 @@ ce_rtp_frame_new (CeCodec codec, const guint8 *data, gsize size, guint64 pts,
   impl->ref_count = 1;
   impl->frame.pts = pts;
   impl->frame.keyframe = keyframe;
+  impl->frame.track = CE_TRACK_VIDEO;
   impl->frame.payload_bytes = 0;
   impl->frame.n_chunks = n_chunks;
   impl->frame.chunks = impl->chunks;
@@ -152,6 +153,68 @@ ce_rtp_frame_new (CeCodec codec, const guint8 *data, gsize size, guint64 pts,
   g_assert (out == impl->chunks + n_chunks);
   impl->chunks[n_chunks - 1].marker = TRUE;
   return &impl->frame;
+}
+
+CeRtpFrame *
+ce_rtp_frame_new_payload (const guint8 *data, gsize size, guint64 pts,
+    gboolean marker, gpointer owner, GDestroyNotify owner_destroy)
+{
+  CeRtpFrameImpl *impl;
+
+  if (G_UNLIKELY (data == NULL || size == 0 || size > 65535 - 12)) {
+    if (owner_destroy != NULL)
+      owner_destroy (owner);
+    return NULL;
+  }
+  impl = g_malloc (sizeof (CeRtpFrameImpl) + sizeof (CeRtpChunk));
+  impl->ref_count = 1;
+  impl->frame.pts = pts;
+  impl->frame.keyframe = FALSE;
+  impl->frame.track = CE_TRACK_AUDIO;
+  impl->frame.payload_bytes = size;
+  impl->frame.n_chunks = 1;
+  impl->frame.chunks = impl->chunks;
+  impl->frame.owner = owner;
+  impl->frame.owner_destroy = owner_destroy;
+  memset (impl->chunks, 0, sizeof (CeRtpChunk));
+  impl->chunks[0].marker = marker;
+  impl->chunks[0].data = data;
+  impl->chunks[0].size = size;
+  return &impl->frame;
+}
+
+gboolean
+ce_rtp_parse_header (const guint8 *packet, gsize size, CeRtpHeader *out)
+{
+  gsize header = 12, end = size;
+
+  if (packet == NULL || size < 12 || (packet[0] >> 6) != 2)
+    return FALSE;
+  header += (gsize) (packet[0] & 0x0f) * 4;
+  if (packet[0] & 0x10) {
+    if (size < header + 4)
+      return FALSE;
+    header += 4 + (gsize) ((packet[header + 2] << 8) | packet[header + 3]) * 4;
+  }
+  if (packet[0] & 0x20) {
+    guint8 pad = packet[size - 1];
+
+    if (pad == 0 || pad > size)
+      return FALSE;
+    end = size - pad;
+  }
+  if (header > end)
+    return FALSE;
+  out->payload_type = packet[1] & 0x7f;
+  out->marker = (packet[1] & 0x80) != 0;
+  out->seq = (guint16) ((packet[2] << 8) | packet[3]);
+  out->timestamp = ((guint32) packet[4] << 24) | ((guint32) packet[5] << 16) |
+      ((guint32) packet[6] << 8) | packet[7];
+  out->ssrc = ((guint32) packet[8] << 24) | ((guint32) packet[9] << 16) |
+      ((guint32) packet[10] << 8) | packet[11];
+  out->payload_offset = header;
+  out->payload_size = end - header;
+  return TRUE;
 }
 
 CeRtpFrame *

@@ -26,11 +26,22 @@ typedef struct
   gsize size;
 } CeRtpChunk;
 
-/* An access unit packetised; immutable once built, shared by refcount. */
+/* Tracks of a camera stream, in SDP order. */
+typedef enum
+{
+  CE_TRACK_VIDEO = 0,
+  CE_TRACK_AUDIO = 1,
+} CeTrack;
+
+#define CE_N_TRACKS 2
+
+/* An access unit packetised (or an audio packet's payload); immutable
+ * once built, shared by refcount. */
 typedef struct
 {
   guint64 pts; /* nanoseconds, the hub's continuous timeline */
   gboolean keyframe;
+  CeTrack track;
   gsize payload_bytes; /* sum of prefix_len + size over the chunks */
   guint n_chunks;
   CeRtpChunk *chunks;
@@ -52,6 +63,15 @@ typedef struct
 CeRtpFrame *ce_rtp_frame_new (CeCodec codec, const guint8 *data, gsize size,
     guint64 pts, gboolean keyframe, gsize mtu, gpointer owner,
     GDestroyNotify owner_destroy);
+/**
+ * ce_rtp_frame_new_payload:
+ * An audio frame: one RTP payload passed through as it came from the
+ * camera (G.711 samples, RFC 3640 AU headers + AAC frames, LATM), one
+ * packet, on CE_TRACK_AUDIO.  @owner is released with the frame.
+ * (transfer full)
+ */
+CeRtpFrame *ce_rtp_frame_new_payload (const guint8 *data, gsize size,
+    guint64 pts, gboolean marker, gpointer owner, GDestroyNotify owner_destroy);
 CeRtpFrame *ce_rtp_frame_ref (CeRtpFrame *frame);
 void ce_rtp_frame_unref (CeRtpFrame *frame);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CeRtpFrame, ce_rtp_frame_unref)
@@ -59,6 +79,23 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CeRtpFrame, ce_rtp_frame_unref)
 /* Writes a 12-byte RTP header (version 2, no padding/extension/CSRC). */
 void ce_rtp_write_header (guint8 out[12], gboolean marker, guint8 payload_type,
     guint16 seq, guint32 timestamp, guint32 ssrc);
+
+/* The fixed fields of a received RTP packet. */
+typedef struct
+{
+  guint8 payload_type;
+  gboolean marker;
+  guint16 seq;
+  guint32 timestamp;
+  guint32 ssrc;
+  gsize payload_offset; /* after CSRCs and the header extension */
+  gsize payload_size;   /* without padding */
+} CeRtpHeader;
+
+/* Reads an RTP header (version 2; CSRC list, extension and padding
+ * honoured).  FALSE for anything that is not a well-formed RTP packet. */
+gboolean ce_rtp_parse_header (const guint8 *packet, gsize size,
+    CeRtpHeader *out);
 
 /* Writes an RTCP sender report (28 bytes) into @out and returns its size.
  * @ntp_time: NTP 64-bit timestamp; @rtp_time: the RTP timestamp of that

@@ -49,6 +49,38 @@ char *
 ce_sdp_build (const CeVideoParams *params, const char *session_name,
     const char *server_address, guint64 session_id, const char *control)
 {
+  return ce_sdp_build_av (params, NULL, session_name, server_address,
+      session_id, control, NULL);
+}
+
+static void
+append_audio (GString *sdp, const CeSdpAudio *audio, const char *control)
+{
+  guint pt = ce_sdp_audio_output_pt (audio);
+
+  g_string_append_printf (sdp, "m=audio 0 RTP/AVP %u\r\na=rtpmap:%u %s/%u", pt,
+      pt, ce_audio_codec_to_string (audio->codec), audio->clock_rate);
+  if (audio->channels > 1)
+    g_string_append_printf (sdp, "/%u", audio->channels);
+  g_string_append (sdp, "\r\n");
+  /* Only printable ASCII was kept when the camera's SDP was read; the
+   * check is repeated here because the SDP goes to every viewer. */
+  if (audio->fmtp != NULL && *audio->fmtp != '\0' &&
+      strpbrk (audio->fmtp, "\r\n") == NULL) {
+    g_string_append_printf (sdp, "a=fmtp:%u ", pt);
+    append_text (sdp, audio->fmtp);
+    g_string_append (sdp, "\r\n");
+  }
+  g_string_append (sdp, "a=control:");
+  append_word (sdp, control, "trackID=1");
+  g_string_append (sdp, "\r\n");
+}
+
+char *
+ce_sdp_build_av (const CeVideoParams *params, const CeSdpAudio *audio,
+    const char *session_name, const char *server_address, guint64 session_id,
+    const char *control, const char *audio_control)
+{
   GString *sdp;
   const char *addr_type;
 
@@ -128,6 +160,8 @@ ce_sdp_build (const CeVideoParams *params, const char *session_name,
   g_string_append (sdp, "\r\na=control:");
   append_word (sdp, control, "trackID=0");
   g_string_append (sdp, "\r\n");
+  if (audio != NULL && audio->codec != CE_AUDIO_NONE && audio->clock_rate > 0)
+    append_audio (sdp, audio, audio_control);
   return g_string_free (sdp, FALSE);
 }
 
@@ -163,6 +197,7 @@ typedef struct
 {
   gboolean open;
   gboolean video; /* m=video */
+  gboolean audio; /* m=audio */
   gboolean rtp;   /* RTP/AVP, RTP/AVPF, RTP/AVP/TCP … */
   Span media;     /* for the error message */
   guint n_fmts;
@@ -173,6 +208,7 @@ typedef struct
     guint pt;
     Span encoding;
     guint clock_rate; /* 0: not given */
+    guint channels;   /* 0: not given */
   } maps[MAX_ATTRS];
   guint n_fmtps;
   struct
@@ -513,6 +549,7 @@ section_start (Section *sec, Span value)
   sec->open = TRUE;
   sec->media = next_word (&value);
   sec->video = span_is (sec->media, "video");
+  sec->audio = span_is (sec->media, "audio");
   next_word (&value); /* port[/count] */
   proto = next_word (&value);
   sec->rtp = span_has_prefix (proto, "RTP/AVP");
@@ -546,9 +583,14 @@ section_attribute (Section *sec, Span name, Span value)
     sec->maps[sec->n_maps].pt = pt;
     sec->maps[sec->n_maps].encoding = enc;
     sec->maps[sec->n_maps].clock_rate = 0;
+    sec->maps[sec->n_maps].channels = 0;
     if (value.p < value.end && *value.p == '/') {
       value.p++;
       take_uint (&value, G_MAXINT32, &sec->maps[sec->n_maps].clock_rate);
+      if (value.p < value.end && *value.p == '/') {
+        value.p++;
+        take_uint (&value, 255, &sec->maps[sec->n_maps].channels);
+      }
     }
     sec->n_maps++;
   } else if (span_is (name, "fmtp")) {
@@ -563,32 +605,19 @@ section_attribute (Section *sec, Span name, Span value)
   }
 }
 
-gboolean
-ce_sdp_parse_video (const char *sdp, gsize len, CeSdpVideo *out, GError **error)
+typedef gboolean (*PickFunc) (const Section *sec, gpointer out);
+
+/* Walks the media sections one line at a time; the section in progress is
+ * judged by @pick when the next m= line or the end comes.  Stops at the
+ * first section @pick takes.  Sections passed over are described in
+ * @found; the session-level a=control goes to @session_control. */
+static gboolean
+walk_sections (const char *sdp, gsize len, PickFunc pick, gpointer out,
+    GString *found, char **session_control)
 {
-  const char *p = sdp, *end;
+  const char *p = sdp, *end = sdp + len;
   Section sec = {0};
-  g_autoptr (GString) found = g_string_new (NULL);
-  g_autofree char *session_control = NULL;
-  gboolean done = FALSE;
 
-  g_return_val_if_fail (sdp != NULL || len == 0, FALSE);
-  g_return_val_if_fail (out != NULL, FALSE);
-
-  memset (out, 0, sizeof *out);
-  if (len > CE_SDP_MAX_SIZE) {
-    g_set_error (error, CE_SDP_ERROR, CE_SDP_ERROR_TOO_LARGE,
-        "SDP is larger than %d bytes", CE_SDP_MAX_SIZE);
-    return FALSE;
-  }
-  if (len == 0) {
-    g_set_error_literal (error, CE_SDP_ERROR, CE_SDP_ERROR_INVALID,
-        "SDP is empty");
-    return FALSE;
-  }
-  end = sdp + len;
-  /* One line at a time; the section in progress is judged when the next
-   * m= line or the end comes. */
   for (;;) {
     Span line, name, value;
     const char *eol, *colon;
@@ -596,11 +625,11 @@ ce_sdp_parse_video (const char *sdp, gsize len, CeSdpVideo *out, GError **error)
     while (p < end && (*p == '\r' || *p == '\n'))
       p++;
     if (p == end) {
-      if (sec.open && section_pick (&sec, out))
-        done = TRUE;
-      else if (sec.open)
+      if (sec.open && pick (&sec, out))
+        return TRUE;
+      if (sec.open)
         describe_section (&sec, found);
-      break;
+      return FALSE;
     }
     for (eol = p; eol < end && *eol != '\r' && *eol != '\n'; eol++)
       ;
@@ -616,10 +645,8 @@ ce_sdp_parse_video (const char *sdp, gsize len, CeSdpVideo *out, GError **error)
     switch (g_ascii_tolower (line.p[0])) {
       case 'm':
         if (sec.open) {
-          if (section_pick (&sec, out)) {
-            done = TRUE;
-            break;
-          }
+          if (pick (&sec, out))
+            return TRUE;
           describe_section (&sec, found);
         }
         section_start (&sec, value);
@@ -633,16 +660,50 @@ ce_sdp_parse_video (const char *sdp, gsize len, CeSdpVideo *out, GError **error)
         span_trim (&value);
         if (sec.open)
           section_attribute (&sec, name, value);
-        else if (span_is (name, "control") && session_control == NULL)
-          session_control = span_url (value);
+        else if (span_is (name, "control") && *session_control == NULL)
+          *session_control = span_url (value);
         break;
       default:
         break;
     }
-    if (done)
-      break;
   }
-  if (!done) {
+}
+
+static gboolean
+pick_video (const Section *sec, gpointer out)
+{
+  return section_pick (sec, out);
+}
+
+static gboolean
+check_size (gsize len, GError **error)
+{
+  if (len > CE_SDP_MAX_SIZE) {
+    g_set_error (error, CE_SDP_ERROR, CE_SDP_ERROR_TOO_LARGE,
+        "SDP is larger than %d bytes", CE_SDP_MAX_SIZE);
+    return FALSE;
+  }
+  if (len == 0) {
+    g_set_error_literal (error, CE_SDP_ERROR, CE_SDP_ERROR_INVALID,
+        "SDP is empty");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+ce_sdp_parse_video (const char *sdp, gsize len, CeSdpVideo *out, GError **error)
+{
+  g_autoptr (GString) found = g_string_new (NULL);
+  g_autofree char *session_control = NULL;
+
+  g_return_val_if_fail (sdp != NULL || len == 0, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  if (!check_size (len, error))
+    return FALSE;
+  if (!walk_sections (sdp, len, pick_video, out, found, &session_control)) {
     ce_sdp_video_clear (out);
     g_set_error (error, CE_SDP_ERROR, CE_SDP_ERROR_NO_VIDEO,
         "SDP has no H.264 or H.265 video track (%s)",
@@ -650,5 +711,156 @@ ce_sdp_parse_video (const char *sdp, gsize len, CeSdpVideo *out, GError **error)
     return FALSE;
   }
   out->session_control = g_steal_pointer (&session_control);
+  return TRUE;
+}
+
+/* ---- audio -------------------------------------------------------------- */
+
+const char *
+ce_audio_codec_to_string (CeAudioCodec codec)
+{
+  switch (codec) {
+    case CE_AUDIO_PCMU:
+      return "PCMU";
+    case CE_AUDIO_PCMA:
+      return "PCMA";
+    case CE_AUDIO_AAC:
+      return "MPEG4-GENERIC";
+    case CE_AUDIO_AAC_LATM:
+      return "MP4A-LATM";
+    case CE_AUDIO_NONE:
+    default:
+      return "none";
+  }
+}
+
+void
+ce_sdp_audio_clear (CeSdpAudio *audio)
+{
+  g_return_if_fail (audio != NULL);
+
+  g_free (audio->fmtp);
+  g_free (audio->control);
+  memset (audio, 0, sizeof *audio);
+}
+
+void
+ce_sdp_audio_copy (const CeSdpAudio *src, CeSdpAudio *dest)
+{
+  *dest = *src;
+  dest->fmtp = g_strdup (src->fmtp);
+  dest->control = g_strdup (src->control);
+}
+
+guint
+ce_sdp_audio_output_pt (const CeSdpAudio *audio)
+{
+  switch (audio->codec) {
+    case CE_AUDIO_PCMU:
+      return 0;
+    case CE_AUDIO_PCMA:
+      return 8;
+    default:
+      return 97;
+  }
+}
+
+static CeAudioCodec
+audio_codec_of (Span enc)
+{
+  if (span_is (enc, "PCMU"))
+    return CE_AUDIO_PCMU;
+  if (span_is (enc, "PCMA"))
+    return CE_AUDIO_PCMA;
+  if (span_is (enc, "MPEG4-GENERIC"))
+    return CE_AUDIO_AAC;
+  if (span_is (enc, "MP4A-LATM"))
+    return CE_AUDIO_AAC_LATM;
+  return CE_AUDIO_NONE;
+}
+
+/* The fmtp parameters when they are safe to copy into our SDP. */
+static char *
+safe_fmtp (Span s)
+{
+  span_trim (&s);
+  if (s.p == s.end || s.end - s.p > 1024)
+    return NULL;
+  for (const char *c = s.p; c < s.end; c++)
+    if ((guint8) *c < 0x20 || (guint8) *c >= 0x7f)
+      return NULL;
+  return g_strndup (s.p, s.end - s.p);
+}
+
+static gboolean
+pick_audio (const Section *sec, gpointer data)
+{
+  CeSdpAudio *out = data;
+
+  if (!sec->audio || !sec->rtp)
+    return FALSE;
+  for (guint i = 0; i < sec->n_fmts; i++) {
+    guint pt = sec->fmts[i], rate = 0, channels = 1;
+    CeAudioCodec codec = CE_AUDIO_NONE;
+    const Span *fmtp;
+
+    for (guint m = 0; m < sec->n_maps; m++) {
+      if (sec->maps[m].pt == pt) {
+        codec = audio_codec_of (sec->maps[m].encoding);
+        rate = sec->maps[m].clock_rate;
+        channels = sec->maps[m].channels > 0 ? sec->maps[m].channels : 1;
+        break;
+      }
+    }
+    /* Static payload types need no rtpmap. */
+    if (codec == CE_AUDIO_NONE && (pt == 0 || pt == 8)) {
+      codec = pt == 0 ? CE_AUDIO_PCMU : CE_AUDIO_PCMA;
+      rate = 8000;
+    }
+    if (codec == CE_AUDIO_NONE || channels > 8)
+      continue;
+    if (rate == 0) {
+      /* AAC without a clock rate cannot be timed. */
+      if (codec != CE_AUDIO_PCMU && codec != CE_AUDIO_PCMA)
+        continue;
+      rate = 8000;
+    }
+    if (rate < 1000 || rate > 192000)
+      continue;
+    out->codec = codec;
+    out->payload_type = pt;
+    out->clock_rate = rate;
+    out->channels = channels;
+    fmtp = section_fmtp (sec, pt);
+    if (fmtp != NULL)
+      out->fmtp = safe_fmtp (*fmtp);
+    /* AAC cannot be decoded without its configuration. */
+    if ((codec == CE_AUDIO_AAC || codec == CE_AUDIO_AAC_LATM) &&
+        out->fmtp == NULL) {
+      ce_sdp_audio_clear (out);
+      continue;
+    }
+    if (sec->has_control)
+      out->control = span_url (sec->control);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+gboolean
+ce_sdp_parse_audio (const char *sdp, gsize len, CeSdpAudio *out)
+{
+  g_autoptr (GString) found = g_string_new (NULL);
+  g_autofree char *session_control = NULL;
+
+  g_return_val_if_fail (sdp != NULL || len == 0, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  if (!check_size (len, NULL) ||
+      !walk_sections (sdp, len, pick_audio, out, found, &session_control)) {
+    ce_sdp_audio_clear (out);
+    return FALSE;
+  }
   return TRUE;
 }

@@ -25,6 +25,49 @@ G_BEGIN_DECLS
 char *ce_sdp_build (const CeVideoParams *params, const char *session_name,
     const char *server_address, guint64 session_id, const char *control);
 
+/* Audio codecs passed through (never transcoded). */
+typedef enum
+{
+  CE_AUDIO_NONE = 0,
+  CE_AUDIO_PCMU,     /* G.711 µ-law, static payload type 0 */
+  CE_AUDIO_PCMA,     /* G.711 A-law, static payload type 8 */
+  CE_AUDIO_AAC,      /* MPEG4-GENERIC (RFC 3640, AAC-hbr/lbr) */
+  CE_AUDIO_AAC_LATM, /* MP4A-LATM (RFC 6416) */
+} CeAudioCodec;
+
+const char *ce_audio_codec_to_string (CeAudioCodec codec);
+
+/* A camera's audio track, as its SDP describes it. */
+typedef struct
+{
+  CeAudioCodec codec;
+  guint payload_type;
+  guint clock_rate; /* 8000 for G.711 unless given */
+  guint channels;   /* 1 unless given */
+  /* The a=fmtp parameters (AAC: config, mode, sizelength …), nullable;
+   * printable ASCII only, at most 1024 bytes, so that it can be written
+   * into our own SDP as it is. */
+  char *fmtp;
+  char *control; /* media-level a=control, as CeSdpVideo.control */
+} CeSdpAudio;
+
+void ce_sdp_audio_clear (CeSdpAudio *audio);
+void ce_sdp_audio_copy (const CeSdpAudio *src, CeSdpAudio *dest);
+
+/* The payload type the gateway sends @audio with: the static one of G.711,
+ * 97 for AAC. */
+guint ce_sdp_audio_output_pt (const CeSdpAudio *audio);
+
+/**
+ * ce_sdp_build_av:
+ * As ce_sdp_build(), plus, when @audio is not NULL, an m=audio section
+ * (payload type ce_sdp_audio_output_pt(), the camera's rtpmap and fmtp)
+ * with @audio_control.
+ */
+char *ce_sdp_build_av (const CeVideoParams *params, const CeSdpAudio *audio,
+    const char *session_name, const char *server_address, guint64 session_id,
+    const char *control, const char *audio_control);
+
 #define CE_SDP_ERROR (ce_sdp_error_quark ())
 GQuark ce_sdp_error_quark (void);
 
@@ -79,5 +122,14 @@ void ce_sdp_video_clear (CeSdpVideo *video);
  */
 gboolean ce_sdp_parse_video (const char *sdp, gsize len, CeSdpVideo *out,
     GError **error);
+
+/**
+ * ce_sdp_parse_audio:
+ * Finds the first m=audio section with G.711 (PCMU/PCMA) or AAC
+ * (MPEG4-GENERIC, MP4A-LATM), read as leniently as the video.
+ * Returns: FALSE when there is none (not an error: many cameras have no
+ * microphone); @out is then cleared.
+ */
+gboolean ce_sdp_parse_audio (const char *sdp, gsize len, CeSdpAudio *out);
 
 G_END_DECLS

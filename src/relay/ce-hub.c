@@ -33,6 +33,8 @@ struct _CeHub
   gsize cache_bytes;
   gboolean cache_valid; /* FALSE after an overflow until the next keyframe */
   CeVideoParams params;
+  CeSdpAudio audio;
+  GstClockTime last_audio_pts; /* hub timeline, NONE = none yet */
   gboolean ready;
   gboolean pending_discont; /* drop deltas until a keyframe */
 
@@ -83,6 +85,7 @@ ce_hub_new (const char *name, const CeHubLimits *limits)
   hub->cache =
       g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
   hub->frame_duration = DEFAULT_FRAME_DURATION;
+  hub->last_audio_pts = GST_CLOCK_TIME_NONE;
   hub->next_id = 1;
   return hub;
 }
@@ -102,6 +105,7 @@ ce_hub_unref (CeHub *hub)
   g_ptr_array_unref (hub->cache);
   g_array_unref (hub->consumers);
   ce_video_params_clear (&hub->params);
+  ce_sdp_audio_clear (&hub->audio);
   g_mutex_clear (&hub->lock);
   g_free (hub->name);
   g_free (hub);
@@ -279,6 +283,76 @@ ce_hub_push (CeHub *hub, CeCodec codec, GstBuffer *au, gboolean discont)
   g_mutex_unlock (&hub->lock);
   gst_buffer_unref (au);
   return keyframe;
+}
+
+void
+ce_hub_set_audio (CeHub *hub, const CeSdpAudio *audio)
+{
+  g_mutex_lock (&hub->lock);
+  ce_sdp_audio_clear (&hub->audio);
+  if (audio != NULL && audio->codec != CE_AUDIO_NONE)
+    ce_sdp_audio_copy (audio, &hub->audio);
+  g_mutex_unlock (&hub->lock);
+}
+
+gboolean
+ce_hub_dup_audio (CeHub *hub, CeSdpAudio *out)
+{
+  gboolean have;
+
+  g_mutex_lock (&hub->lock);
+  have = hub->audio.codec != CE_AUDIO_NONE;
+  if (have)
+    ce_sdp_audio_copy (&hub->audio, out);
+  else
+    memset (out, 0, sizeof *out);
+  g_mutex_unlock (&hub->lock);
+  return have;
+}
+
+void
+ce_hub_push_audio (CeHub *hub, GstBuffer *payload)
+{
+  GstClockTimeDiff pts;
+
+  g_return_if_fail (hub != NULL && GST_IS_BUFFER (payload));
+
+  g_mutex_lock (&hub->lock);
+  hub->stats.audio_packets_in++;
+  /* Before the session's first keyframe the video timeline offset of this
+   * session is not known yet. */
+  if (!hub->ready || hub->pending_discont || !hub->have_last ||
+      !GST_BUFFER_PTS_IS_VALID (payload) || hub->audio.codec == CE_AUDIO_NONE) {
+    GST_LOG ("%s: audio before the first keyframe of the session dropped",
+        hub->name);
+    g_mutex_unlock (&hub->lock);
+    gst_buffer_unref (payload);
+    return;
+  }
+  pts = (GstClockTimeDiff) GST_BUFFER_PTS (payload) + hub->offset;
+  if (pts < 0 ||
+      (GST_CLOCK_TIME_IS_VALID (hub->last_audio_pts) &&
+          (GstClockTime) pts <= hub->last_audio_pts)) {
+    /* Right after a reconnect the new session's audio may start before
+     * where the old one stopped: those packets are dropped. */
+    GST_LOG ("%s: audio at %" G_GINT64_FORMAT " ns goes back in time, dropped",
+        hub->name, (gint64) pts);
+    g_mutex_unlock (&hub->lock);
+    gst_buffer_unref (payload);
+    return;
+  }
+  payload = gst_buffer_make_writable (payload);
+  GST_BUFFER_PTS (payload) = (GstClockTime) pts;
+  hub->last_audio_pts = (GstClockTime) pts;
+  for (guint i = 0; i < hub->consumers->len; i++) {
+    Consumer *c = &g_array_index (hub->consumers, Consumer, i);
+
+    /* Audio follows the video a consumer has started with. */
+    if (c->funcs.audio != NULL && c->params_sent)
+      c->funcs.audio (c->user_data, payload);
+  }
+  g_mutex_unlock (&hub->lock);
+  gst_buffer_unref (payload);
 }
 
 guint

@@ -17,6 +17,7 @@
 #include <gst/gst.h>
 
 #include "ce-nal.h"
+#include "ce-sdp.h"
 
 G_BEGIN_DECLS
 
@@ -32,7 +33,15 @@ typedef struct
    * unit after the camera reconnected.  (transfer none): take a ref to
    * keep it.  @cached: replayed from the GOP cache at attach. */
   void (*access_unit) (gpointer user_data, GstBuffer *au, gboolean cached);
+  /* Nullable.  One audio RTP payload as the camera sent it (see
+   * ce_hub_dup_audio() for its format), PTS on the same timeline as the
+   * video; CE_HUB_BUFFER_FLAG_MARKER when the camera set the RTP marker.
+   * Audio is live only: it is not part of the GOP cache. */
+  void (*audio) (gpointer user_data, GstBuffer *payload);
 } CeHubConsumerFuncs;
+
+/* The RTP marker bit of an audio payload. */
+#define CE_HUB_BUFFER_FLAG_MARKER (GST_BUFFER_FLAG_LAST << 0)
 
 typedef struct
 {
@@ -48,6 +57,7 @@ typedef struct
   guint64 keyframes_in;
   guint64 cache_hits;      /* consumers that got a non-empty cache */
   guint64 cache_overflows; /* GOPs too long or large to cache */
+  guint64 audio_packets_in;
   guint cache_frames;
   gsize cache_bytes;
   GstClockTime gop_duration; /* last complete GOP */
@@ -77,6 +87,24 @@ const char *ce_hub_get_name (CeHub *hub);
  */
 gboolean ce_hub_push (CeHub *hub, CeCodec codec, GstBuffer *au,
     gboolean discont);
+
+/* The camera's audio track (@audio NULL: none).  Set by the ingest when
+ * a session starts playing; viewers that described the camera before keep
+ * what they were told. */
+void ce_hub_set_audio (CeHub *hub, const CeSdpAudio *audio);
+
+/* Copies the audio description into @out; FALSE (and @out cleared) when
+ * the camera has no audio track.  Free with ce_sdp_audio_clear(). */
+gboolean ce_hub_dup_audio (CeHub *hub, CeSdpAudio *out);
+
+/**
+ * ce_hub_push_audio:
+ * @payload: (transfer full): one RTP payload, PTS on the source timeline
+ *   of the current ingest session (the same clock as the video it pushes)
+ * Delivered to consumers with the video's timeline offset; dropped until
+ * the session's first keyframe, and when it would go back in time.
+ */
+void ce_hub_push_audio (CeHub *hub, GstBuffer *payload);
 
 /* Returns an id for ce_hub_detach().  The cached GOP is delivered from
  * inside this call. */

@@ -6,6 +6,7 @@
 #include "ce-ingest.h"
 #include "ce-depay.h"
 #include "ce-rtsp-client.h"
+#include "ce-rtp.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/rtsp/gstrtsptransport.h>
@@ -38,6 +39,14 @@ struct _CeIngest
   CeRtspClient *client;
   CeDepay *depay;
   guint8 payload_type;
+  gboolean audio;   /* set up the camera's audio track */
+  gint64 video_t0;  /* arrival of the first video packet, µs */
+  guint audio_rate; /* 0: no audio track */
+  gboolean audio_started;
+  guint32 audio_ssrc;
+  guint32 audio_last_ts;
+  gint64 audio_ext;     /* extended timestamp since audio_t0 */
+  gint64 audio_base_ns; /* audio_ext 0 on the video's source timeline */
 
   GMutex lock; /* protects what streaming threads write: */
   CeCodec codec;
@@ -444,9 +453,16 @@ on_native_au (GBytes *au, guint64 pts_ns, gboolean keyframe, gboolean discont,
 
 static void
 on_client_playing (CeRtspClient *client, const CeSdpVideo *video,
-    gpointer user_data)
+    const CeSdpAudio *audio, gpointer user_data)
 {
   CeIngest *self = user_data;
+
+  /* The hub describes the audio to viewers; a session without it (a
+   * camera whose microphone was switched off) clears it. */
+  ce_hub_set_audio (self->hub, audio);
+  self->audio_rate = audio != NULL ? audio->clock_rate : 0;
+  self->audio_started = FALSE;
+  self->video_t0 = 0;
 
   g_mutex_lock (&self->lock);
   self->codec = video->codec;
@@ -458,9 +474,63 @@ on_client_playing (CeRtspClient *client, const CeSdpVideo *video,
   ce_depay_set_parameter_sets (self->depay, video->vps, video->sps, video->pps);
 }
 
+/* Audio RTP is passed through: only its timestamp is translated onto the
+ * video's source timeline.  Cameras' audio and video clocks start at
+ * unrelated values; the two are aligned by arrival time of the first
+ * packet of each (RTCP sender reports are not read), which is exact to
+ * within the camera's packetisation delay, tens of milliseconds. */
+static gint64
+ticks_to_ns (gint64 ticks, guint rate)
+{
+  gint64 ns = (gint64) gst_util_uint64_scale_int_round ((guint64) ABS (ticks),
+      GST_SECOND, (gint) rate);
+
+  return ticks < 0 ? -ns : ns;
+}
+
 static void
-on_client_rtp (CeRtspClient *client, const guint8 *packet, gsize size,
-    gpointer user_data)
+push_audio (CeIngest *self, const guint8 *packet, gsize size, gint64 now)
+{
+  CeRtpHeader h;
+  GstBuffer *buffer;
+  gint64 pts;
+
+  /* Payload types 72–76 are RTCP on the wrong channel. */
+  if (self->audio_rate == 0 || self->video_t0 == 0 ||
+      !ce_rtp_parse_header (packet, size, &h) || h.payload_size == 0 ||
+      (h.payload_type >= 72 && h.payload_type <= 76))
+    return;
+  if (!self->audio_started || h.ssrc != self->audio_ssrc) {
+    self->audio_started = TRUE;
+    self->audio_ssrc = h.ssrc;
+    self->audio_ext = 0;
+    self->audio_base_ns = (now - self->video_t0) * 1000;
+  } else {
+    gint32 delta = (gint32) (h.timestamp - self->audio_last_ts);
+
+    /* A jump of more than ten seconds either way is a new clock. */
+    if (delta > (gint32) self->audio_rate * 10 ||
+        delta < -(gint32) self->audio_rate * 10) {
+      self->audio_ext = 0;
+      self->audio_base_ns = (now - self->video_t0) * 1000;
+    } else {
+      self->audio_ext += delta;
+    }
+  }
+  self->audio_last_ts = h.timestamp;
+  pts = self->audio_base_ns + ticks_to_ns (self->audio_ext, self->audio_rate);
+  if (pts < 0)
+    return;
+  buffer = gst_buffer_new_memdup (packet + h.payload_offset, h.payload_size);
+  GST_BUFFER_PTS (buffer) = (GstClockTime) pts;
+  if (h.marker)
+    GST_BUFFER_FLAG_SET (buffer, CE_HUB_BUFFER_FLAG_MARKER);
+  ce_hub_push_audio (self->hub, buffer);
+}
+
+static void
+on_client_rtp (CeRtspClient *client, guint track, const guint8 *packet,
+    gsize size, gpointer user_data)
 {
   CeIngest *self = user_data;
 
@@ -468,6 +538,15 @@ on_client_rtp (CeRtspClient *client, const guint8 *packet, gsize size,
 
   if (self->depay == NULL || size < 12)
     return;
+  if (track == CE_TRACK_AUDIO) {
+    g_mutex_lock (&self->lock);
+    self->last_data = now_us ();
+    g_mutex_unlock (&self->lock);
+    push_audio (self, packet, size, now_us ());
+    return;
+  }
+  if (self->video_t0 == 0)
+    self->video_t0 = now_us ();
   /* Payload types 72–76 are RTCP packets sent on the wrong channel.  Any
    * other type is taken: some cameras list one type in m= and map
    * another. */
@@ -541,7 +620,7 @@ ce_ingest_start (const char *name, const CeIngestSource *source, CeHub *hub,
 
     self->times.started = now_us ();
     self->client = ce_rtsp_client_new (source->url, source->username,
-        source->password, self->connect_ms, &funcs, self);
+        source->password, self->connect_ms, source->audio, &funcs, self);
     GST_DEBUG ("%s: connecting to %s", name, source->url);
     return self;
   }

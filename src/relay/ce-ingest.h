@@ -54,6 +54,9 @@ typedef struct
    * more camera quirks); FALSE: cityeye's own RTSP client and
    * depayloader on the main context (no thread per camera). */
   gboolean use_rtspsrc;
+  /* Pass the camera's G.711/AAC audio through (native ingest only; the
+   * rtspsrc fallback is video only). */
+  gboolean audio;
 } CeIngestSource;
 
 /* Starts connecting at once.  @hub receives the access units.  The

@@ -62,6 +62,7 @@ typedef struct
   guint backoff_max_ms;          /* default 10000 */
   guint max_concurrent_connects; /* default 32 */
   gboolean use_rtspsrc; /* camera side: rtspsrc instead of our client */
+  gboolean audio;       /* pass camera audio through, default TRUE */
   CeHubLimits hub;
 } CeRelayConfig;
 

@@ -21,6 +21,7 @@ typedef enum
   ST_OPTIONS,
   ST_DESCRIBE,
   ST_SETUP,
+  ST_SETUP_AUDIO,
   ST_PLAY,
   ST_PLAYING,
   ST_DONE,
@@ -66,6 +67,10 @@ struct _CeRtspClient
   char *track_url;
   CeSdpVideo video;
   gboolean have_video;
+  gboolean want_audio;
+  CeSdpAudio audio;
+  gboolean have_audio;
+  char *audio_url;
   CeRtspClientTimes times;
   gboolean done;
 };
@@ -123,7 +128,8 @@ send_request (CeRtspClient *c, const char *method, const char *uri,
     headers[n++] = "Authorization";
     headers[n++] = auth;
   }
-  if (c->session != NULL && strcmp (method, "SETUP") != 0) {
+  /* The audio SETUP joins the session the video SETUP opened. */
+  if (c->session != NULL) {
     headers[n++] = "Session";
     headers[n++] = c->session;
   }
@@ -162,6 +168,10 @@ send_next (CeRtspClient *c)
     case ST_SETUP:
       send_request (c, "SETUP", c->track_url, "Transport",
           "RTP/AVP/TCP;unicast;interleaved=0-1");
+      break;
+    case ST_SETUP_AUDIO:
+      send_request (c, "SETUP", c->audio_url, "Transport",
+          "RTP/AVP/TCP;unicast;interleaved=2-3");
       break;
     case ST_PLAY: {
       /* Aggregate control: the session-level a=control when given
@@ -220,6 +230,17 @@ on_response (CeRtspClient *c, CeRtspResponse *r)
       return;
     }
   }
+  if (c->state == ST_SETUP_AUDIO && (r->status < 200 || r->status >= 300) &&
+      r->status != 401 && r->status != 454) {
+    /* The picture matters, the sound is a bonus: play without it. */
+    CLIENT_DEBUG (c, "audio SETUP refused (%u): video only", r->status);
+    g_clear_pointer (&c->pending_method, g_free);
+    ce_sdp_audio_clear (&c->audio);
+    c->have_audio = FALSE;
+    c->state = ST_PLAY;
+    send_next (c);
+    return;
+  }
   if (r->status < 200 || r->status >= 300) {
     if (r->status == 401)
       fail (c, 401, "camera refused the credentials (401)");
@@ -257,6 +278,16 @@ on_response (CeRtspClient *c, CeRtspResponse *r)
       c->have_video = TRUE;
       g_free (c->track_url);
       c->track_url = ce_rtsp_resolve_control (c->base, c->video.control);
+      if (c->want_audio && ce_sdp_parse_audio (body, size, &c->audio)) {
+        g_free (c->audio_url);
+        c->audio_url = ce_rtsp_resolve_control (c->base, c->audio.control);
+        /* A track without its own control URL cannot be set up apart
+         * from the video. */
+        c->have_audio = c->audio.control != NULL &&
+            g_strcmp0 (c->audio_url, c->track_url) != 0;
+        if (!c->have_audio)
+          ce_sdp_audio_clear (&c->audio);
+      }
       c->state = ST_SETUP;
       send_next (c);
       break;
@@ -274,16 +305,23 @@ on_response (CeRtspClient *c, CeRtspResponse *r)
       c->session_timeout_s = s.timeout > 0 ? s.timeout : 60;
       ce_rtsp_session_clear (&s);
       c->state = ST_PLAY;
+      if (c->have_audio)
+        c->state = ST_SETUP_AUDIO;
       send_next (c);
       break;
     }
+    case ST_SETUP_AUDIO:
+      c->state = ST_PLAY;
+      send_next (c);
+      break;
     case ST_PLAY:
       c->state = ST_PLAYING;
       c->times.playing = g_get_monotonic_time ();
       c->last_keepalive = c->times.playing;
       CLIENT_DEBUG (c, "playing");
       if (c->funcs.playing != NULL)
-        c->funcs.playing (c, &c->video, c->user_data);
+        c->funcs.playing (c, &c->video, c->have_audio ? &c->audio : NULL,
+            c->user_data);
       break;
     default:
       break;
@@ -314,9 +352,11 @@ process_input (CeRtspClient *c)
     }
     offset += consumed;
     if (res == CE_RTSP_PARSE_INTERLEAVED) {
-      if (channel == 0 && c->state == ST_PLAYING && c->funcs.rtp != NULL)
-        c->funcs.rtp (c, payload, payload_size, c->user_data);
-      /* Channel 1 carries the camera's RTCP: nothing we need. */
+      if (c->state == ST_PLAYING && c->funcs.rtp != NULL &&
+          (channel == 0 || (channel == 2 && c->have_audio)))
+        c->funcs.rtp (c, channel == 0 ? 0 : 1, payload, payload_size,
+            c->user_data);
+      /* Channels 1 and 3 carry the camera's RTCP: nothing we need. */
     } else if (res == CE_RTSP_PARSE_RESPONSE && r != NULL) {
       on_response (c, r);
     }
@@ -480,7 +520,8 @@ on_connected (GObject *source, GAsyncResult *result, gpointer data)
 
 CeRtspClient *
 ce_rtsp_client_new (const char *url, const char *username, const char *password,
-    guint timeout_ms, const CeRtspClientFuncs *funcs, gpointer user_data)
+    guint timeout_ms, gboolean audio, const CeRtspClientFuncs *funcs,
+    gpointer user_data)
 {
   CeRtspClient *c = g_new0 (CeRtspClient, 1);
   g_autoptr (GSocketClient) sc = g_socket_client_new ();
@@ -493,6 +534,7 @@ ce_rtsp_client_new (const char *url, const char *username, const char *password,
   c->username = username != NULL && *username ? g_strdup (username) : NULL;
   c->password = password != NULL && *password ? g_strdup (password) : NULL;
   c->timeout_ms = timeout_ms > 0 ? timeout_ms : 5000;
+  c->want_audio = audio;
   c->funcs = *funcs;
   c->user_data = user_data;
   c->context = g_main_context_ref_thread_default ();
@@ -534,6 +576,8 @@ client_unref (CeRtspClient *c)
   ce_rtsp_challenge_clear (&c->challenge);
   if (c->have_video)
     ce_sdp_video_clear (&c->video);
+  ce_sdp_audio_clear (&c->audio);
+  g_free (c->audio_url);
   if (c->password != NULL)
     memset (c->password, 0, strlen (c->password));
   g_free (c->password);

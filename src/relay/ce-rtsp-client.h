@@ -2,8 +2,9 @@
  * SPDX-FileCopyrightText: 2026 cityeye developers
  *
  * A small RTSP client for cameras: OPTIONS, DESCRIBE (Basic or Digest
- * authentication), SETUP of the first H.264/H.265 video track over TCP
- * (interleaved), PLAY, keep-alives, TEARDOWN.  Non-blocking on the
+ * authentication), SETUP of the first H.264/H.265 video track and, when
+ * asked, of the first G.711/AAC audio track over TCP (interleaved 0-1 and
+ * 2-3), PLAY, keep-alives, TEARDOWN.  Non-blocking on the
  * thread-default main context: hundreds of cameras share one thread and no
  * thread is created per camera.
  */
@@ -19,12 +20,15 @@ typedef struct _CeRtspClient CeRtspClient;
 
 typedef struct
 {
-  /* PLAY succeeded; @video describes the track (valid during the call). */
+  /* PLAY succeeded; @video describes the video track, @audio the audio
+   * track or NULL when there is none, it was not asked for, or the camera
+   * refused its SETUP (valid during the call). */
   void (*playing) (CeRtspClient *client, const CeSdpVideo *video,
-      gpointer user_data);
-  /* One RTP packet of the video track (valid during the call). */
-  void (*rtp) (CeRtspClient *client, const guint8 *packet, gsize size,
-      gpointer user_data);
+      const CeSdpAudio *audio, gpointer user_data);
+  /* One RTP packet of @track (CE_TRACK_VIDEO or CE_TRACK_AUDIO; valid
+   * during the call). */
+  void (*rtp) (CeRtspClient *client, guint track, const guint8 *packet,
+      gsize size, gpointer user_data);
   /* The session is over.  @status is the camera's RTSP status when it
    * refused a request (401, 404, 454 …), 0 otherwise.  @message never
    * contains credentials.  Called at most once; not after
@@ -44,11 +48,12 @@ typedef struct
  * ce_rtsp_client_new:
  * @url: rtsp://host[:port]/path (no userinfo)
  * @timeout_ms: for the TCP connect and each request
+ * @audio: also set up the camera's audio track, if it has one
  * Starts connecting at once.  (transfer full)
  */
 CeRtspClient *ce_rtsp_client_new (const char *url, const char *username,
-    const char *password, guint timeout_ms, const CeRtspClientFuncs *funcs,
-    gpointer user_data);
+    const char *password, guint timeout_ms, gboolean audio,
+    const CeRtspClientFuncs *funcs, gpointer user_data);
 
 /* Sends TEARDOWN if playing (without waiting) and closes.  No callback runs
  * after this returns. */

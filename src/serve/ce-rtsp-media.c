@@ -96,10 +96,40 @@ on_access_unit (gpointer user_data, GstBuffer *au, gboolean cached)
   ce_rtp_frame_unref (frame);
 }
 
+/* Audio is passed through and live only: a viewer's audio starts with
+ * the first packet after it subscribed. */
+static void
+on_audio (gpointer user_data, GstBuffer *payload)
+{
+  CeRtspMedia *media = user_data;
+  GstMapInfo *map = g_new0 (GstMapInfo, 1);
+  CeRtpFrame *frame;
+
+  if (!gst_buffer_map (payload, map, GST_MAP_READ)) {
+    g_free (map);
+    return;
+  }
+  map->user_data[0] = gst_buffer_ref (payload);
+  frame =
+      ce_rtp_frame_new_payload (map->data, map->size, GST_BUFFER_PTS (payload),
+          GST_BUFFER_FLAG_IS_SET (payload, CE_HUB_BUFFER_FLAG_MARKER), map,
+          unmap_buffer);
+  if (frame == NULL)
+    return;
+  g_mutex_lock (&media->lock);
+  for (guint i = 0; i < media->subs->len; i++) {
+    Sub *s = &g_array_index (media->subs, Sub, i);
+
+    s->funcs.frame (s->subscriber, frame, FALSE);
+  }
+  g_mutex_unlock (&media->lock);
+  ce_rtp_frame_unref (frame);
+}
+
 CeRtspMedia *
 ce_rtsp_media_new (CeHub *hub, gsize cache_max_bytes)
 {
-  static const CeHubConsumerFuncs funcs = {on_params, on_access_unit};
+  static const CeHubConsumerFuncs funcs = {on_params, on_access_unit, on_audio};
   CeRtspMedia *media = g_new0 (CeRtspMedia, 1);
 
   g_atomic_ref_count_init (&media->ref);

@@ -4,7 +4,8 @@
  * The RTSP side of one camera stream: a hub consumer that packetises every
  * access unit once (ce-rtp.h) and hands the frames to its subscribers (the
  * RTSP viewers), keeping the packetised GOP so that a new viewer starts at
- * once from the last keyframe.
+ * once from the last keyframe.  Audio packets (frame->track ==
+ * CE_TRACK_AUDIO) are handed on live, never cached.
  *
  * Subscriber callbacks run on the camera's streaming thread (or inside
  * ce_rtsp_media_subscribe()) with the media's lock held: queue and wake,

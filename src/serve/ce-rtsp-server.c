@@ -31,7 +31,7 @@ GST_DEBUG_CATEGORY_STATIC (ce_rtsp_debug);
 
 #define MAX_IOV 512 /* vectors per writev */
 #define MAX_BATCH (256 * 1024)
-#define PAYLOAD_TYPE 96
+#define VIDEO_PAYLOAD_TYPE 96
 #define SR_INTERVAL_US (5 * G_USEC_PER_SEC)
 #define READ_CHUNK 8192
 
@@ -61,6 +61,24 @@ typedef struct
   guint32 rtp;
 } QFrame;
 
+/* One track (video, audio) of a viewer. */
+typedef struct
+{
+  gboolean setup;
+  guint8 channel[2];
+  GSocketAddress *udp_addr[2];
+  guint32 ssrc;
+  guint8 payload_type;
+  guint clock_rate;
+  /* Protected by conn->lock once subscribed. */
+  guint16 seq;
+  guint32 rtp_base;
+  guint32 last_rtp;
+  gint64 last_rtp_at;
+  guint64 packets;
+  guint64 octets;
+} Track;
+
 struct _Viewer
 {
   Conn *conn;
@@ -68,18 +86,14 @@ struct _Viewer
   CeRtspMedia *media;
   guint sub_id; /* 0 when not playing */
   CeRtspLower lower;
-  guint8 channel[2];
-  GSocketAddress *udp_addr[2];
-  guint32 ssrc;
-  /* Timeline: all below protected by conn->lock once subscribed. */
-  guint16 seq;
-  guint32 rtp_base;
+  Track track[CE_N_TRACKS];
+  /* Timeline: all below protected by conn->lock once subscribed.  The
+   * video anchor maps the hub's timeline onto the viewer's; audio uses
+   * the same mapping. */
   guint burst;
   gboolean have_anchor;
   guint64 anchor_pts;
   guint32 anchor_rtp;
-  guint32 last_rtp;
-  gint64 last_rtp_at;
   GQueue frames;
   gsize queued_bytes;
   guint chunk;  /* first unsent chunk of the head frame */
@@ -90,8 +104,6 @@ struct _Viewer
   gint64 lagging_since; /* first skip of the current bad spell, 0 = fine */
   gint64 resumed_at;
   guint64 skipped;
-  guint64 packets;
-  guint64 octets;
   gint64 last_sr;
   gboolean first_out;
 };
@@ -291,6 +303,29 @@ frame_wire_bytes (const CeRtpFrame *frame)
   return frame->payload_bytes + frame->n_chunks * 16;
 }
 
+/* The RTP timestamp of an audio packet, on the viewer's timeline: the
+ * video anchor's media time plus the distance from it, at the audio clock
+ * rate.  FALSE when it is not to be sent: no audio track set up, no video
+ * sent yet (the players' A/V sync starts from the video), before the
+ * anchor, or while the viewer skips.  Called with conn->lock held. */
+static gboolean
+viewer_audio_rtp (Viewer *v, const CeRtpFrame *frame, guint32 *rtp)
+{
+  Track *a = &v->track[CE_TRACK_AUDIO];
+  guint64 media_ns;
+
+  if (!a->setup || a->clock_rate == 0 || v->skipping || !v->have_anchor ||
+      frame->pts < v->anchor_pts)
+    return FALSE;
+  media_ns = gst_util_uint64_scale_int (v->anchor_rtp -
+                     v->track[CE_TRACK_VIDEO].rtp_base,
+                 GST_SECOND, 90000) +
+      (frame->pts - v->anchor_pts);
+  *rtp = a->rtp_base +
+      (guint32) gst_util_uint64_scale_int (media_ns, a->clock_rate, GST_SECOND);
+  return TRUE;
+}
+
 /* Streaming thread (or subscribe), media lock held. */
 static void
 viewer_on_frame (gpointer subscriber, CeRtpFrame *frame, gboolean cached)
@@ -300,9 +335,17 @@ viewer_on_frame (gpointer subscriber, CeRtpFrame *frame, gboolean cached)
   CeRtspServerConfig *cfg = &c->server->config;
   gboolean was_empty;
   QFrame *q;
+  Track *t;
   guint32 rtp;
 
   g_mutex_lock (&c->lock);
+  if (frame->track == CE_TRACK_AUDIO) {
+    if (!viewer_audio_rtp (v, frame, &rtp)) {
+      g_mutex_unlock (&c->lock);
+      return;
+    }
+    goto queue;
+  }
   if (v->skipping) {
     /* Resume only at a keyframe, once the backlog is gone. */
     if (!frame->keyframe || v->queued_bytes > cfg->viewer_max_bytes / 2 ||
@@ -346,7 +389,7 @@ viewer_on_frame (gpointer subscriber, CeRtpFrame *frame, gboolean cached)
   /* The cached GOP goes out as a burst 1 ms apart, so that players decode
    * it at once; live frames keep their real spacing after it. */
   if (cached) {
-    rtp = v->rtp_base + v->burst * 90;
+    rtp = v->track[CE_TRACK_VIDEO].rtp_base + v->burst * 90;
     v->burst++;
     v->have_anchor = TRUE;
     v->anchor_pts = frame->pts;
@@ -355,7 +398,7 @@ viewer_on_frame (gpointer subscriber, CeRtpFrame *frame, gboolean cached)
     if (!v->have_anchor) {
       v->have_anchor = TRUE;
       v->anchor_pts = frame->pts;
-      v->anchor_rtp = v->rtp_base;
+      v->anchor_rtp = v->track[CE_TRACK_VIDEO].rtp_base;
     }
     if (frame->pts >= v->anchor_pts)
       rtp =
@@ -363,13 +406,20 @@ viewer_on_frame (gpointer subscriber, CeRtpFrame *frame, gboolean cached)
     else
       rtp = v->anchor_rtp;
   }
+  if (!v->track[CE_TRACK_VIDEO].setup) {
+    /* An audio-only viewer: the video only keeps the timeline. */
+    g_mutex_unlock (&c->lock);
+    return;
+  }
+queue:
+  t = &v->track[frame->track];
   q = g_new (QFrame, 1);
   q->frame = ce_rtp_frame_ref (frame);
-  q->seq0 = v->seq;
+  q->seq0 = t->seq;
   q->rtp = rtp;
-  v->seq += (guint16) frame->n_chunks;
-  v->last_rtp = rtp;
-  v->last_rtp_at = g_get_monotonic_time ();
+  t->seq += (guint16) frame->n_chunks;
+  t->last_rtp = rtp;
+  t->last_rtp_at = g_get_monotonic_time ();
   was_empty = g_queue_is_empty (&v->frames);
   g_queue_push_tail (&v->frames, q);
   v->queued_bytes += frame_wire_bytes (frame);
@@ -429,26 +479,34 @@ static void
 viewer_free (Viewer *v)
 {
   viewer_stop (v);
-  g_clear_object (&v->udp_addr[0]);
-  g_clear_object (&v->udp_addr[1]);
+  for (guint i = 0; i < CE_N_TRACKS; i++) {
+    g_clear_object (&v->track[i].udp_addr[0]);
+    g_clear_object (&v->track[i].udp_addr[1]);
+  }
   g_free (v->media_key);
   g_free (v);
 }
 
+/* Subscribes; @seq and @rtptime receive each track's first sequence
+ * number and timestamp, for RTP-Info. */
 static void
-viewer_start (Viewer *v, CeStream *stream, guint16 *seq, guint32 *rtptime)
+viewer_start (Viewer *v, CeStream *stream, guint16 seq[CE_N_TRACKS],
+    guint32 rtptime[CE_N_TRACKS])
 {
   CeRtspServer *s = v->conn->server;
 
   g_mutex_lock (&v->conn->lock);
-  v->seq = (guint16) g_random_int ();
-  v->rtp_base = g_random_int ();
+  for (guint i = 0; i < CE_N_TRACKS; i++) {
+    Track *t = &v->track[i];
+
+    t->seq = seq[i] = (guint16) g_random_int ();
+    t->rtp_base = rtptime[i] = g_random_int ();
+    t->last_rtp_at = 0;
+  }
   v->burst = 0;
   v->have_anchor = FALSE;
   v->first_out = FALSE;
   v->last_sr = 0;
-  *seq = v->seq;
-  *rtptime = v->rtp_base;
   g_mutex_unlock (&v->conn->lock);
   g_free (v->media_key);
   v->media = server_get_media (s, stream, &v->media_key);
@@ -473,14 +531,15 @@ static gsize
 packet_header (Viewer *v, const QFrame *q, guint i, guint8 *out)
 {
   const CeRtpChunk *ch = &q->frame->chunks[i];
+  const Track *t = &v->track[q->frame->track];
   gsize rtp_len = 12 + ch->prefix_len + ch->size;
 
   out[0] = '$';
-  out[1] = v->channel[0];
+  out[1] = t->channel[0];
   out[2] = (guint8) (rtp_len >> 8);
   out[3] = (guint8) rtp_len;
-  ce_rtp_write_header (out + 4, ch->marker, PAYLOAD_TYPE,
-      (guint16) (q->seq0 + i), q->rtp, v->ssrc);
+  ce_rtp_write_header (out + 4, ch->marker, t->payload_type,
+      (guint16) (q->seq0 + i), q->rtp, t->ssrc);
   memcpy (out + 16, ch->prefix, ch->prefix_len);
   return 16 + ch->prefix_len;
 }
@@ -600,8 +659,8 @@ advance_packet (Viewer *v, gsize *written)
   }
   *written -= left;
   v->offset = 0;
-  v->packets++;
-  v->octets += 12 + ch->prefix_len + ch->size;
+  v->track[q->frame->track].packets++;
+  v->track[q->frame->track].octets += 12 + ch->prefix_len + ch->size;
   if (++v->chunk == q->frame->n_chunks) {
     v->chunk = 0;
     v->queued_bytes -= frame_wire_bytes (q->frame);
@@ -656,21 +715,22 @@ flush_udp (Conn *c)
     g_mutex_lock (&c->lock);
     while (n < G_N_ELEMENTS (msgs) && (q = g_queue_peek_head (&v->frames))) {
       const CeRtpChunk *ch = &q->frame->chunks[v->chunk];
+      Track *t = &v->track[q->frame->track];
 
-      ce_rtp_write_header (hdrs[n], ch->marker, PAYLOAD_TYPE,
-          (guint16) (q->seq0 + v->chunk), q->rtp, v->ssrc);
+      ce_rtp_write_header (hdrs[n], ch->marker, t->payload_type,
+          (guint16) (q->seq0 + v->chunk), q->rtp, t->ssrc);
       memcpy (hdrs[n] + 12, ch->prefix, ch->prefix_len);
       vecs[n][0].buffer = hdrs[n];
       vecs[n][0].size = 12 + ch->prefix_len;
       vecs[n][1].buffer = ch->data;
       vecs[n][1].size = ch->size;
       memset (&msgs[n], 0, sizeof msgs[n]);
-      msgs[n].address = v->udp_addr[0];
+      msgs[n].address = t->udp_addr[0];
       msgs[n].vectors = vecs[n];
       msgs[n].num_vectors = 2;
       n++;
-      v->packets++;
-      v->octets += 12 + ch->prefix_len + ch->size;
+      t->packets++;
+      t->octets += 12 + ch->prefix_len + ch->size;
       s->stats.bytes_out += 12 + ch->prefix_len + ch->size;
       /* The frame stays referenced by the vectors until sent below. */
       if (++v->chunk == q->frame->n_chunks)
@@ -751,8 +811,9 @@ typedef struct
 {
   char *camera_id;
   CeProfile profile;
-  gboolean track; /* the URL names the track (…/trackID=0) */
-  char *base;     /* URL to use as Content-Base (ends with '/') */
+  gboolean track;   /* the URL names a track (…/trackID=N) */
+  CeTrack track_id; /* which, when it does */
+  char *base;       /* URL to use as Content-Base (ends with '/') */
 } Target;
 
 static void
@@ -795,7 +856,12 @@ parse_target (Conn *c, const char *uri, Target *t)
     if (!g_ascii_isdigit (*p))
       return FALSE;
   if (n == 3) {
-    if (strcmp (parts[2], "trackID=0") != 0 && strcmp (parts[2], "track0") != 0)
+    if (strcmp (parts[2], "trackID=0") == 0 || strcmp (parts[2], "track0") == 0)
+      t->track_id = CE_TRACK_VIDEO;
+    else if (strcmp (parts[2], "trackID=1") == 0 ||
+        strcmp (parts[2], "track1") == 0)
+      t->track_id = CE_TRACK_AUDIO;
+    else
       return FALSE;
     t->track = TRUE;
   }
@@ -928,6 +994,8 @@ static void
 handle_describe_ready (Conn *c, Pending *p)
 {
   CeVideoParams params;
+  CeSdpAudio audio;
+  gboolean have_audio;
   g_autofree char *sdp = NULL;
   g_autofree char *host = g_strdup (c->local);
   char *colon = strrchr (host, ':');
@@ -936,9 +1004,12 @@ handle_describe_ready (Conn *c, Pending *p)
   if (colon != NULL)
     *colon = '\0';
   ce_hub_dup_params (ce_stream_get_hub (c->stream), &params);
-  sdp = ce_sdp_build (&params, ce_stream_get_name (c->stream), host,
-      g_get_real_time (), "trackID=0");
+  have_audio = ce_hub_dup_audio (ce_stream_get_hub (c->stream), &audio);
+  sdp = ce_sdp_build_av (&params, have_audio ? &audio : NULL,
+      ce_stream_get_name (c->stream), host, g_get_real_time (), "trackID=0",
+      "trackID=1");
   ce_video_params_clear (&params);
+  ce_sdp_audio_clear (&audio);
   respond (c, 200, p->cseq, headers, "application/sdp", sdp);
 }
 
@@ -952,8 +1023,16 @@ handle_setup_ready (Conn *c, Pending *p)
   CeRtspTransport tr = {0};
   g_autoptr (GError) error = NULL;
   g_autofree char *reply = NULL;
+  CeTrack id = p->target.track ? p->target.track_id : CE_TRACK_VIDEO;
+  CeSdpAudio audio = {0};
   Viewer *v;
+  Track *t;
 
+  if (id == CE_TRACK_AUDIO &&
+      !ce_hub_dup_audio (ce_stream_get_hub (c->stream), &audio)) {
+    respond_error (c, 404, p->cseq, "the camera has no audio track");
+    return;
+  }
   if (header == NULL) {
     respond_error (c, 461, p->cseq, "no Transport header");
     return;
@@ -962,10 +1041,16 @@ handle_setup_ready (Conn *c, Pending *p)
     respond_error (c, 461, p->cseq, error->message);
     return;
   }
+  if (c->viewer != NULL && c->viewer->track[1 - id].setup &&
+      c->viewer->lower != tr.lower) {
+    respond_error (c, 461, p->cseq, "tracks on different transports");
+    ce_rtsp_transport_clear (&tr);
+    ce_sdp_audio_clear (&audio);
+    return;
+  }
   if (c->viewer == NULL) {
     v = g_new0 (Viewer, 1);
     v->conn = c;
-    v->ssrc = g_random_int ();
     g_queue_init (&v->frames);
     c->viewer = v;
   } else {
@@ -973,12 +1058,24 @@ handle_setup_ready (Conn *c, Pending *p)
     viewer_stop (v);
   }
   v->lower = tr.lower;
+  t = &v->track[id];
+  t->setup = TRUE;
+  if (t->ssrc == 0)
+    t->ssrc = g_random_int ();
+  if (id == CE_TRACK_AUDIO) {
+    t->payload_type = (guint8) ce_sdp_audio_output_pt (&audio);
+    t->clock_rate = audio.clock_rate;
+    ce_sdp_audio_clear (&audio);
+  } else {
+    t->payload_type = VIDEO_PAYLOAD_TYPE;
+    t->clock_rate = 90000;
+  }
   if (tr.lower == CE_RTSP_LOWER_TCP) {
-    v->channel[0] = tr.has_interleaved ? tr.interleaved[0] : 0;
-    v->channel[1] = tr.has_interleaved ? tr.interleaved[1] : 1;
+    t->channel[0] = tr.has_interleaved ? tr.interleaved[0] : 2 * id;
+    t->channel[1] = tr.has_interleaved ? tr.interleaved[1] : 2 * id + 1;
     reply = g_strdup_printf (
         "RTP/AVP/TCP;unicast;interleaved=%u-%u;ssrc=%08X;mode=\"PLAY\"",
-        v->channel[0], v->channel[1], v->ssrc);
+        t->channel[0], t->channel[1], t->ssrc);
   } else {
     g_autoptr (GSocketAddress) peer =
         g_socket_get_remote_address (c->socket, NULL);
@@ -993,14 +1090,14 @@ handle_setup_ready (Conn *c, Pending *p)
     }
     /* Always the peer's own address: a Transport destination= is never
      * followed (no reflection to third parties). */
-    g_clear_object (&v->udp_addr[0]);
-    g_clear_object (&v->udp_addr[1]);
-    v->udp_addr[0] = g_inet_socket_address_new (ip, tr.client_port[0]);
-    v->udp_addr[1] = g_inet_socket_address_new (ip, tr.client_port[1]);
+    g_clear_object (&t->udp_addr[0]);
+    g_clear_object (&t->udp_addr[1]);
+    t->udp_addr[0] = g_inet_socket_address_new (ip, tr.client_port[0]);
+    t->udp_addr[1] = g_inet_socket_address_new (ip, tr.client_port[1]);
     reply = g_strdup_printf ("RTP/AVP;unicast;client_port=%u-%u;"
                              "server_port=%u-%u;ssrc=%08X;mode=\"PLAY\"",
         tr.client_port[0], tr.client_port[1], s->udp_port[0], s->udp_port[1],
-        v->ssrc);
+        t->ssrc);
   }
   ce_rtsp_transport_clear (&tr);
   if (c->session == NULL)
@@ -1035,10 +1132,10 @@ static void
 handle_play (Conn *c, const CeRtspRequest *req, int cseq)
 {
   Viewer *v = c->viewer;
-  guint16 seq;
-  guint32 rtptime;
-  g_autofree char *info = NULL;
-  g_autofree char *url = NULL;
+  guint16 seq[CE_N_TRACKS];
+  guint32 rtptime[CE_N_TRACKS];
+  g_autoptr (GString) info = g_string_new (NULL);
+  g_autofree char *base = NULL;
   Target t;
 
   if (!check_session (c, req, cseq))
@@ -1053,17 +1150,26 @@ handle_play (Conn *c, const CeRtspRequest *req, int cseq)
     return;
   }
   if (parse_target (c, req->uri, &t))
-    url = g_strdup_printf ("%strackID=0", t.base);
-  else
-    url = g_strdup (req->uri);
+    base = g_strdup (t.base);
   target_clear (&t);
   /* Subscribing queues the cached GOP; the response still goes first,
    * because the writer sends control messages before media (never inside
    * a packet). */
-  viewer_start (v, c->stream, &seq, &rtptime);
-  info = g_strdup_printf ("url=%s;seq=%u;rtptime=%u", url, seq, rtptime);
+  viewer_start (v, c->stream, seq, rtptime);
+  for (guint i = 0; i < CE_N_TRACKS; i++) {
+    if (!v->track[i].setup)
+      continue;
+    if (info->len > 0)
+      g_string_append_c (info, ',');
+    if (base != NULL)
+      g_string_append_printf (info, "url=%strackID=%u", base, i);
+    else
+      g_string_append_printf (info, "url=%s", req->uri);
+    g_string_append_printf (info, ";seq=%u;rtptime=%u", seq[i], rtptime[i]);
+  }
   {
-    const char *headers[] = {"Range", "npt=0.000-", "RTP-Info", info, NULL};
+    const char *headers[] = {"Range", "npt=0.000-", "RTP-Info", info->str,
+        NULL};
     respond (c, 200, cseq, headers, NULL, NULL);
   }
 }
@@ -1309,44 +1415,61 @@ on_udp_rtcp (GSocket *socket, GIOCondition cond, gpointer user_data)
       Conn *c = l->data;
       Viewer *v = c->viewer;
 
-      if (v != NULL && v->lower == CE_RTSP_LOWER_UDP && v->udp_addr[1] &&
-          g_inet_address_equal (
-              g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (from)),
-              g_inet_socket_address_get_address (
-                  G_INET_SOCKET_ADDRESS (v->udp_addr[1]))) &&
-          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from)) ==
-              g_inet_socket_address_get_port (
-                  G_INET_SOCKET_ADDRESS (v->udp_addr[1])))
-        c->last_activity = g_get_monotonic_time ();
+      if (v == NULL || v->lower != CE_RTSP_LOWER_UDP)
+        continue;
+      for (guint i = 0; i < CE_N_TRACKS; i++) {
+        GSocketAddress *rtcp = v->track[i].udp_addr[1];
+
+        if (rtcp != NULL &&
+            g_inet_address_equal (g_inet_socket_address_get_address (
+                                      G_INET_SOCKET_ADDRESS (from)),
+                g_inet_socket_address_get_address (
+                    G_INET_SOCKET_ADDRESS (rtcp))) &&
+            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (from)) ==
+                g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (rtcp)))
+          c->last_activity = g_get_monotonic_time ();
+      }
     }
   }
   return G_SOURCE_CONTINUE;
 }
 
+/* One sender report per track, with the same wall-clock time: what lets
+ * players keep audio and video in step. */
 static void
 send_sender_report (Conn *c, gint64 now)
 {
   Viewer *v = c->viewer;
-  guint8 pkt[4 + 28];
-  guint32 rtp;
-  gsize n;
+  guint64 ntp = ce_ntp_now ();
 
-  g_mutex_lock (&c->lock);
-  rtp = v->last_rtp +
-      (guint32) ((now - v->last_rtp_at) * 9 / 100); /* µs → 90 kHz */
-  n = ce_rtcp_write_sender_report (pkt + 4, v->ssrc, ce_ntp_now (), rtp,
-      (guint32) v->packets, (guint32) v->octets);
-  g_mutex_unlock (&c->lock);
   v->last_sr = now;
-  if (v->lower == CE_RTSP_LOWER_TCP) {
-    pkt[0] = '$';
-    pkt[1] = v->channel[1];
-    pkt[2] = (guint8) (n >> 8);
-    pkt[3] = (guint8) n;
-    conn_send (c, g_bytes_new (pkt, n + 4));
-  } else if (c->server->udp[1] != NULL) {
-    g_socket_send_to (c->server->udp[1], v->udp_addr[1], (char *) pkt + 4, n,
-        NULL, NULL);
+  for (guint i = 0; i < CE_N_TRACKS; i++) {
+    Track *t = &v->track[i];
+    guint8 pkt[4 + 28];
+    guint32 rtp;
+    gsize n;
+
+    g_mutex_lock (&c->lock);
+    if (!t->setup || t->last_rtp_at == 0) {
+      g_mutex_unlock (&c->lock);
+      continue;
+    }
+    rtp = t->last_rtp +
+        (guint32) gst_util_uint64_scale_int ((guint64) (now - t->last_rtp_at),
+            t->clock_rate, G_USEC_PER_SEC);
+    n = ce_rtcp_write_sender_report (pkt + 4, t->ssrc, ntp, rtp,
+        (guint32) t->packets, (guint32) t->octets);
+    g_mutex_unlock (&c->lock);
+    if (v->lower == CE_RTSP_LOWER_TCP) {
+      pkt[0] = '$';
+      pkt[1] = t->channel[1];
+      pkt[2] = (guint8) (n >> 8);
+      pkt[3] = (guint8) n;
+      conn_send (c, g_bytes_new (pkt, n + 4));
+    } else if (c->server->udp[1] != NULL) {
+      g_socket_send_to (c->server->udp[1], t->udp_addr[1], (char *) pkt + 4, n,
+          NULL, NULL);
+    }
   }
 }
 

@@ -57,6 +57,37 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (GError) error = NULL;
   CeSdpVideo v;
 
+  /* The audio track, read from the same bytes; what we pass on to
+   * viewers must read back the same. */
+  {
+    CeSdpAudio a, back;
+    CeVideoParams none = {CE_CODEC_H264};
+    g_autofree char *ours = NULL;
+
+    if (ce_sdp_parse_audio (sdp, size, &a)) {
+      if (a.codec == CE_AUDIO_NONE || a.clock_rate < 1000 ||
+          a.clock_rate > 192000 || a.channels == 0 || a.channels > 8)
+        __builtin_trap ();
+      for (const char *c = a.fmtp; c != NULL && *c != '\0'; c++)
+        if ((guint8) *c < 0x20 || (guint8) *c >= 0x7f)
+          __builtin_trap ();
+      check_control (a.control);
+      ours = ce_sdp_build_av (&none, &a, "fuzz", "127.0.0.1", 1, "trackID=0",
+          "trackID=1");
+      if (!ce_sdp_parse_audio (ours, strlen (ours), &back) ||
+          back.codec != a.codec || back.clock_rate != a.clock_rate ||
+          back.channels != a.channels ||
+          g_strcmp0 (back.control, "trackID=1") != 0 ||
+          back.payload_type != ce_sdp_audio_output_pt (&a))
+        __builtin_trap ();
+      ce_sdp_audio_clear (&back);
+    } else if (a.codec != CE_AUDIO_NONE || a.fmtp != NULL ||
+        a.control != NULL) {
+      __builtin_trap ();
+    }
+    ce_sdp_audio_clear (&a);
+  }
+
   if (!ce_sdp_parse_video (sdp, size, &v, &error)) {
     if (error == NULL || error->domain != CE_SDP_ERROR || v.codec != 0 ||
         v.control != NULL || v.sps != NULL ||

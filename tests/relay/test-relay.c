@@ -173,6 +173,8 @@ env_set_up (Env *e, gconstpointer data)
   add_camera (e, "31011300001320000004", "cam4", FALSE);
   add_camera (e, "31011300001320000005", "cam5", FALSE);
   add_camera_full (e, "31011300001320000006", "cam6", FALSE, "admin", "camsim");
+  add_camera (e, "31011300001320000007", "cam7-pcma", FALSE);
+  add_camera (e, "31011300001320000008", "cam8-aac-h265", FALSE);
   gw_start (e);
 }
 
@@ -520,6 +522,184 @@ test_ffprobe (Env *e, gconstpointer data)
   g_assert_true (
       g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
   g_assert_cmpstr (g_strstrip (out), ==, "h264,640,360");
+}
+
+/* ---- audio ------------------------------------------------------------- */
+
+/* Runs a tool and returns its stdout; the test is skipped when the tool
+ * is missing. */
+static char *
+run_tool (const char *const *argv, char **err)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) p = NULL;
+  g_autofree char *path = g_find_program_in_path (argv[0]);
+  char *out = NULL;
+
+  if (path == NULL)
+    return NULL;
+  p = g_subprocess_newv (argv,
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_assert_true (
+      g_subprocess_communicate_utf8 (p, NULL, NULL, &out, err, &error));
+  g_assert_no_error (error);
+  return out;
+}
+
+/* First PTS of each stream in `ffprobe -show_packets` compact output. */
+static void
+first_pts (const char *packets, double *video, double *audio, int *n_audio)
+{
+  g_auto (GStrv) lines = g_strsplit (packets, "\n", -1);
+
+  *video = *audio = -1;
+  *n_audio = 0;
+  for (guint i = 0; lines[i] != NULL; i++) {
+    g_auto (GStrv) f = g_strsplit (lines[i], ",", -1);
+    double pts;
+
+    if (g_strv_length (f) < 2 || strcmp (f[1], "N/A") == 0)
+      continue;
+    pts = g_ascii_strtod (f[1], NULL);
+    if (strcmp (f[0], "0") == 0 && *video < 0)
+      *video = pts;
+    if (strcmp (f[0], "1") == 0) {
+      if (*audio < 0)
+        *audio = pts;
+      (*n_audio)++;
+    }
+  }
+}
+
+/* A G.711 camera through the gateway: ffprobe sees both tracks with the
+ * camera's parameters, ffmpeg decodes the sound, and audio starts next to
+ * the video (same timeline, so players keep them in step). */
+static void
+test_audio_pcma (Env *e, gconstpointer data)
+{
+  g_autofree char *u = url (e, "31011300001320000007", NULL);
+  const char *streams[] = {"ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+      "-show_entries", "stream=codec_name,sample_rate", "-of", "csv=p=0", u,
+      NULL};
+  const char *packets[] = {"ffprobe", "-v", "error", "-rtsp_transport", "udp",
+      "-read_intervals", "%+3", "-show_entries", "packet=stream_index,pts_time",
+      "-of", "csv=p=0", u, NULL};
+  g_autofree char *wav = g_build_filename (e->dir, "sound.wav", NULL);
+  const char *decode[] = {"ffmpeg", "-v", "error", "-rtsp_transport", "tcp",
+      "-i", u, "-map", "0:a", "-t", "3", "-ac", "1", "-ar", "8000", "-y", wav,
+      NULL};
+  GStatBuf st;
+  g_autofree char *out = NULL, *pk = NULL, *log = NULL, *err = NULL;
+  double v, a;
+  int n_audio;
+
+  out = run_tool (streams, NULL);
+  if (out == NULL) {
+    g_test_skip ("ffprobe is not installed");
+    return;
+  }
+  g_assert_cmpstr (g_strstrip (out), ==, "h264\npcm_alaw,8000");
+
+  /* Hot, over UDP: the GOP comes from the cache, the sound is live. */
+  pk = run_tool (packets, NULL);
+  first_pts (pk, &v, &a, &n_audio);
+  g_test_message ("first video pts %.3f s, first audio pts %.3f s, %d audio "
+                  "packets in 3 s",
+      v, a, n_audio);
+  g_assert_cmpfloat (v, >=, 0);
+  g_assert_cmpfloat (a, >=, 0);
+  g_assert_cmpfloat (ABS (a - v), <, 1.0);
+  g_assert_cmpint (n_audio, >, 50); /* 20 ms packets */
+
+  /* 3 s of 8 kHz mono s16 is 48000 bytes. */
+  log = run_tool (decode, &err);
+  g_assert_nonnull (log);
+  g_assert_cmpint (g_stat (wav, &st), ==, 0);
+  g_test_message ("ffmpeg decoded %ld bytes of sound", (long) st.st_size);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpint (st.st_size, >, 40000);
+  g_unlink (wav);
+}
+
+static GstPadProbeReturn
+on_audio_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  g_atomic_int_inc ((gint *) user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* An H.265 camera with AAC, played by rtspsrc: both tracks decode. */
+static void
+test_audio_aac (Env *e, gconstpointer data)
+{
+  g_autofree char *u = url (e, "31011300001320000008", NULL);
+  g_autofree char *desc = g_strdup_printf (
+      "rtspsrc name=s location=%s protocols=tcp latency=0 "
+      "s. ! application/x-rtp,media=video ! rtph265depay ! h265parse ! "
+      "avdec_h265 name=vdec ! fakesink sync=false "
+      "s. ! application/x-rtp,media=audio ! rtpmp4gdepay ! aacparse ! "
+      "avdec_aac name=adec ! fakesink sync=false",
+      u);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (desc, &error);
+  g_autoptr (GstElement) vdec = NULL, adec = NULL;
+  g_autoptr (GstPad) vpad = NULL, apad = NULL;
+  gint video = 0, audio = 0;
+  gint64 end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  g_assert_no_error (error);
+  vdec = gst_bin_get_by_name (GST_BIN (pipeline), "vdec");
+  adec = gst_bin_get_by_name (GST_BIN (pipeline), "adec");
+  vpad = gst_element_get_static_pad (vdec, "src");
+  apad = gst_element_get_static_pad (adec, "src");
+  gst_pad_add_probe (vpad, GST_PAD_PROBE_TYPE_BUFFER, on_audio_buffer, &video,
+      NULL);
+  gst_pad_add_probe (apad, GST_PAD_PROBE_TYPE_BUFFER, on_audio_buffer, &audio,
+      NULL);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  while ((g_atomic_int_get (&video) < 50 || g_atomic_int_get (&audio) < 50) &&
+      g_get_monotonic_time () < end)
+    g_usleep (50000);
+  g_test_message ("decoded %d video frames and %d AAC frames",
+      g_atomic_int_get (&video), g_atomic_int_get (&audio));
+  {
+    g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+    g_autoptr (GstMessage) msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+
+    if (msg != NULL) {
+      gst_message_parse_error (msg, &error, NULL);
+      g_error ("client error: %s", error->message);
+    }
+  }
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  g_assert_cmpint (g_atomic_int_get (&video), >=, 50);
+  /* 16 kHz AAC: 1024 samples, 64 ms per frame. */
+  g_assert_cmpint (g_atomic_int_get (&audio), >=, 50);
+}
+
+/* [relay] audio=false: cameras are relayed video only. */
+static void
+test_audio_off (Env *e, gconstpointer data)
+{
+  g_autofree char *u = NULL;
+  g_autofree char *conf = NULL, *more = NULL, *out = NULL;
+  const char *argv[] = {"ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+      "-show_entries", "stream=codec_name", "-of", "csv=p=0", NULL, NULL};
+
+  stop (&e->gw);
+  g_assert_true (g_file_get_contents (e->conf, &conf, NULL, NULL));
+  more = g_strconcat (conf, "audio=false\n", NULL);
+  g_assert_true (g_file_set_contents (e->conf, more, -1, NULL));
+  gw_start (e);
+  u = url (e, "31011300001320000007", NULL);
+  argv[9] = u;
+  out = run_tool (argv, NULL);
+  if (out == NULL) {
+    g_test_skip ("ffprobe is not installed");
+    return;
+  }
+  g_assert_cmpstr (g_strstrip (out), ==, "h264");
 }
 
 static void
@@ -1106,6 +1286,9 @@ main (int argc, char **argv)
   ADD ("/relay/faults/resize", test_resize);
   ADD ("/relay/digest-auth", test_digest_auth);
   ADD ("/relay/vanished-udp-viewer-reaped", test_vanished_udp_viewer_reaped);
+  ADD ("/relay/audio/pcma", test_audio_pcma);
+  ADD ("/relay/audio/aac-h265", test_audio_aac);
+  ADD ("/relay/audio/off", test_audio_off);
 #undef ADD
   return g_test_run ();
 }
