@@ -8,6 +8,15 @@
 #include "ce-ingest.h"
 
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+/* After upstreams close, glibc keeps the freed GOP caches and queues in
+ * its arenas; a trim this long after the last close gives them back to
+ * the system (RSS per camera "given back when idle").  One trim for a
+ * burst of closes. */
+#define TRIM_DELAY_MS 2000
 
 GST_DEBUG_CATEGORY_STATIC (ce_relay_debug);
 #define GST_CAT_DEFAULT ce_relay_debug
@@ -27,6 +36,7 @@ struct _CeRelay
   guint64 reconnects;
   guint64 starts;
   gboolean shutting_down;
+  GSource *trim_timer;
 };
 
 struct _CeStream
@@ -319,6 +329,30 @@ stream_stop (CeStream *stream)
 }
 
 static gboolean
+on_trim (gpointer user_data)
+{
+  CeRelay *relay = user_data;
+
+  g_clear_pointer (&relay->trim_timer, g_source_unref);
+#ifdef __GLIBC__
+  malloc_trim (0);
+  GST_DEBUG ("memory trimmed after upstreams closed");
+#endif
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_trim (CeRelay *relay)
+{
+  if (relay->trim_timer != NULL) {
+    g_source_set_ready_time (relay->trim_timer,
+        g_get_monotonic_time () + TRIM_DELAY_MS * 1000);
+    return;
+  }
+  relay->trim_timer = add_timeout (relay, TRIM_DELAY_MS, on_trim, relay);
+}
+
+static gboolean
 on_linger_done (gpointer user_data)
 {
   CeStream *stream = user_data;
@@ -336,6 +370,7 @@ on_linger_done (gpointer user_data)
     g_error_free (error);
   }
   g_hash_table_remove (relay->streams, stream->key);
+  schedule_trim (relay);
   return G_SOURCE_REMOVE;
 }
 
@@ -391,6 +426,10 @@ ce_relay_free (CeRelay *relay)
   while (!g_queue_is_empty (&relay->slot_queue))
     stream_unref (g_queue_pop_head (&relay->slot_queue));
   g_hash_table_unref (relay->streams);
+  if (relay->trim_timer != NULL) {
+    g_source_destroy (relay->trim_timer);
+    g_clear_pointer (&relay->trim_timer, g_source_unref);
+  }
   if (relay->resolve_destroy != NULL)
     relay->resolve_destroy (relay->resolve_data);
   g_main_context_unref (relay->context);
