@@ -255,6 +255,11 @@ on_pad_added (GstElement *src, GstPad *pad, gpointer user_data)
   CeIngest *self = user_data;
   g_autoptr (GstCaps) caps = gst_pad_get_current_caps (pad);
   GstElement *depay, *parse, *filter, *sink;
+  /* The pipeline through the element that emits, never the ingest's
+   * pointer: ce_ingest_stop() may hand that to the teardown thread while
+   * this runs on rtspsrc's streaming thread. */
+  g_autoptr (GstObject) parent = gst_object_get_parent (GST_OBJECT (src));
+  GstElement *pipeline = parent != NULL ? GST_ELEMENT (parent) : NULL;
   g_autoptr (GstPad) sinkpad = NULL;
   g_autoptr (GstCaps) au_caps = NULL;
   GstAppSinkCallbacks cb = {0};
@@ -264,7 +269,8 @@ on_pad_added (GstElement *src, GstPad *pad, gpointer user_data)
     caps = gst_pad_query_caps (pad, NULL);
   codec = codec_of (caps);
   g_mutex_lock (&self->lock);
-  if (self->linked || codec == CE_CODEC_UNKNOWN) {
+  if (self->linked || codec == CE_CODEC_UNKNOWN || pipeline == NULL ||
+      g_atomic_int_get (&self->stopped)) {
     g_mutex_unlock (&self->lock);
     return;
   }
@@ -286,7 +292,12 @@ on_pad_added (GstElement *src, GstPad *pad, gpointer user_data)
   filter = gst_element_factory_make ("capsfilter", NULL);
   sink = gst_element_factory_make ("appsink", NULL);
   if (depay == NULL || parse == NULL || filter == NULL || sink == NULL) {
-    GST_ELEMENT_ERROR (self->pipeline, CORE, MISSING_PLUGIN,
+    GstElement *made[] = {depay, parse, filter, sink};
+
+    for (guint i = 0; i < G_N_ELEMENTS (made); i++)
+      if (made[i] != NULL)
+        gst_object_unref (gst_object_ref_sink (made[i]));
+    GST_ELEMENT_ERROR (pipeline, CORE, MISSING_PLUGIN,
         ("GStreamer elements for %s are missing", ce_codec_to_string (codec)),
         (NULL));
     return;
@@ -301,9 +312,9 @@ on_pad_added (GstElement *src, GstPad *pad, gpointer user_data)
   gst_app_sink_set_callbacks (GST_APP_SINK (sink), &cb, ingest_ref (self),
       ingest_unref);
 
-  gst_bin_add_many (GST_BIN (self->pipeline), depay, parse, filter, sink, NULL);
+  gst_bin_add_many (GST_BIN (pipeline), depay, parse, filter, sink, NULL);
   if (!gst_element_link_many (depay, parse, filter, sink, NULL)) {
-    GST_ELEMENT_ERROR (self->pipeline, CORE, NEGOTIATION,
+    GST_ELEMENT_ERROR (pipeline, CORE, NEGOTIATION,
         ("Cannot link the %s parser", ce_codec_to_string (codec)), (NULL));
     return;
   }
@@ -315,7 +326,7 @@ on_pad_added (GstElement *src, GstPad *pad, gpointer user_data)
   gst_element_sync_state_with_parent (parse);
   gst_element_sync_state_with_parent (depay);
   if (gst_pad_link (pad, sinkpad) != GST_PAD_LINK_OK)
-    GST_ELEMENT_ERROR (self->pipeline, CORE, NEGOTIATION,
+    GST_ELEMENT_ERROR (pipeline, CORE, NEGOTIATION,
         ("Cannot link the camera's %s track", ce_codec_to_string (codec)),
         (NULL));
 }
