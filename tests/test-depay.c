@@ -8,6 +8,7 @@
  */
 #include "ce-depay.h"
 #include "ce-rtp.h"
+#include "ce-test-streams.h"
 
 #include <string.h>
 
@@ -15,68 +16,19 @@ static const guint8 start_code[] = {0, 0, 0, 1};
 
 /* ---- Streams ------------------------------------------------------------- */
 
-static GBytes *
-load (const char *codec_dir, const char *name)
-{
-  g_autofree char *path =
-      g_test_build_filename (G_TEST_DIST, "data", codec_dir, name, NULL);
-  g_autoptr (GError) error = NULL;
-  char *contents = NULL;
-  gsize size = 0;
-
-  if (!g_file_get_contents (path, &contents, &size, &error))
-    g_error ("%s", error->message);
-  return g_bytes_new_take (contents, size);
-}
-
-static gboolean
-is_vcl (CeCodec codec, guint type)
-{
-  return codec == CE_CODEC_H264 ? type >= 1 && type <= 5 : type < 32;
-}
-
-/* Splits a byte stream into access units (as test-rtp.c does); returns an
- * array of GBytes. */
+/* The access units of @stream as an array of GBytes. */
 static GPtrArray *
 split_aus (CeCodec codec, GBytes *stream)
 {
+  g_autoptr (GArray) spans = ce_test_split_aus (codec, stream);
   GPtrArray *aus =
       g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  gsize size, offset = 0;
-  const guint8 *data = g_bytes_get_data (stream, &size);
-  const guint8 *au_start = NULL;
-  gboolean seen_vcl = FALSE;
-  CeNal nal;
 
-  while (ce_nal_next (codec, data, size, &offset, &nal)) {
-    const guint8 *sc = nal.data - 3;
-    gboolean starts_au;
+  for (guint i = 0; i < spans->len; i++) {
+    CeTestSpan *au = &g_array_index (spans, CeTestSpan, i);
 
-    if (sc > data && sc[-1] == 0)
-      sc--;
-    if (is_vcl (codec, nal.type)) {
-      gboolean first = codec == CE_CODEC_H264 ? (nal.data[1] & 0x80) != 0
-                                              : (nal.data[2] & 0x80) != 0;
-
-      starts_au = seen_vcl && first;
-    } else {
-      starts_au = seen_vcl &&
-          (ce_nal_is_aud (codec, nal.type) ||
-              ce_nal_is_parameter_set (codec, nal.type) ||
-              (codec == CE_CODEC_H264 ? nal.type == 6 : nal.type == 39));
-    }
-    if (au_start == NULL) {
-      au_start = sc;
-    } else if (starts_au) {
-      g_ptr_array_add (aus, g_bytes_new (au_start, sc - au_start));
-      au_start = sc;
-      seen_vcl = FALSE;
-    }
-    if (is_vcl (codec, nal.type))
-      seen_vcl = TRUE;
+    g_ptr_array_add (aus, g_bytes_new (au->data, au->size));
   }
-  if (au_start != NULL)
-    g_ptr_array_add (aus, g_bytes_new (au_start, data + size - au_start));
   return aus;
 }
 
@@ -86,7 +38,7 @@ static GPtrArray *
 stream_aus (CeCodec codec, const char *file, guint times)
 {
   g_autoptr (GBytes) stream =
-      load (codec == CE_CODEC_H264 ? "h264" : "h265", file);
+      ce_test_load (codec == CE_CODEC_H264 ? "h264" : "h265", file);
   g_autoptr (GPtrArray) once = split_aus (codec, stream);
   GPtrArray *aus =
       g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
@@ -1110,7 +1062,7 @@ test_headers (void)
 static void
 test_sdp_sets (void)
 {
-  g_autoptr (GBytes) ps = load ("h264", "ps-1280x720-high.h264");
+  g_autoptr (GBytes) ps = ce_test_load ("h264", "ps-1280x720-high.h264");
   CeVideoParams params = {CE_CODEC_H264};
   g_autoptr (CeDepay) depay = ce_depay_new (CE_CODEC_H264, 90000);
   g_autoptr (GArray) outs = outs_new ();

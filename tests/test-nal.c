@@ -6,86 +6,9 @@
  */
 #include "ce-nal.h"
 
+#include "ce-test-streams.h"
+
 #include <string.h>
-
-typedef struct
-{
-  const guint8 *data;
-  gsize size;
-} Span;
-
-static GBytes *
-load (const char *codec_dir, const char *name)
-{
-  g_autofree char *path =
-      g_test_build_filename (G_TEST_DIST, "data", codec_dir, name, NULL);
-  g_autoptr (GError) error = NULL;
-  char *contents = NULL;
-  gsize size = 0;
-
-  if (!g_file_get_contents (path, &contents, &size, &error))
-    g_error ("%s", error->message);
-  return g_bytes_new_take (contents, size);
-}
-
-static gboolean
-is_vcl (CeCodec codec, guint type)
-{
-  return codec == CE_CODEC_H264 ? type >= 1 && type <= 5 : type < 32;
-}
-
-/* Splits a byte stream into access units (H.264 7.4.1.2.3, H.265
- * 7.4.2.4.4, simplified for single-layer encoder output): an AU starts at
- * an AUD, at a parameter set or prefix SEI after a slice, or at a slice
- * that starts a new picture. */
-static GArray *
-split_aus (CeCodec codec, GBytes *stream)
-{
-  GArray *aus = g_array_new (FALSE, FALSE, sizeof (Span));
-  gsize size, offset = 0;
-  const guint8 *data = g_bytes_get_data (stream, &size);
-  const guint8 *au_start = NULL;
-  gboolean seen_vcl = FALSE;
-  CeNal nal;
-
-  while (ce_nal_next (codec, data, size, &offset, &nal)) {
-    /* The start code in front of this NAL. */
-    const guint8 *sc = nal.data - 3;
-    gboolean starts_au;
-
-    if (sc > data && sc[-1] == 0)
-      sc--;
-    if (is_vcl (codec, nal.type)) {
-      gboolean first_slice = codec == CE_CODEC_H264 ? (nal.data[1] & 0x80) != 0
-                                                    : (nal.data[2] & 0x80) != 0;
-
-      starts_au = seen_vcl && first_slice;
-    } else {
-      gboolean prefix = ce_nal_is_aud (codec, nal.type) ||
-          ce_nal_is_parameter_set (codec, nal.type) ||
-          (codec == CE_CODEC_H264 ? nal.type == 6 : nal.type == 39);
-
-      starts_au = seen_vcl && prefix;
-    }
-    if (au_start == NULL) {
-      au_start = sc;
-    } else if (starts_au) {
-      Span au = {au_start, sc - au_start};
-
-      g_array_append_val (aus, au);
-      au_start = sc;
-      seen_vcl = FALSE;
-    }
-    if (is_vcl (codec, nal.type))
-      seen_vcl = TRUE;
-  }
-  if (au_start != NULL) {
-    Span au = {au_start, data + size - au_start};
-
-    g_array_append_val (aus, au);
-  }
-  return aus;
-}
 
 static void
 test_iterate_start_codes (void)
@@ -173,8 +96,8 @@ test_iterate_real (void)
 {
   static const guint h264_types[] = {9, 7, 8, 6, 5, 9, 1, 9, 7, 8, 5, 9, 1};
   static const guint h265_types[] = {32, 33, 34, 39, 20, 21, 8, 1};
-  g_autoptr (GBytes) h264 = load ("h264", "320x240-high.h264");
-  g_autoptr (GBytes) h265 = load ("h265", "320x240.h265");
+  g_autoptr (GBytes) h264 = ce_test_load ("h264", "320x240-high.h264");
+  g_autoptr (GBytes) h265 = ce_test_load ("h265", "320x240.h265");
   gsize size, offset = 0, total = 0;
   const guint8 *data = g_bytes_get_data (h264, &size);
   guint i = 0;
@@ -247,12 +170,12 @@ test_au_keyframe (void)
   };
 
   for (gsize s = 0; s < G_N_ELEMENTS (streams); s++) {
-    g_autoptr (GBytes) stream = load (streams[s].dir, streams[s].file);
-    g_autoptr (GArray) aus = split_aus (streams[s].codec, stream);
+    g_autoptr (GBytes) stream = ce_test_load (streams[s].dir, streams[s].file);
+    g_autoptr (GArray) aus = ce_test_split_aus (streams[s].codec, stream);
 
     g_assert_cmpuint (aus->len, ==, 4);
     for (guint i = 0; i < aus->len; i++) {
-      Span *au = &g_array_index (aus, Span, i);
+      CeTestSpan *au = &g_array_index (aus, CeTestSpan, i);
 
       g_assert_cmpint (ce_au_is_keyframe (streams[s].codec, au->data, au->size),
           ==, streams[s].keyframes[i]);
@@ -313,7 +236,7 @@ test_sps (gconstpointer user_data)
 {
   const SpsCase *c = user_data;
   g_autoptr (GBytes) ps =
-      load (c->codec == CE_CODEC_H264 ? "h264" : "h265", c->file);
+      ce_test_load (c->codec == CE_CODEC_H264 ? "h264" : "h265", c->file);
   CeVideoParams params = {.codec = c->codec};
   g_autofree char *codec_string = NULL;
   gsize size;
@@ -353,7 +276,7 @@ test_sps (gconstpointer user_data)
 static void
 test_sps_emulation_prevention (void)
 {
-  g_autoptr (GBytes) ps = load ("h265", "ps-1280x720.h265");
+  g_autoptr (GBytes) ps = ce_test_load ("h265", "ps-1280x720.h265");
   CeVideoParams params = {.codec = CE_CODEC_H265};
   gsize size, sps_size;
   const guint8 *data = g_bytes_get_data (ps, &size);
@@ -372,14 +295,14 @@ test_sps_emulation_prevention (void)
 static void
 test_params_updates (void)
 {
-  g_autoptr (GBytes) main_stream = load ("h264", "320x240-main.h264");
-  g_autoptr (GBytes) high_stream = load ("h264", "320x240-high.h264");
-  g_autoptr (GBytes) hd = load ("h264", "ps-1280x720-high.h264");
-  g_autoptr (GArray) main_aus = split_aus (CE_CODEC_H264, main_stream);
-  g_autoptr (GArray) high_aus = split_aus (CE_CODEC_H264, high_stream);
+  g_autoptr (GBytes) main_stream = ce_test_load ("h264", "320x240-main.h264");
+  g_autoptr (GBytes) high_stream = ce_test_load ("h264", "320x240-high.h264");
+  g_autoptr (GBytes) hd = ce_test_load ("h264", "ps-1280x720-high.h264");
+  g_autoptr (GArray) main_aus = ce_test_split_aus (CE_CODEC_H264, main_stream);
+  g_autoptr (GArray) high_aus = ce_test_split_aus (CE_CODEC_H264, high_stream);
   CeVideoParams params = {.codec = CE_CODEC_H264};
   g_autofree char *codec_string = NULL;
-  Span *au;
+  CeTestSpan *au;
   gsize size;
   const guint8 *data;
 
@@ -387,22 +310,22 @@ test_params_updates (void)
   g_assert_null (ce_video_params_codec_string (&params));
 
   /* First AU: SPS and PPS appear. */
-  au = &g_array_index (main_aus, Span, 0);
+  au = &g_array_index (main_aus, CeTestSpan, 0);
   g_assert_true (ce_video_params_update (&params, au->data, au->size));
   g_assert_true (ce_video_params_complete (&params));
   g_assert_cmpuint (params.profile_idc, ==, 77);
   /* The same sets again (in the next IDR AU) and no sets at all: no
    * change. */
   for (guint i = 0; i < main_aus->len; i++) {
-    au = &g_array_index (main_aus, Span, i);
+    au = &g_array_index (main_aus, CeTestSpan, i);
     g_assert_false (ce_video_params_update (&params, au->data, au->size));
   }
   /* Another encoder configuration: a change. */
-  au = &g_array_index (high_aus, Span, 0);
+  au = &g_array_index (high_aus, CeTestSpan, 0);
   g_assert_true (ce_video_params_update (&params, au->data, au->size));
   g_assert_cmpuint (params.profile_idc, ==, 100);
   g_assert_cmpuint (params.width, ==, 320);
-  au = &g_array_index (high_aus, Span, 2);
+  au = &g_array_index (high_aus, CeTestSpan, 2);
   g_assert_false (ce_video_params_update (&params, au->data, au->size));
   /* A new resolution. */
   data = g_bytes_get_data (hd, &size);
@@ -420,8 +343,8 @@ test_params_updates (void)
 static void
 test_params_last_of_each (void)
 {
-  g_autoptr (GBytes) a = load ("h264", "ps-1280x720-main.h264");
-  g_autoptr (GBytes) b = load ("h264", "ps-1920x1080-high.h264");
+  g_autoptr (GBytes) a = ce_test_load ("h264", "ps-1280x720-main.h264");
+  g_autoptr (GBytes) b = ce_test_load ("h264", "ps-1920x1080-high.h264");
   g_autoptr (GByteArray) both = g_byte_array_new ();
   CeVideoParams params = {.codec = CE_CODEC_H264};
 
@@ -436,7 +359,7 @@ test_params_last_of_each (void)
 static void
 test_params_malformed_sps (void)
 {
-  g_autoptr (GBytes) good = load ("h264", "ps-1280x720-high.h264");
+  g_autoptr (GBytes) good = ce_test_load ("h264", "ps-1280x720-high.h264");
   /* An SPS cut off inside seq_parameter_set_id, and one whose
    * seq_parameter_set_id is absurd (ue(v) with 19 leading zeros). */
   static const guint8 truncated[] = {0x00, 0x00, 0x01, 0x67, 0x64, 0x00, 0x1f};
@@ -471,11 +394,11 @@ test_params_malformed_sps (void)
 static void
 test_params_h265 (void)
 {
-  g_autoptr (GBytes) stream = load ("h265", "320x240.h265");
-  g_autoptr (GArray) aus = split_aus (CE_CODEC_H265, stream);
+  g_autoptr (GBytes) stream = ce_test_load ("h265", "320x240.h265");
+  g_autoptr (GArray) aus = ce_test_split_aus (CE_CODEC_H265, stream);
   CeVideoParams params = {.codec = CE_CODEC_H265};
   g_autofree char *codec_string = NULL;
-  Span *au = &g_array_index (aus, Span, 0);
+  CeTestSpan *au = &g_array_index (aus, CeTestSpan, 0);
 
   g_assert_true (ce_video_params_update (&params, au->data, au->size));
   g_assert_true (ce_video_params_complete (&params));
@@ -484,7 +407,7 @@ test_params_h265 (void)
   codec_string = ce_video_params_codec_string (&params);
   g_assert_cmpstr (codec_string, ==, "hvc1.1.6.L60.90");
   for (guint i = 1; i < aus->len; i++) {
-    au = &g_array_index (aus, Span, i);
+    au = &g_array_index (aus, CeTestSpan, i);
     g_assert_false (ce_video_params_update (&params, au->data, au->size));
   }
   /* Without a VPS an H.265 stream is not complete. */

@@ -8,82 +8,9 @@
 #include "ce-rtp.h"
 
 #include <glib/gstdio.h>
+#include "ce-test-streams.h"
+
 #include <string.h>
-
-typedef struct
-{
-  const guint8 *data;
-  gsize size;
-} Span;
-
-static GBytes *
-load (const char *codec_dir, const char *name)
-{
-  g_autofree char *path =
-      g_test_build_filename (G_TEST_DIST, "data", codec_dir, name, NULL);
-  g_autoptr (GError) error = NULL;
-  char *contents = NULL;
-  gsize size = 0;
-
-  if (!g_file_get_contents (path, &contents, &size, &error))
-    g_error ("%s", error->message);
-  return g_bytes_new_take (contents, size);
-}
-
-static gboolean
-is_vcl (CeCodec codec, guint type)
-{
-  return codec == CE_CODEC_H264 ? type >= 1 && type <= 5 : type < 32;
-}
-
-/* Splits a byte stream into access units, as in test-nal.c. */
-static GArray *
-split_aus (CeCodec codec, GBytes *stream)
-{
-  GArray *aus = g_array_new (FALSE, FALSE, sizeof (Span));
-  gsize size, offset = 0;
-  const guint8 *data = g_bytes_get_data (stream, &size);
-  const guint8 *au_start = NULL;
-  gboolean seen_vcl = FALSE;
-  CeNal nal;
-
-  while (ce_nal_next (codec, data, size, &offset, &nal)) {
-    const guint8 *sc = nal.data - 3;
-    gboolean starts_au;
-
-    if (sc > data && sc[-1] == 0)
-      sc--;
-    if (is_vcl (codec, nal.type)) {
-      gboolean first_slice = codec == CE_CODEC_H264 ? (nal.data[1] & 0x80) != 0
-                                                    : (nal.data[2] & 0x80) != 0;
-
-      starts_au = seen_vcl && first_slice;
-    } else {
-      gboolean prefix = ce_nal_is_aud (codec, nal.type) ||
-          ce_nal_is_parameter_set (codec, nal.type) ||
-          (codec == CE_CODEC_H264 ? nal.type == 6 : nal.type == 39);
-
-      starts_au = seen_vcl && prefix;
-    }
-    if (au_start == NULL) {
-      au_start = sc;
-    } else if (starts_au) {
-      Span au = {au_start, sc - au_start};
-
-      g_array_append_val (aus, au);
-      au_start = sc;
-      seen_vcl = FALSE;
-    }
-    if (is_vcl (codec, nal.type))
-      seen_vcl = TRUE;
-  }
-  if (au_start != NULL) {
-    Span au = {au_start, data + size - au_start};
-
-    g_array_append_val (aus, au);
-  }
-  return aus;
-}
 
 static const guint8 start_code[] = {0, 0, 0, 1};
 
@@ -200,12 +127,12 @@ count_destroy (gpointer data)
 static void
 check_stream (CeCodec codec, const char *dir, const char *file, gsize mtu)
 {
-  g_autoptr (GBytes) stream = load (dir, file);
-  g_autoptr (GArray) aus = split_aus (codec, stream);
+  g_autoptr (GBytes) stream = ce_test_load (dir, file);
+  g_autoptr (GArray) aus = ce_test_split_aus (codec, stream);
 
   g_assert_cmpuint (aus->len, ==, 4);
   for (guint i = 0; i < aus->len; i++) {
-    Span *au = &g_array_index (aus, Span, i);
+    CeTestSpan *au = &g_array_index (aus, CeTestSpan, i);
     guint destroyed = 0;
     g_autoptr (GByteArray) expected = expected_nals (codec, au->data, au->size);
     g_autoptr (GByteArray) got = NULL;
@@ -256,9 +183,9 @@ test_h265_reassemble (void)
 static void
 test_h264_layout (void)
 {
-  g_autoptr (GBytes) stream = load ("h264", "320x240-high.h264");
-  g_autoptr (GArray) aus = split_aus (CE_CODEC_H264, stream);
-  Span *au = &g_array_index (aus, Span, 0);
+  g_autoptr (GBytes) stream = ce_test_load ("h264", "320x240-high.h264");
+  g_autoptr (GArray) aus = ce_test_split_aus (CE_CODEC_H264, stream);
+  CeTestSpan *au = &g_array_index (aus, CeTestSpan, 0);
   g_autoptr (CeRtpFrame) frame = ce_rtp_frame_new (CE_CODEC_H264, au->data,
       au->size, 0, TRUE, CE_RTP_DEFAULT_MTU, NULL, NULL);
   gsize idr_size = 0, offset = 0;
@@ -517,13 +444,13 @@ decode_checksums (const char *pipeline)
 static void
 write_rtp_stream (CeCodec codec, GBytes *stream, gsize mtu, const char *path)
 {
-  g_autoptr (GArray) aus = split_aus (codec, stream);
+  g_autoptr (GArray) aus = ce_test_split_aus (codec, stream);
   g_autoptr (GByteArray) file = g_byte_array_new ();
   g_autoptr (GError) error = NULL;
   guint16 seq = 0xfff0; /* wraps during the stream */
 
   for (guint i = 0; i < aus->len; i++) {
-    Span *au = &g_array_index (aus, Span, i);
+    CeTestSpan *au = &g_array_index (aus, CeTestSpan, i);
     g_autoptr (CeRtpFrame) frame = ce_rtp_frame_new (codec, au->data, au->size,
         i * 40000000ull, FALSE, mtu, NULL, NULL);
     guint32 ts = 0x7ffff000u + (guint32) (frame->pts * 9 / 100000);
@@ -552,7 +479,7 @@ check_gst_decode (CeCodec codec, const char *dir, const char *file, gsize mtu)
   const char *enc = codec == CE_CODEC_H264 ? "H264" : "H265";
   g_autofree char *src =
       g_test_build_filename (G_TEST_DIST, "data", dir, file, NULL);
-  g_autoptr (GBytes) stream = load (dir, file);
+  g_autoptr (GBytes) stream = ce_test_load (dir, file);
   g_autoptr (GError) error = NULL;
   g_autofree char *tmp = NULL;
   g_autofree char *direct = NULL;
