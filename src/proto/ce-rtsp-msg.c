@@ -448,6 +448,34 @@ parse_head (const guint8 *data, gsize start, gsize head_end, GError **error)
   return g_steal_pointer (&request);
 }
 
+/* Where the message at hs->start ends: its head is scanned (bounded) and
+ * its Content-Length read.  CE_RTSP_PARSE_REQUEST (for requests and
+ * responses alike) once head and body are all in @data, with the body's
+ * length in @body_len; NEED_MORE or ERROR otherwise. */
+static CeRtspParseResult
+message_extent (const guint8 *data, gsize size, HeadScan *hs, const char *what,
+    gsize *body_len, GError **error)
+{
+  int r = scan_head (data, size, hs, what, error);
+
+  if (r < 0)
+    return CE_RTSP_PARSE_ERROR;
+  if (r == 0)
+    return CE_RTSP_PARSE_NEED_MORE;
+  *body_len = 0;
+  if (hs->content_length != NULL &&
+      !parse_content_length (hs->content_length, hs->content_length_len,
+          body_len, what, error))
+    return CE_RTSP_PARSE_ERROR;
+  /* A head ended by a CR that is the last byte received: an LF may still
+   * come, and it would not belong to the body. */
+  if (hs->tentative && *body_len > 0)
+    return CE_RTSP_PARSE_NEED_MORE;
+  if (size - hs->head_end < *body_len)
+    return CE_RTSP_PARSE_NEED_MORE;
+  return CE_RTSP_PARSE_REQUEST;
+}
+
 CeRtspParseResult
 ce_rtsp_parse (const guint8 *data, gsize size, gsize *consumed,
     CeRtspRequest **request, guint8 *channel, const guint8 **payload,
@@ -456,7 +484,7 @@ ce_rtsp_parse (const guint8 *data, gsize size, gsize *consumed,
   HeadScan hs = {0};
   gsize body_len = 0;
   CeRtspRequest *req;
-  int r;
+  CeRtspParseResult r;
 
   g_return_val_if_fail (data != NULL || size == 0, CE_RTSP_PARSE_ERROR);
   g_return_val_if_fail (consumed != NULL, CE_RTSP_PARSE_ERROR);
@@ -497,21 +525,9 @@ ce_rtsp_parse (const guint8 *data, gsize size, gsize *consumed,
     return CE_RTSP_PARSE_ERROR;
   }
 
-  r = scan_head (data, size, &hs, "request", error);
-  if (r < 0)
-    return CE_RTSP_PARSE_ERROR;
-  if (r == 0)
-    return CE_RTSP_PARSE_NEED_MORE;
-  if (hs.content_length != NULL &&
-      !parse_content_length (hs.content_length, hs.content_length_len,
-          &body_len, "request", error))
-    return CE_RTSP_PARSE_ERROR;
-  /* A head ended by a CR that is the last byte received: an LF may still
-   * come, and it would not belong to the body. */
-  if (hs.tentative && body_len > 0)
-    return CE_RTSP_PARSE_NEED_MORE;
-  if (size - hs.head_end < body_len)
-    return CE_RTSP_PARSE_NEED_MORE;
+  r = message_extent (data, size, &hs, "request", &body_len, error);
+  if (r != CE_RTSP_PARSE_REQUEST)
+    return r;
 
   req = parse_head (data, hs.start, hs.head_end, error);
   if (req == NULL)
@@ -1346,7 +1362,7 @@ ce_rtsp_parse_response (const guint8 *data, gsize size, gsize *consumed,
   HeadScan hs = {0};
   gsize body_len = 0, n;
   CeRtspResponse *resp;
-  int r;
+  CeRtspParseResult r;
 
   g_return_val_if_fail (data != NULL || size == 0, CE_RTSP_PARSE_ERROR);
   g_return_val_if_fail (consumed != NULL, CE_RTSP_PARSE_ERROR);
@@ -1419,19 +1435,9 @@ ce_rtsp_parse_response (const guint8 *data, gsize size, gsize *consumed,
   if (n < 5)
     return CE_RTSP_PARSE_NEED_MORE;
 
-  r = scan_head (data, size, &hs, "response", error);
-  if (r < 0)
-    return CE_RTSP_PARSE_ERROR;
-  if (r == 0)
-    return CE_RTSP_PARSE_NEED_MORE;
-  if (hs.content_length != NULL &&
-      !parse_content_length (hs.content_length, hs.content_length_len,
-          &body_len, "response", error))
-    return CE_RTSP_PARSE_ERROR;
-  if (hs.tentative && body_len > 0)
-    return CE_RTSP_PARSE_NEED_MORE;
-  if (size - hs.head_end < body_len)
-    return CE_RTSP_PARSE_NEED_MORE;
+  r = message_extent (data, size, &hs, "response", &body_len, error);
+  if (r != CE_RTSP_PARSE_REQUEST)
+    return r;
 
   resp = parse_response_head (data, hs.start, hs.head_end, error);
   if (resp == NULL)
