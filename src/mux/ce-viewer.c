@@ -297,6 +297,8 @@ on_access_unit (gpointer user_data, GstBuffer *au, gboolean cached)
     self->stats.frames_skipped++;
     goto out;
   }
+  if (keyframe)
+    self->waiting_keyframe = FALSE;
   if (!self->have_origin) {
     self->origin = pts;
     self->have_origin = TRUE;
@@ -317,6 +319,7 @@ on_access_unit (gpointer user_data, GstBuffer *au, gboolean cached)
       self->stats.frames_skipped++;
       goto out;
     }
+    self->waiting_keyframe = FALSE;
     self->held = gst_buffer_ref (au);
   } else {
     GstMapInfo map;
