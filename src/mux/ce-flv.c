@@ -177,3 +177,34 @@ ce_flv_video_tag (CeCodec codec, CeFlvHevc hevc, guint32 timestamp_ms,
   tag_end (out, tag);
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
+
+/* Both dialects put 5 bytes in front of the payload (1 + packet type +
+ * composition time, or 1 + FourCC), so the PreviousTagSize at the end of
+ * the body depends on the payload only. */
+#define VIDEO_TAG_HEADER_SIZE 5
+
+GBytes *
+ce_flv_video_tag_head (CeCodec codec, CeFlvHevc hevc, guint32 timestamp_ms,
+    gboolean keyframe, gsize payload_size)
+{
+  GByteArray *out = g_byte_array_sized_new (TAG_HEADER_SIZE + 8);
+  gsize tag, data_size = VIDEO_TAG_HEADER_SIZE + payload_size;
+
+  tag = tag_begin (out, TAG_VIDEO, timestamp_ms);
+  video_tag_header (out, codec, hevc, keyframe, FALSE);
+  g_assert (out->len - tag == TAG_HEADER_SIZE + VIDEO_TAG_HEADER_SIZE);
+  out->data[tag + 1] = data_size >> 16;
+  out->data[tag + 2] = data_size >> 8;
+  out->data[tag + 3] = data_size;
+  return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
+ce_flv_video_tag_body (const guint8 *payload, gsize payload_size)
+{
+  GByteArray *out = g_byte_array_sized_new (payload_size + 4);
+
+  g_byte_array_append (out, payload, payload_size);
+  ce_put32 (out, TAG_HEADER_SIZE + VIDEO_TAG_HEADER_SIZE + payload_size);
+  return g_byte_array_free_to_bytes (out);
+}

@@ -56,4 +56,13 @@ GBytes *ce_flv_sequence_tag (const CeVideoParams *params, CeFlvHevc hevc,
 GBytes *ce_flv_video_tag (CeCodec codec, CeFlvHevc hevc, guint32 timestamp_ms,
     gboolean keyframe, const guint8 *data, gsize size);
 
+/* The same tag in two parts, so that viewers of one camera share the
+ * payload: the per-viewer head (tag header, timestamp, video tag header)
+ * and the shared body (the length-prefixed NAL units of
+ * ce_au_append_length_prefixed(), then the PreviousTagSize), the same for
+ * every viewer and either H.265 dialect.  (transfer full) */
+GBytes *ce_flv_video_tag_head (CeCodec codec, CeFlvHevc hevc,
+    guint32 timestamp_ms, gboolean keyframe, gsize payload_size);
+GBytes *ce_flv_video_tag_body (const guint8 *payload, gsize payload_size);
+
 G_END_DECLS

@@ -176,20 +176,12 @@ ce_fmp4_init_segment (const CeVideoParams *params, GError **error)
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
-GBytes *
-ce_fmp4_fragment (CeCodec codec, guint32 sequence, guint64 base_decode_time,
-    const CeFmp4Sample *samples, guint n_samples)
+/* Writes moof + mdat header into @out for payloads of the given sizes. */
+static void
+put_fragment_head (GByteArray *out, guint32 sequence, guint64 base_decode_time,
+    const CeFmp4Sample *samples, guint n_samples, gsize payload)
 {
-  g_autoptr (GByteArray) out = NULL;
-  gsize payload = 0, moof, traf, box, trun_entries, data_offset_at, mdat;
-
-  g_return_val_if_fail (samples != NULL || n_samples == 0, NULL);
-
-  for (guint i = 0; i < n_samples; i++)
-    payload += samples[i].size;
-  /* Length prefixes replace start codes: the payload is at most the Annex
-   * B size plus one byte per NAL, so this rarely reallocates. */
-  out = g_byte_array_sized_new (128 + 12 * n_samples + payload + payload / 64);
+  gsize moof, traf, box, data_offset_at;
 
   moof = ce_box_begin (out, "moof");
   box = ce_fullbox_begin (out, "mfhd", 0, 0);
@@ -207,27 +199,65 @@ ce_fmp4_fragment (CeCodec codec, guint32 sequence, guint64 base_decode_time,
   ce_put32 (out, n_samples);
   data_offset_at = out->len;
   ce_put32 (out, 0);
-  trun_entries = out->len;
-  ce_put_zeros (out, 12 * n_samples);
+  for (guint i = 0; i < n_samples; i++) {
+    ce_put32 (out, samples[i].duration);
+    ce_put32 (out, samples[i].size);
+    ce_put32 (out,
+        samples[i].keyframe ? SAMPLE_FLAGS_SYNC : SAMPLE_FLAGS_DELTA);
+  }
   ce_box_end (out, box);
   ce_box_end (out, traf);
   ce_box_end (out, moof);
-
+  ce_set32 (out, data_offset_at, out->len - moof + 8);
   /* A 32-bit mdat: fragments of a camera stream stay far below 4 GiB. */
-  mdat = ce_box_begin (out, "mdat");
-  ce_set32 (out, data_offset_at, out->len - moof);
-  for (guint i = 0; i < n_samples; i++) {
-    gsize at = trun_entries + 12 * i;
-    gsize size = ce_au_append_length_prefixed (codec, samples[i].data,
-        samples[i].size, out);
+  ce_put32 (out, 8 + payload);
+  g_byte_array_append (out, (const guint8 *) "mdat", 4);
+}
 
-    ce_set32 (out, at, samples[i].duration);
-    ce_set32 (out, at + 4, size);
-    ce_set32 (out, at + 8,
-        samples[i].keyframe ? SAMPLE_FLAGS_SYNC : SAMPLE_FLAGS_DELTA);
+GBytes *
+ce_fmp4_fragment_head (guint32 sequence, guint64 base_decode_time,
+    const CeFmp4Sample *samples, guint n_samples)
+{
+  GByteArray *out;
+  gsize payload = 0;
+
+  g_return_val_if_fail (samples != NULL || n_samples == 0, NULL);
+
+  for (guint i = 0; i < n_samples; i++)
+    payload += samples[i].size;
+  out = g_byte_array_sized_new (112 + 12 * n_samples);
+  put_fragment_head (out, sequence, base_decode_time, samples, n_samples,
+      payload);
+  return g_byte_array_free_to_bytes (out);
+}
+
+GBytes *
+ce_fmp4_fragment (CeCodec codec, guint32 sequence, guint64 base_decode_time,
+    const CeFmp4Sample *samples, guint n_samples)
+{
+  g_autoptr (GByteArray) payload = NULL;
+  g_autofree CeFmp4Sample *sized = NULL;
+  GByteArray *out;
+  gsize annexb = 0;
+
+  g_return_val_if_fail (samples != NULL || n_samples == 0, NULL);
+
+  for (guint i = 0; i < n_samples; i++)
+    annexb += samples[i].size;
+  /* Length prefixes replace start codes: the payload is at most the Annex
+   * B size plus one byte per NAL, so this rarely reallocates. */
+  payload = g_byte_array_sized_new (annexb + annexb / 64 + 16);
+  sized = g_new (CeFmp4Sample, MAX (n_samples, 1));
+  for (guint i = 0; i < n_samples; i++) {
+    sized[i] = samples[i];
+    sized[i].size = ce_au_append_length_prefixed (codec, samples[i].data,
+        samples[i].size, payload);
   }
-  ce_box_end (out, mdat);
-  return g_byte_array_free_to_bytes (g_steal_pointer (&out));
+  out = g_byte_array_sized_new (112 + 12 * n_samples + payload->len);
+  put_fragment_head (out, sequence, base_decode_time, sized, n_samples,
+      payload->len);
+  g_byte_array_append (out, payload->data, payload->len);
+  return g_byte_array_free_to_bytes (out);
 }
 
 char *

@@ -49,6 +49,19 @@ GBytes *ce_fmp4_init_segment (const CeVideoParams *params, GError **error);
 GBytes *ce_fmp4_fragment (CeCodec codec, guint32 sequence,
     guint64 base_decode_time, const CeFmp4Sample *samples, guint n_samples);
 
+/**
+ * ce_fmp4_fragment_head:
+ * The same fragment without its payload: moof and the 8-byte mdat header,
+ * for samples whose length-prefixed payloads (ce_au_append_length_prefixed())
+ * are @samples[i].size bytes long (@samples[i].data is not read).  The
+ * payloads follow on the wire, in order.  This lets viewers of one camera
+ * share the payload bytes and write only this head of their own.
+ *
+ * Returns: (transfer full): the head.  This function can't fail.
+ */
+GBytes *ce_fmp4_fragment_head (guint32 sequence, guint64 base_decode_time,
+    const CeFmp4Sample *samples, guint n_samples);
+
 /* "video/mp4; codecs=\"avc1.64001f\"" for MediaSource.isTypeSupported(),
  * or NULL when the SPS is unknown.  (transfer full) */
 char *ce_fmp4_mime_type (const CeVideoParams *params);

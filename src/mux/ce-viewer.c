@@ -18,10 +18,21 @@ GST_DEBUG_CATEGORY_STATIC (ce_viewer_debug);
 
 typedef struct
 {
-  GBytes *data;
+  GBytes *head; /* this viewer's own bytes */
+  GBytes *body; /* nullable: payload shared by the camera's viewers */
   CeViewerChunkKind kind;
   gboolean keyframe;
 } Chunk;
+
+/* What every viewer of a camera writes the same for one access unit,
+ * computed by the first viewer that needs it and kept on the GstBuffer
+ * (consumers run one after the other under the hub's lock, so the lazy
+ * set-up needs no lock of its own). */
+typedef struct
+{
+  GBytes *payload;  /* length-prefixed NAL units */
+  GBytes *flv_body; /* payload + PreviousTagSize, made on demand */
+} SharedPayload;
 
 struct _CeViewer
 {
@@ -46,6 +57,7 @@ struct _CeViewer
   GstClockTime origin;
   /* fMP4: the unit waiting for the next one to know its duration. */
   GstBuffer *held;
+  GBytes *held_payload;
   guint32 sequence;
   guint32 last_flv_ms; /* FLV: timestamp of the last tag */
 
@@ -69,8 +81,60 @@ ensure_debug (void)
 static void
 chunk_free (Chunk *chunk)
 {
-  g_bytes_unref (chunk->data);
+  if (chunk->head != NULL)
+    g_bytes_unref (chunk->head);
+  if (chunk->body != NULL)
+    g_bytes_unref (chunk->body);
   g_free (chunk);
+}
+
+static gsize
+chunk_size (GBytes *head, GBytes *body)
+{
+  return g_bytes_get_size (head) + (body != NULL ? g_bytes_get_size (body) : 0);
+}
+
+static GQuark
+payload_quark (void)
+{
+  static gsize quark = 0;
+
+  if (g_once_init_enter (&quark))
+    g_once_init_leave (&quark,
+        g_quark_from_static_string ("cityeye-mux-payload"));
+  return (GQuark) quark;
+}
+
+static void
+shared_payload_free (SharedPayload *sp)
+{
+  g_bytes_unref (sp->payload);
+  if (sp->flv_body != NULL)
+    g_bytes_unref (sp->flv_body);
+  g_free (sp);
+}
+
+/* Called from a hub callback (hub lock held).  NULL if unmappable. */
+static SharedPayload *
+shared_payload (CeCodec codec, GstBuffer *au)
+{
+  SharedPayload *sp =
+      gst_mini_object_get_qdata (GST_MINI_OBJECT_CAST (au), payload_quark ());
+  GByteArray *out;
+  GstMapInfo map;
+
+  if (sp != NULL)
+    return sp;
+  if (!gst_buffer_map (au, &map, GST_MAP_READ))
+    return NULL;
+  out = g_byte_array_sized_new (map.size + map.size / 64 + 16);
+  ce_au_append_length_prefixed (codec, map.data, map.size, out);
+  gst_buffer_unmap (au, &map);
+  sp = g_new0 (SharedPayload, 1);
+  sp->payload = g_byte_array_free_to_bytes (out);
+  gst_mini_object_set_qdata (GST_MINI_OBJECT_CAST (au), payload_quark (), sp,
+      (GDestroyNotify) shared_payload_free);
+  return sp;
 }
 
 static guint64
@@ -81,16 +145,17 @@ ns_to_90k (GstClockTime ns)
 
 /* Called with the lock held; returns TRUE when the queue was empty. */
 static gboolean
-queue_chunk (CeViewer *self, GBytes *data, CeViewerChunkKind kind,
+queue_chunk (CeViewer *self, GBytes *head, GBytes *body, CeViewerChunkKind kind,
     gboolean keyframe)
 {
   Chunk *chunk = g_new (Chunk, 1);
   gboolean was_empty = g_queue_is_empty (&self->chunks);
 
-  chunk->data = data;
+  chunk->head = head;
+  chunk->body = body;
   chunk->kind = kind;
   chunk->keyframe = keyframe;
-  self->queued_bytes += g_bytes_get_size (data);
+  self->queued_bytes += chunk_size (head, body);
   g_queue_push_tail (&self->chunks, chunk);
   if (kind == CE_VIEWER_CHUNK_HEADER)
     self->stats.headers++;
@@ -110,7 +175,7 @@ skip (CeViewer *self, GstClockTime pts)
     Chunk *chunk = l->data;
 
     if (chunk->kind == CE_VIEWER_CHUNK_MEDIA) {
-      self->queued_bytes -= g_bytes_get_size (chunk->data);
+      self->queued_bytes -= chunk_size (chunk->head, chunk->body);
       self->stats.frames_skipped++;
       chunk_free (chunk);
       g_queue_delete_link (&self->chunks, l);
@@ -120,6 +185,7 @@ skip (CeViewer *self, GstClockTime pts)
   if (self->held != NULL) {
     self->stats.frames_skipped++;
     gst_clear_buffer (&self->held);
+    g_clear_pointer (&self->held_payload, g_bytes_unref);
   }
   self->waiting_keyframe = TRUE;
   self->stats.skips++;
@@ -140,16 +206,18 @@ skip (CeViewer *self, GstClockTime pts)
   }
 }
 
-/* Queues one media chunk under the budget.  Lock held; returns TRUE when
- * the writer should be woken. */
+/* Queues one media chunk (takes @head and @body) under the budget.  Lock
+ * held; returns TRUE when the writer should be woken. */
 static gboolean
-queue_media (CeViewer *self, GBytes *data, gboolean keyframe, GstClockTime pts)
+queue_media (CeViewer *self, GBytes *head, GBytes *body, gboolean keyframe,
+    GstClockTime pts)
 {
-  gsize size = g_bytes_get_size (data);
+  gsize size = chunk_size (head, body);
 
   if (self->waiting_keyframe && !keyframe) {
     self->stats.frames_skipped++;
-    g_bytes_unref (data);
+    g_bytes_unref (head);
+    g_bytes_unref (body);
     return FALSE;
   }
   self->waiting_keyframe = FALSE;
@@ -159,13 +227,14 @@ queue_media (CeViewer *self, GBytes *data, gboolean keyframe, GstClockTime pts)
     skip (self, pts);
     if (!keyframe || self->dropped) {
       self->stats.frames_skipped++;
-      g_bytes_unref (data);
+      g_bytes_unref (head);
+      g_bytes_unref (body);
       return self->dropped && !was_dropped;
     }
     /* A keyframe starts the viewer again. */
     self->waiting_keyframe = FALSE;
   }
-  return queue_chunk (self, data, CE_VIEWER_CHUNK_MEDIA, keyframe);
+  return queue_chunk (self, head, body, CE_VIEWER_CHUNK_MEDIA, keyframe);
 }
 
 static guint32
@@ -179,27 +248,19 @@ flv_time (CeViewer *self, GstClockTime pts)
 static gboolean
 emit_held (CeViewer *self, GstClockTime duration)
 {
-  GstBuffer *au = g_steal_pointer (&self->held);
+  g_autoptr (GstBuffer) au = g_steal_pointer (&self->held);
+  GBytes *payload = g_steal_pointer (&self->held_payload);
   CeFmp4Sample sample = {0};
   GstClockTime pts = GST_BUFFER_PTS (au);
-  GstMapInfo map;
-  GBytes *fragment;
+  GBytes *head;
   guint64 start = ns_to_90k (pts - self->origin);
   guint64 end = ns_to_90k (pts - self->origin + duration);
 
-  if (!gst_buffer_map (au, &map, GST_MAP_READ)) {
-    gst_buffer_unref (au);
-    return FALSE;
-  }
-  sample.data = map.data;
-  sample.size = map.size;
+  sample.size = g_bytes_get_size (payload);
   sample.duration = MAX (1, end - start);
   sample.keyframe = !GST_BUFFER_FLAG_IS_SET (au, GST_BUFFER_FLAG_DELTA_UNIT);
-  fragment = ce_fmp4_fragment (self->params.codec, ++self->sequence, start,
-      &sample, 1);
-  gst_buffer_unmap (au, &map);
-  gst_buffer_unref (au);
-  return queue_media (self, fragment, sample.keyframe, pts);
+  head = ce_fmp4_fragment_head (++self->sequence, start, &sample, 1);
+  return queue_media (self, head, payload, sample.keyframe, pts);
 }
 
 static GstClockTime
@@ -227,7 +288,7 @@ make_header (CeViewer *self)
           error->message);
       return FALSE;
     }
-    return queue_chunk (self, init, CE_VIEWER_CHUNK_HEADER, FALSE);
+    return queue_chunk (self, init, NULL, CE_VIEWER_CHUNK_HEADER, FALSE);
   }
   /* Headers take the time of the last tag: FLV time never goes back. */
   seq = ce_flv_sequence_tag (&self->params, self->config.flv_hevc,
@@ -252,7 +313,7 @@ make_header (CeViewer *self)
   g_byte_array_append (out, g_bytes_get_data (seq, NULL),
       g_bytes_get_size (seq));
   return queue_chunk (self, g_byte_array_free_to_bytes (g_steal_pointer (&out)),
-      CE_VIEWER_CHUNK_HEADER, FALSE);
+      NULL, CE_VIEWER_CHUNK_HEADER, FALSE);
 }
 
 static void
@@ -289,6 +350,7 @@ on_access_unit (gpointer user_data, GstBuffer *au, gboolean cached)
   gboolean keyframe = !GST_BUFFER_FLAG_IS_SET (au, GST_BUFFER_FLAG_DELTA_UNIT);
   GstClockTime pts = GST_BUFFER_PTS (au);
   gboolean wake = FALSE;
+  SharedPayload *sp;
 
   g_mutex_lock (&self->lock);
   self->stats.frames_in++;
@@ -303,7 +365,8 @@ on_access_unit (gpointer user_data, GstBuffer *au, gboolean cached)
     self->origin = pts;
     self->have_origin = TRUE;
   }
-  if (pts < self->origin) {
+  sp = shared_payload (self->params.codec, au);
+  if (pts < self->origin || sp == NULL) {
     self->stats.frames_skipped++;
     goto out;
   }
@@ -321,16 +384,16 @@ on_access_unit (gpointer user_data, GstBuffer *au, gboolean cached)
     }
     self->waiting_keyframe = FALSE;
     self->held = gst_buffer_ref (au);
+    self->held_payload = g_bytes_ref (sp->payload);
   } else {
-    GstMapInfo map;
+    GBytes *head;
 
-    if (gst_buffer_map (au, &map, GST_MAP_READ)) {
-      GBytes *tag = ce_flv_video_tag (self->params.codec, self->config.flv_hevc,
-          flv_time (self, pts), keyframe, map.data, map.size);
-
-      gst_buffer_unmap (au, &map);
-      wake |= queue_media (self, tag, keyframe, pts);
-    }
+    if (sp->flv_body == NULL)
+      sp->flv_body = ce_flv_video_tag_body (
+          g_bytes_get_data (sp->payload, NULL), g_bytes_get_size (sp->payload));
+    head = ce_flv_video_tag_head (self->params.codec, self->config.flv_hevc,
+        flv_time (self, pts), keyframe, g_bytes_get_size (sp->payload));
+    wake |= queue_media (self, head, g_bytes_ref (sp->flv_body), keyframe, pts);
   }
 out:
   g_mutex_unlock (&self->lock);
@@ -391,6 +454,7 @@ ce_viewer_free (CeViewer *viewer)
   detach (viewer);
   g_queue_clear_full (&viewer->chunks, (GDestroyNotify) chunk_free);
   gst_clear_buffer (&viewer->held);
+  g_clear_pointer (&viewer->held_payload, g_bytes_unref);
   ce_video_params_clear (&viewer->params);
   g_mutex_clear (&viewer->lock);
   ce_hub_unref (viewer->hub);
@@ -407,14 +471,16 @@ ce_viewer_finish (CeViewer *viewer)
   if (viewer->held != NULL && !viewer->dropped)
     emit_held (viewer, nominal_duration (viewer->held));
   gst_clear_buffer (&viewer->held);
+  g_clear_pointer (&viewer->held_payload, g_bytes_unref);
   g_mutex_unlock (&viewer->lock);
 }
 
 GBytes *
-ce_viewer_pop (CeViewer *viewer, CeViewerChunkKind *kind, gboolean *keyframe)
+ce_viewer_pop (CeViewer *viewer, GBytes **body, CeViewerChunkKind *kind,
+    gboolean *keyframe)
 {
   Chunk *chunk;
-  GBytes *data;
+  GBytes *head;
 
   g_return_val_if_fail (viewer != NULL, NULL);
 
@@ -422,18 +488,30 @@ ce_viewer_pop (CeViewer *viewer, CeViewerChunkKind *kind, gboolean *keyframe)
   chunk = g_queue_pop_head (&viewer->chunks);
   if (chunk == NULL) {
     g_mutex_unlock (&viewer->lock);
+    if (body != NULL)
+      *body = NULL;
     return NULL;
   }
-  viewer->queued_bytes -= g_bytes_get_size (chunk->data);
-  viewer->stats.bytes_out += g_bytes_get_size (chunk->data);
+  viewer->queued_bytes -= chunk_size (chunk->head, chunk->body);
+  viewer->stats.bytes_out += chunk_size (chunk->head, chunk->body);
   g_mutex_unlock (&viewer->lock);
   if (kind != NULL)
     *kind = chunk->kind;
   if (keyframe != NULL)
     *keyframe = chunk->keyframe;
-  data = g_steal_pointer (&chunk->data);
-  g_free (chunk);
-  return data;
+  head = g_steal_pointer (&chunk->head);
+  if (body != NULL) {
+    *body = g_steal_pointer (&chunk->body);
+  } else if (chunk->body != NULL) {
+    /* One buffer wanted (a WebSocket message): join the parts. */
+    GByteArray *joined = g_bytes_unref_to_array (head);
+
+    g_byte_array_append (joined, g_bytes_get_data (chunk->body, NULL),
+        g_bytes_get_size (chunk->body));
+    head = g_byte_array_free_to_bytes (joined);
+  }
+  chunk_free (chunk);
+  return head;
 }
 
 gboolean

@@ -74,9 +74,12 @@ CeViewer *ce_viewer_new (CeHub *hub, CeViewerFormat format,
 void ce_viewer_free (CeViewer *viewer);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CeViewer, ce_viewer_free)
 
-/* The next chunk, oldest first, or NULL when the queue is empty.  @kind
- * and @keyframe nullable.  (transfer full) */
-GBytes *ce_viewer_pop (CeViewer *viewer, CeViewerChunkKind *kind,
+/* The next chunk, oldest first, or NULL when the queue is empty: its
+ * viewer-specific head, then in @body the payload shared with the other
+ * viewers of the camera (NULL for headers), to be written after it.  With
+ * @body NULL the two come joined in one buffer (a copy, for a WebSocket
+ * message).  @kind and @keyframe nullable.  (transfer full) */
+GBytes *ce_viewer_pop (CeViewer *viewer, GBytes **body, CeViewerChunkKind *kind,
     gboolean *keyframe);
 
 /* Ends the stream: an fMP4 viewer holds each access unit until the next
