@@ -423,8 +423,10 @@ ce_viewer_new (CeHub *hub, CeViewerFormat format, const CeViewerConfig *config,
   if (config != NULL) {
     if (config->max_bytes > 0)
       self->config.max_bytes = config->max_bytes;
+    /* The window remembers the last few skips only. */
     if (config->max_skips > 0)
-      self->config.max_skips = config->max_skips;
+      self->config.max_skips =
+          MIN (config->max_skips, G_N_ELEMENTS (self->skip_times) - 1);
     if (config->skip_window > 0)
       self->config.skip_window = config->skip_window;
     self->config.flv_hevc = config->flv_hevc;

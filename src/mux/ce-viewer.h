@@ -44,7 +44,7 @@ typedef enum
 typedef struct
 {
   gsize max_bytes;          /* queued bytes, default 4 MiB */
-  guint max_skips;          /* default 3 skips ... */
+  guint max_skips;          /* default 3 skips (at most 7) ... */
   GstClockTime skip_window; /* ... within 60 s of stream time, then drop */
   CeFlvHevc flv_hevc;       /* default codec id 12 */
 } CeViewerConfig;
