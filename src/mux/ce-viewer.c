@@ -272,8 +272,10 @@ nominal_duration (GstBuffer *au)
                                               : 40 * GST_MSECOND;
 }
 
+/* Queues the header for the current parameter sets; FALSE if they cannot
+ * make one (then media is held back until they can).  Lock held. */
 static gboolean
-make_header (CeViewer *self)
+make_header (CeViewer *self, gboolean *wake)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GByteArray) out = NULL;
@@ -288,7 +290,8 @@ make_header (CeViewer *self)
           error->message);
       return FALSE;
     }
-    return queue_chunk (self, init, NULL, CE_VIEWER_CHUNK_HEADER, FALSE);
+    *wake = queue_chunk (self, init, NULL, CE_VIEWER_CHUNK_HEADER, FALSE);
+    return TRUE;
   }
   /* Headers take the time of the last tag: FLV time never goes back. */
   seq = ce_flv_sequence_tag (&self->params, self->config.flv_hevc,
@@ -312,8 +315,10 @@ make_header (CeViewer *self)
       g_bytes_get_size (meta));
   g_byte_array_append (out, g_bytes_get_data (seq, NULL),
       g_bytes_get_size (seq));
-  return queue_chunk (self, g_byte_array_free_to_bytes (g_steal_pointer (&out)),
-      NULL, CE_VIEWER_CHUNK_HEADER, FALSE);
+  *wake =
+      queue_chunk (self, g_byte_array_free_to_bytes (g_steal_pointer (&out)),
+          NULL, CE_VIEWER_CHUNK_HEADER, FALSE);
+  return TRUE;
 }
 
 static void
@@ -332,9 +337,14 @@ on_params (gpointer user_data, const CeVideoParams *params)
     self->params.vps = params->vps ? g_bytes_ref (params->vps) : NULL;
     self->params.sps = params->sps ? g_bytes_ref (params->sps) : NULL;
     self->params.pps = params->pps ? g_bytes_ref (params->pps) : NULL;
-    self->params_ok = ce_video_params_complete (params);
-    if (self->params_ok)
-      wake |= make_header (self);
+    if (ce_video_params_complete (params)) {
+      gboolean woke = FALSE;
+
+      self->params_ok = make_header (self, &woke);
+      wake |= woke;
+    } else {
+      self->params_ok = FALSE;
+    }
     /* Decoding restarts at a keyframe with the new sets. */
     self->waiting_keyframe = TRUE;
   }

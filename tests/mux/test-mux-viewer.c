@@ -685,6 +685,86 @@ test_live_resize (void)
   run_live ("mux-resize-h264", "h264", TRUE);
 }
 
+/* The camera drops its connection; a new ingest continues the hub with a
+ * discontinuity.  The viewers keep one stream: one init segment / header,
+ * monotonic timestamps, every frame decodable. */
+static void
+test_live_reconnect (void)
+{
+  static const CeIngestCallbacks callbacks = {on_ingest_keyframe,
+      on_ingest_failed};
+  const char *camera = "mux-reconnect-h264";
+  g_autofree char *url = camsim_url (sim, camera, NULL);
+  g_autoptr (CeHub) hub = ce_hub_new (camera, NULL);
+  g_autoptr (CeViewer) mp4 = NULL;
+  g_autoptr (CeViewer) flv = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL;
+  CeIngestSource source = {0};
+  IngestState state = {0};
+  Collected c = {0}, cf = {0};
+  CeViewerStats stats;
+  CeIngest *ingest;
+  gint64 deadline;
+  guint reconnects = 0;
+
+  if (!have_tools ())
+    return;
+  source.url = url;
+  source.stall_timeout_ms = 10000;
+  source.connect_timeout_ms = 10000;
+  mp4 = ce_viewer_new (hub, CE_VIEWER_FMP4, NULL, NULL, NULL);
+  flv = ce_viewer_new (hub, CE_VIEWER_FLV, NULL, NULL, NULL);
+  ingest = ce_ingest_start (camera, &source, hub, FALSE, &callbacks, &state);
+  run_until_frames (mp4, 40, 30000, &state);
+  g_assert_cmpuint (camsim_set_fault (sim, camera, "drop", 0), ==, 200);
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  do {
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (2000);
+    if (state.failed) {
+      /* What the relay does: a new attempt, marked discontinuous. */
+      ce_ingest_stop (ingest);
+      state.failed = FALSE;
+      reconnects++;
+      ingest = ce_ingest_start (camera, &source, hub, TRUE, &callbacks, &state);
+    }
+    ce_viewer_get_stats (mp4, &stats);
+  } while ((reconnects == 0 || stats.frames_in < 100) &&
+      g_get_monotonic_time () < deadline);
+  g_assert_cmpuint (reconnects, >=, 1);
+  g_assert_cmpuint (stats.frames_in, >=, 100);
+  ce_ingest_stop (ingest);
+  ce_ingest_flush_teardowns ();
+  ce_viewer_finish (mp4);
+  ce_viewer_finish (flv);
+  drain (mp4, &c, CE_VIEWER_FMP4);
+  drain (flv, &cf, CE_VIEWER_FLV);
+  ce_viewer_get_stats (mp4, &stats);
+  g_assert_cmpuint (stats.skips, ==, 0);
+  /* The camera came back with the same parameter sets: no new init. */
+  g_assert_cmpuint (c.files->len, ==, 1);
+  g_assert_cmpuint (cf.files->len, ==, 1);
+
+  dir = g_dir_make_tmp ("cityeye-mux-XXXXXX", &error);
+  g_assert_no_error (error);
+  {
+    GByteArray *file = g_ptr_array_index (c.files, 0);
+    g_autofree char *path = write_file (dir, "live.mp4", file->data, file->len);
+
+    check_file (path, "h264", 320, 240, c.total_media);
+  }
+  {
+    GByteArray *file = g_ptr_array_index (cf.files, 0);
+    g_autofree char *path = write_file (dir, "live.flv", file->data, file->len);
+
+    check_file (path, "h264", 320, 240, cf.total_media);
+  }
+  collected_clear (&c);
+  collected_clear (&cf);
+  remove_dir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -704,6 +784,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/mux/live/h264", "h264", test_live);
   g_test_add_data_func ("/mux/live/h265", "h265", test_live);
   g_test_add_func ("/mux/live/resize", test_live_resize);
+  g_test_add_func ("/mux/live/reconnect", test_live_reconnect);
   sim = camsim_process_start (args);
   status = g_test_run ();
   camsim_process_stop (sim);
