@@ -797,6 +797,13 @@ ce_auth_verify_authorization (CeAuth *auth, const char *header,
       unauthorized (error, "Unknown scheme");
       break;
   }
+  if (p != NULL)
+    g_debug ("%s: %s credentials accepted (token %" G_GINT64_FORMAT ")",
+        p->user,
+        h.scheme == CE_AUTH_SCHEME_DIGEST      ? "Digest"
+            : h.scheme == CE_AUTH_SCHEME_BASIC ? "Basic"
+                                               : "Bearer",
+        p->token_id);
   ce_auth_header_clear (&h);
   return p;
 }
