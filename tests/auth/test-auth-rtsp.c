@@ -397,6 +397,32 @@ test_token_play (void)
   g_assert_true (camsim_client_wait_frames (c, 10, 30000));
 }
 
+/* Viewers with different tokens (and other query parameters) share one
+ * upstream: tokens are never part of the media key. */
+static void
+test_shared_media (void)
+{
+  g_autofree char *ua = url (env.port, CAM_SOCIAL, env.alice);
+  g_autofree char *ur = url (env.port, CAM_SOCIAL, env.root);
+  g_autofree char *ur2 = g_strdup_printf ("%s&client=wall-7", ur);
+  g_autoptr (JsonObject) before = camsim_camera_stats (env.sim, "socialcam");
+  g_autoptr (JsonObject) after = NULL;
+  gint64 total0 = json_object_get_int_member (before, "connections_total");
+  g_autoptr (CamsimClient) a =
+      camsim_client_new (ua, "h264", "tcp", NULL, NULL);
+  g_autoptr (CamsimClient) b = NULL;
+
+  g_assert_true (camsim_client_wait_frames (a, 5, 30000));
+  b = camsim_client_new (ur2, "h264", "tcp", NULL, NULL);
+  g_assert_true (camsim_client_wait_frames (b, 5, 30000));
+  g_assert_true (camsim_client_wait_frames (a, 10, 30000));
+  after = camsim_camera_stats (env.sim, "socialcam");
+  g_assert_cmpint (json_object_get_int_member (after, "connections_active"), ==,
+      1);
+  g_assert_cmpint (
+      json_object_get_int_member (after, "connections_total") - total0, <=, 1);
+}
+
 /* ffprobe (libavformat's RTSP client, Digest) and a camera that itself
  * needs credentials (the gateway's own, never shown to the viewer). */
 static void
@@ -538,6 +564,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth-rtsp/forbidden", test_forbidden);
   g_test_add_func ("/auth-rtsp/digest-play-audited", test_digest_play_audited);
   g_test_add_func ("/auth-rtsp/token-play", test_token_play);
+  g_test_add_func ("/auth-rtsp/shared-media", test_shared_media);
   g_test_add_func ("/auth-rtsp/ffprobe-camera-credentials", test_ffprobe);
   g_test_add_func ("/auth-rtsp/anonymous", test_anonymous);
   g_test_add_func ("/auth-rtsp/logs-clean", test_logs_clean);
