@@ -148,10 +148,11 @@ CePrincipal *
 ce_principal_new (const char *user, CeRole role, guint sources, int max_secrecy,
     gint64 token_id, const char *incident)
 {
-  CePrincipal *p = g_new0 (CePrincipal, 1);
+  CePrincipal *p;
 
   g_return_val_if_fail (user != NULL, NULL);
 
+  p = g_new0 (CePrincipal, 1);
   p->refs = 1;
   p->user = g_strdup (user);
   p->role = role;

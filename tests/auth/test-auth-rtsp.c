@@ -477,7 +477,13 @@ test_anonymous (void)
     g_assert_cmpuint (rtsp (port, "DESCRIBE", social, NULL, NULL), ==, 200);
     /* The anonymous viewer role sees 社会面 only. */
     g_assert_cmpuint (rtsp (port, "DESCRIBE", police, NULL, NULL), ==, 403);
+    g_autofree char *broken = url (port, CAM_SOCIAL, "%zz");
+    g_autofree char *empty = url (port, CAM_SOCIAL, "");
+
     g_assert_cmpuint (rtsp (port, "DESCRIBE", bad, NULL, NULL), ==, 401);
+    /* Malformed or empty tokens are wrong ones, not absent ones. */
+    g_assert_cmpuint (rtsp (port, "DESCRIBE", broken, NULL, NULL), ==, 401);
+    g_assert_cmpuint (rtsp (port, "DESCRIBE", empty, NULL, NULL), ==, 401);
   }
   gateway_stop (&gw);
   g_assert_true (g_file_get_contents (log, &logged, NULL, NULL));
