@@ -148,6 +148,8 @@ gateway_start (const char *conf, const char *log, guint *port)
   g_error ("cityeyed did not start; see %s", log);
 }
 
+/* Stops the gateway; it must exit cleanly (under the sanitizers: no
+ * leak, no error). */
 static void
 gateway_stop (GSubprocess **gw)
 {
@@ -155,6 +157,8 @@ gateway_stop (GSubprocess **gw)
     return;
   g_subprocess_send_signal (*gw, SIGTERM);
   g_subprocess_wait (*gw, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (*gw));
+  g_assert_cmpint (g_subprocess_get_exit_status (*gw), ==, 0);
   g_clear_object (gw);
 }
 
@@ -436,8 +440,9 @@ test_ffprobe (void)
   g_autoptr (GError) error = NULL;
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
+  g_autofree char *ffprobe = g_find_program_in_path ("ffprobe");
 
-  if (g_find_program_in_path ("ffprobe") == NULL) {
+  if (ffprobe == NULL) {
     g_test_skip ("no ffprobe");
     return;
   }
