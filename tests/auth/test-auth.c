@@ -843,6 +843,61 @@ test_audit (Fixture *f, gconstpointer data)
   g_assert_cmpuint (((CeAuditRow *) rows->pdata[1])->bytes, ==, 123456);
 }
 
+/* Posted rows are written in one batch: by the timer, a query or free. */
+static void
+test_audit_batched (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  CeAuditRecord rec = {0};
+  CeAuditQuery q;
+  gint64 before = g_get_real_time ();
+  gint64 deadline;
+
+  rec.user = "alice";
+  rec.camera_id = CAM_SOCIAL;
+  rec.protocol = "rtsp";
+  rec.action = "start";
+  for (int i = 0; i < 3; i++)
+    ce_auth_audit_post (f->auth, &rec);
+  ce_audit_query_init (&q);
+  /* Not yet in the database... */
+  rows = ce_registry_audit_query (f->registry, &q, &error);
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  /* ...but a query through the auth sees them, stamped when posted. */
+  rows = ce_auth_audit_query (f->auth, &q, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 3);
+  g_assert_cmpint (((CeAuditRow *) rows->pdata[0])->at_us, >=, before);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  /* The timer writes them on its own. */
+  rec.action = "stop";
+  ce_auth_audit_post (f->auth, &rec);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  do {
+    g_main_context_iteration (NULL, FALSE);
+    g_clear_pointer (&rows, g_ptr_array_unref);
+    rows = ce_registry_audit_query (f->registry, &q, &error);
+    if (rows->len < 4)
+      g_usleep (20 * 1000);
+  } while (rows->len < 4 && g_get_monotonic_time () < deadline);
+  g_assert_cmpuint (rows->len, ==, 4);
+  /* And ce_auth_free() writes what is left. */
+  ce_auth_audit_post (f->auth, &rec);
+  {
+    CeAuthConfig config;
+
+    ce_auth_free (f->auth);
+    ce_auth_config_init (&config);
+    f->auth = ce_auth_new (f->registry, &config, &error);
+    ce_auth_config_clear (&config);
+  }
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = ce_registry_audit_query (f->registry, &q, &error);
+  g_assert_cmpuint (rows->len, ==, 5);
+}
+
 /* ---- parsers ---------------------------------------------------------- */
 
 static void
@@ -926,5 +981,6 @@ main (int argc, char **argv)
   ADD ("/auth/headers", test_headers);
   ADD ("/auth/anonymous", test_anonymous);
   ADD ("/auth/audit", test_audit);
+  ADD ("/auth/audit/batched", test_audit_batched);
   return g_test_run ();
 }
