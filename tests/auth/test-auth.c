@@ -313,10 +313,18 @@ test_token_hashed (Fixture *f, gconstpointer data)
   g_assert_cmpstr (rec->user, ==, "alice");
   g_assert_cmpuint (strlen (rec->digest_ha1), ==, 32);
 
+  g_assert_cmpint (rec->last_used_us, ==, 0);
   p = ce_auth_verify_token (f->auth, t, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (p->user, ==, "alice");
   g_assert_cmpint (p->role, ==, CE_ROLE_OPERATOR);
+  /* Its use is recorded. */
+  {
+    g_autoptr (CeTokenRecord) used =
+        ce_registry_dup_token_by_hash (f->registry, hash, &error);
+
+    g_assert_cmpint (used->last_used_us, >=, used->created_us);
+  }
   g_assert_cmpint (p->token_id, ==, id);
   g_assert_cmpuint (p->sources, ==,
       CE_SOURCE_BIT (CE_SOURCE_XUELIANG) | CE_SOURCE_BIT (CE_SOURCE_SOCIAL));
