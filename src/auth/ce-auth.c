@@ -665,6 +665,12 @@ make_nonce (CeAuth *auth, gint64 at)
   return g_strdup_printf ("%s.%s", ts, mac);
 }
 
+char *
+ce_auth_nonce_at (CeAuth *auth, gint64 at_us)
+{
+  return make_nonce (auth, at_us);
+}
+
 /* TRUE when the nonce is ours; *stale when it is ours but too old. */
 static gboolean
 check_nonce (CeAuth *auth, const char *nonce, gboolean *stale)

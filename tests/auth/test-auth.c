@@ -669,6 +669,22 @@ test_headers (Fixture *f, gconstpointer data)
         ce_auth_verify_authorization (f->auth, h4, "DESCRIBE", uri, &error));
     g_clear_error (&error);
   }
+  /* A nonce of ours, but ten minutes old: stale, and the challenge says
+   * so (clients retry with the new nonce without asking the user). */
+  {
+    g_autofree char *old =
+        ce_auth_nonce_at (f->auth, g_get_real_time () - 600 * G_USEC_PER_SEC);
+    g_autofree char *h =
+        digest_header ("alice", t, old, "DESCRIBE", uri, FALSE);
+    g_auto (GStrv) stale = ce_auth_challenges (f->auth, TRUE);
+
+    g_assert_null (
+        ce_auth_verify_authorization (f->auth, h, "DESCRIBE", uri, &error));
+    g_assert_error (error, CE_AUTH_ERROR, CE_AUTH_ERROR_STALE);
+    g_clear_error (&error);
+    g_assert_nonnull (strstr (stale[0], "stale=true"));
+    g_assert_null (strstr (ch[0], "stale"));
+  }
   /* A revoked token no longer answers Digest. */
   {
     g_autoptr (GPtrArray) tokens =
