@@ -397,6 +397,39 @@ test_digest_play_audited (void)
   g_assert_nonnull (strstr (csv, ",stop,"));
 }
 
+/* A UDP viewer (wall role) is authorised and audited the same way. */
+static void
+test_udp_play_audited (void)
+{
+  g_autofree char *u = url (env.port, CAM_SOCIAL, NULL);
+  g_autofree char *token = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  const CeAuditRow *stop;
+
+  {
+    const char *args[] = {"user", "add", "wall1", "--role", "wall", NULL};
+    g_autofree char *out = cli (args);
+  }
+  token = new_token ("wall1");
+  {
+    g_autoptr (CamsimClient) c =
+        camsim_client_new (u, "h264", "udp", "wall1", token);
+
+    g_assert_true (camsim_client_wait_frames (c, 10, 30000));
+  }
+  for (int i = 0; i < 100; i++) {
+    g_clear_pointer (&rows, g_ptr_array_unref);
+    rows = audit_rows ("wall1", CAM_SOCIAL);
+    if (find_row (rows, "stop") != NULL)
+      break;
+    g_usleep (100 * 1000);
+  }
+  stop = find_row (rows, "stop");
+  if (stop == NULL || find_row (rows, "start") == NULL)
+    g_error ("no start and stop rows after a UDP play");
+  g_assert_cmpuint (stop->bytes, >, 10000);
+}
+
 /* The play URL with ?token=: SETUP and PLAY follow the Content-Base
  * without the token, on the connection DESCRIBE authorised. */
 static void
@@ -581,6 +614,7 @@ main (int argc, char **argv)
   g_test_add_func ("/auth-rtsp/basic", test_basic);
   g_test_add_func ("/auth-rtsp/forbidden", test_forbidden);
   g_test_add_func ("/auth-rtsp/digest-play-audited", test_digest_play_audited);
+  g_test_add_func ("/auth-rtsp/udp-play-audited", test_udp_play_audited);
   g_test_add_func ("/auth-rtsp/token-play", test_token_play);
   g_test_add_func ("/auth-rtsp/shared-media", test_shared_media);
   g_test_add_func ("/auth-rtsp/ffprobe-camera-credentials", test_ffprobe);
