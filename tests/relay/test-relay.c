@@ -161,7 +161,11 @@ env_set_up (Env *e, gconstpointer data)
                           "viewer_drop_after=4\n"
                           "[relay]\ningest=%s\nlinger=2\nstart_timeout=15\n"
                           "stall_timeout=2\nconnect_timeout=2\n"
-                          "backoff_initial=0.2\nbackoff_max=1\n",
+                          "backoff_initial=0.2\nbackoff_max=1\n"
+                          /* These tests are about media, not access: the
+                           * auth tests cover the refusals. */
+                          "[auth]\nallow_anonymous=true\n"
+                          "anonymous_sources=all\nanonymous_secrecy=1\n",
       e->db,
       g_getenv ("CE_TEST_INGEST") != NULL ? g_getenv ("CE_TEST_INGEST")
                                           : "native");
@@ -684,12 +688,16 @@ test_audio_off (Env *e, gconstpointer data)
 {
   g_autofree char *u = NULL;
   g_autofree char *conf = NULL, *more = NULL, *out = NULL;
+  const char *relay;
   const char *argv[] = {"ffprobe", "-v", "error", "-rtsp_transport", "tcp",
       "-show_entries", "stream=codec_name", "-of", "csv=p=0", NULL, NULL};
 
   stop (&e->gw);
   g_assert_true (g_file_get_contents (e->conf, &conf, NULL, NULL));
-  more = g_strconcat (conf, "audio=false\n", NULL);
+  relay = strstr (conf, "[relay]\n");
+  g_assert_nonnull (relay);
+  more = g_strdup_printf ("%.*s[relay]\naudio=false\n%s", (int) (relay - conf),
+      conf, relay + strlen ("[relay]\n"));
   g_assert_true (g_file_set_contents (e->conf, more, -1, NULL));
   gw_start (e);
   u = url (e, "31011300001320000007", NULL);
