@@ -106,61 +106,6 @@ drain (CeViewer *viewer, Collected *c, CeViewerFormat format)
   }
 }
 
-static char *
-write_file (const char *dir, const char *name, const guint8 *data, gsize size)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = g_build_filename (dir, name, NULL);
-
-  g_file_set_contents (path, (const char *) data, size, &error);
-  g_assert_no_error (error);
-  return path;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *path = g_build_filename (dir, name, NULL);
-
-    g_unlink (path);
-  }
-  g_rmdir (dir);
-}
-
-static gboolean
-have_tools (void)
-{
-  if (!mux_test_have ("ffprobe") || !mux_test_have ("ffmpeg") ||
-      !mux_test_have ("gst-launch-1.0")) {
-    g_test_skip ("ffprobe, ffmpeg or gst-launch-1.0 is not installed");
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* ffprobe + ffmpeg on @path: @frames frames of @width x @height. */
-static void
-check_file (const char *path, const char *codec, guint width, guint height,
-    guint frames)
-{
-  MuxProbe probe;
-
-  mux_test_ffprobe (path, NULL, &probe);
-  g_assert_cmpstr (probe.codec, ==, codec);
-  g_assert_cmpuint (probe.width, ==, width);
-  g_assert_cmpuint (probe.height, ==, height);
-  g_assert_cmpuint (probe.frames, ==, frames);
-  g_assert_cmpuint (probe.packets, ==, frames);
-  g_assert_true (probe.first_key);
-  g_assert_true (probe.monotonic);
-  mux_probe_clear (&probe);
-  mux_test_ffmpeg_decode (path, NULL);
-}
-
 /* ---- from encoded streams --------------------------------------------- */
 
 /* A viewer attached mid-GOP starts at the cached keyframe, then follows
@@ -184,7 +129,7 @@ test_cached_start (gconstpointer data)
   GByteArray *file;
   CeViewerStats stats;
 
-  if (!have_tools ())
+  if (!mux_test_have_tools ())
     return;
   stream = mux_test_encode (CE_CODEC_H264, 320, 240, 75, 25);
   aus = mux_test_split_aus (CE_CODEC_H264, stream);
@@ -215,15 +160,15 @@ test_cached_start (gconstpointer data)
   dir = g_dir_make_tmp ("cityeye-mux-XXXXXX", &error);
   g_assert_no_error (error);
   file = g_ptr_array_index (c.files, 0);
-  path = write_file (dir, format == CE_VIEWER_FMP4 ? "v.mp4" : "v.flv",
+  path = mux_test_write_file (dir, format == CE_VIEWER_FMP4 ? "v.mp4" : "v.flv",
       file->data, file->len);
-  check_file (path, "h264", 320, 240, 50);
+  mux_test_check_file (path, NULL, "h264", 320, 240, 50);
   pipeline = g_strdup_printf ("filesrc location=%s ! %s ! h264parse ! "
                               "avdec_h264 ! fakesink",
       path, format == CE_VIEWER_FMP4 ? "qtdemux" : "flvdemux");
   mux_test_gst_launch (pipeline);
   collected_clear (&c);
-  remove_dir (dir);
+  mux_test_remove_dir (dir);
 }
 
 /* The camera changes resolution: a second init segment (fMP4) or sequence
@@ -244,7 +189,7 @@ test_sps_change (void)
   guint64 frame = 0;
   CeViewerStats stats;
 
-  if (!have_tools ())
+  if (!mux_test_have_tools ())
     return;
   a = mux_test_encode (CE_CODEC_H264, 320, 240, 50, 25);
   b = mux_test_encode (CE_CODEC_H264, 240, 176, 50, 25);
@@ -269,21 +214,24 @@ test_sps_change (void)
   for (guint i = 0; i < 2; i++) {
     GByteArray *file = g_ptr_array_index (c.files, i);
     g_autofree char *name = g_strdup_printf ("part%u.mp4", i);
-    g_autofree char *path = write_file (dir, name, file->data, file->len);
+    g_autofree char *path =
+        mux_test_write_file (dir, name, file->data, file->len);
 
-    check_file (path, "h264", i == 0 ? 320 : 240, i == 0 ? 240 : 176, 50);
+    mux_test_check_file (path, NULL, "h264", i == 0 ? 320 : 240,
+        i == 0 ? 240 : 176, 50);
   }
   /* FLV carries both in one stream: the new sequence header switches the
    * decoder, which ffmpeg follows without an error. */
   {
     GByteArray *file = g_ptr_array_index (cf.files, 0);
-    g_autofree char *path = write_file (dir, "v.flv", file->data, file->len);
+    g_autofree char *path =
+        mux_test_write_file (dir, "v.flv", file->data, file->len);
 
     mux_test_ffmpeg_decode (path, NULL);
   }
   collected_clear (&c);
   collected_clear (&cf);
-  remove_dir (dir);
+  mux_test_remove_dir (dir);
 }
 
 /* A viewer that stops reading: the queue stays under the budget, the
@@ -312,7 +260,7 @@ test_budget (void)
   gboolean key;
   guint skips_before;
 
-  if (!have_tools ())
+  if (!mux_test_have_tools ())
     return;
   stream = mux_test_encode (CE_CODEC_H264, 320, 240, 250, 25);
   aus = mux_test_split_aus (CE_CODEC_H264, stream);
@@ -372,12 +320,12 @@ test_budget (void)
   {
     GByteArray *file = g_ptr_array_index (cf.files, 0);
 
-    path = write_file (dir, "fast.mp4", file->data, file->len);
-    check_file (path, "h264", 320, 240, frame);
+    path = mux_test_write_file (dir, "fast.mp4", file->data, file->len);
+    mux_test_check_file (path, NULL, "h264", 320, 240, frame);
   }
   collected_clear (&c);
   collected_clear (&cf);
-  remove_dir (dir);
+  mux_test_remove_dir (dir);
 }
 
 /* The slow viewer's leftovers after a skip decode cleanly (the gap in
@@ -399,7 +347,7 @@ test_budget_output_decodes (void)
   gsize gop_bytes = 0;
   MuxProbe probe;
 
-  if (!have_tools ())
+  if (!mux_test_have_tools ())
     return;
   stream = mux_test_encode (CE_CODEC_H264, 320, 240, 100, 25);
   aus = mux_test_split_aus (CE_CODEC_H264, stream);
@@ -424,7 +372,7 @@ test_budget_output_decodes (void)
   {
     GByteArray *file = g_ptr_array_index (c.files, 0);
 
-    path = write_file (dir, "slow.flv", file->data, file->len);
+    path = mux_test_write_file (dir, "slow.flv", file->data, file->len);
   }
   mux_test_ffprobe (path, NULL, &probe);
   g_assert_cmpuint (probe.frames, ==, c.total_media);
@@ -432,7 +380,7 @@ test_budget_output_decodes (void)
   mux_probe_clear (&probe);
   mux_test_ffmpeg_decode (path, NULL);
   collected_clear (&c);
-  remove_dir (dir);
+  mux_test_remove_dir (dir);
 }
 
 static void
@@ -557,7 +505,8 @@ run_live (const char *camera, const char *codec, gboolean resize)
   for (guint i = 0; i < c.files->len; i++) {
     GByteArray *file = g_ptr_array_index (c.files, i);
     g_autofree char *name = g_strdup_printf ("live%u.mp4", i);
-    g_autofree char *path = write_file (dir, name, file->data, file->len);
+    g_autofree char *path =
+        mux_test_write_file (dir, name, file->data, file->len);
     g_autofree char *pipeline = g_strdup_printf (
         "filesrc location=%s ! qtdemux ! %s ! fakesink", path, dec);
     MuxProbe probe;
@@ -578,7 +527,8 @@ run_live (const char *camera, const char *codec, gboolean resize)
   }
   if (strcmp (codec, "h264") == 0) {
     GByteArray *file = g_ptr_array_index (cf.files, 0);
-    g_autofree char *path = write_file (dir, "live.flv", file->data, file->len);
+    g_autofree char *path =
+        mux_test_write_file (dir, "live.flv", file->data, file->len);
     g_autofree char *pipeline = g_strdup_printf (
         "filesrc location=%s ! flvdemux ! %s ! fakesink", path, dec);
     MuxProbe probe;
@@ -605,8 +555,8 @@ run_live (const char *camera, const char *codec, gboolean resize)
   {
     g_auto (GStrv) lines = g_strsplit (playlist, "\n", -1);
     g_autofree char *vod = g_strconcat (playlist, "#EXT-X-ENDLIST\n", NULL);
-    g_autofree char *m3u8 =
-        write_file (dir, "index.m3u8", (const guint8 *) vod, strlen (vod));
+    g_autofree char *m3u8 = mux_test_write_file (dir, "index.m3u8",
+        (const guint8 *) vod, strlen (vod));
     g_autofree char *pipeline = g_strdup_printf (
         "filesrc location=%s ! hlsdemux ! qtdemux ! %s ! fakesink", m3u8, dec);
     g_autoptr (GPtrArray) parts =
@@ -629,7 +579,7 @@ run_live (const char *camera, const char *codec, gboolean resize)
       clean = g_strndup (name, strcspn (name, "\""));
       bytes = ce_hls_dup_file (hls, clean);
       g_assert_nonnull (bytes);
-      path = write_file (dir, clean, g_bytes_get_data (bytes, NULL),
+      path = mux_test_write_file (dir, clean, g_bytes_get_data (bytes, NULL),
           g_bytes_get_size (bytes));
       /* Each map with its segments is a playable file of its own. */
       if (map)
@@ -643,7 +593,8 @@ run_live (const char *camera, const char *codec, gboolean resize)
     for (guint i = 0; i < parts->len; i++) {
       GByteArray *part = g_ptr_array_index (parts, i);
       g_autofree char *name = g_strdup_printf ("hls-part%u.mp4", i);
-      g_autofree char *path = write_file (dir, name, part->data, part->len);
+      g_autofree char *path =
+          mux_test_write_file (dir, name, part->data, part->len);
       MuxProbe probe;
 
       mux_test_ffprobe (path, NULL, &probe);
@@ -663,7 +614,7 @@ run_live (const char *camera, const char *codec, gboolean resize)
   }
   collected_clear (&c);
   collected_clear (&cf);
-  remove_dir (dir);
+  mux_test_remove_dir (dir);
 }
 
 static void
@@ -672,7 +623,7 @@ test_live (gconstpointer data)
   const char *codec = data;
   g_autofree char *camera = g_strdup_printf ("mux-%s", codec);
 
-  if (!have_tools ())
+  if (!mux_test_have_tools ())
     return;
   run_live (camera, codec, FALSE);
 }
@@ -680,7 +631,7 @@ test_live (gconstpointer data)
 static void
 test_live_resize (void)
 {
-  if (!have_tools ())
+  if (!mux_test_have_tools ())
     return;
   run_live ("mux-resize-h264", "h264", TRUE);
 }
@@ -708,7 +659,7 @@ test_live_reconnect (void)
   gint64 deadline;
   guint reconnects = 0;
 
-  if (!have_tools ())
+  if (!mux_test_have_tools ())
     return;
   source.url = url;
   source.stall_timeout_ms = 10000;
@@ -750,19 +701,21 @@ test_live_reconnect (void)
   g_assert_no_error (error);
   {
     GByteArray *file = g_ptr_array_index (c.files, 0);
-    g_autofree char *path = write_file (dir, "live.mp4", file->data, file->len);
+    g_autofree char *path =
+        mux_test_write_file (dir, "live.mp4", file->data, file->len);
 
-    check_file (path, "h264", 320, 240, c.total_media);
+    mux_test_check_file (path, NULL, "h264", 320, 240, c.total_media);
   }
   {
     GByteArray *file = g_ptr_array_index (cf.files, 0);
-    g_autofree char *path = write_file (dir, "live.flv", file->data, file->len);
+    g_autofree char *path =
+        mux_test_write_file (dir, "live.flv", file->data, file->len);
 
-    check_file (path, "h264", 320, 240, cf.total_media);
+    mux_test_check_file (path, NULL, "h264", 320, 240, cf.total_media);
   }
   collected_clear (&c);
   collected_clear (&cf);
-  remove_dir (dir);
+  mux_test_remove_dir (dir);
 }
 
 int
