@@ -604,13 +604,12 @@ run_live (const char *camera, const char *codec, gboolean resize)
       mux_probe_clear (&probe);
       mux_test_ffmpeg_decode (path, NULL);
     }
-    /* FFmpeg 5.1's HLS reader keeps the first map's decoder configuration
-     * across a discontinuity, so the whole playlist is read only without
-     * one. */
-    if (!resize) {
+    /* GStreamer's hlsdemux follows the new map after a discontinuity;
+     * FFmpeg 5.1's HLS reader keeps the first map's decoder configuration
+     * (decode errors), so it reads the whole playlist only without one. */
+    mux_test_gst_launch (pipeline);
+    if (!resize)
       mux_test_ffmpeg_decode (m3u8, NULL);
-      mux_test_gst_launch (pipeline);
-    }
   }
   collected_clear (&c);
   collected_clear (&cf);
