@@ -408,6 +408,94 @@ test_hls_feed (void)
   g_assert_nonnull (strstr (playlist, "#EXTINF:1.000,\nseg-2.m4s\n"));
 }
 
+/* Viewers come and go on other threads while the hub pushes: each one's
+ * output starts with its header and a keyframe, and what it popped is
+ * what it muxed (run under ASan/UBSan in CI). */
+typedef struct
+{
+  CeHub *hub;
+  gint stop;
+  guint viewers_made;
+} ThreadShared;
+
+static gpointer
+viewer_thread (gpointer data)
+{
+  ThreadShared *t = data;
+
+  while (!g_atomic_int_get (&t->stop)) {
+    CeViewerFormat format =
+        g_random_boolean () ? CE_VIEWER_FMP4 : CE_VIEWER_FLV;
+    g_autoptr (CeViewer) viewer =
+        ce_viewer_new (t->hub, format, NULL, NULL, NULL);
+    guint pops = g_random_int_range (1, 200);
+    guint64 popped = 0;
+    gboolean first = TRUE, seen_media = FALSE;
+    CeViewerStats stats;
+
+    for (guint i = 0; i < pops && !g_atomic_int_get (&t->stop); i++) {
+      GBytes *body = NULL;
+      CeViewerChunkKind kind;
+      gboolean key;
+      GBytes *head = ce_viewer_pop (viewer, &body, &kind, &key);
+
+      if (head == NULL) {
+        g_usleep (200);
+        continue;
+      }
+      if (first)
+        g_assert_cmpint (kind, ==, CE_VIEWER_CHUNK_HEADER);
+      if (kind == CE_VIEWER_CHUNK_MEDIA && !seen_media) {
+        g_assert_true (key);
+        seen_media = TRUE;
+      }
+      first = FALSE;
+      popped += g_bytes_get_size (head) + (body ? g_bytes_get_size (body) : 0);
+      g_bytes_unref (head);
+      if (body != NULL)
+        g_bytes_unref (body);
+    }
+    ce_viewer_get_stats (viewer, &stats);
+    g_assert_cmpuint (stats.bytes_out, ==, popped);
+    g_atomic_int_inc (&t->viewers_made);
+  }
+  return NULL;
+}
+
+static void
+test_threads (void)
+{
+  g_autoptr (GBytes) stream =
+      mux_test_encode (CE_CODEC_H264, 320, 240, 100, 10);
+  g_autoptr (GPtrArray) aus = mux_test_split_aus (CE_CODEC_H264, stream);
+  g_autoptr (CeHub) hub = ce_hub_new ("threads", NULL);
+  ThreadShared t = {hub, 0, 0};
+  GThread *threads[4];
+  guint64 frame = 0;
+
+  push_aus (hub, CE_CODEC_H264, aus, &frame, 0, 10);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    threads[i] = g_thread_new ("viewer", viewer_thread, &t);
+  for (guint round = 0; round < 5; round++) {
+    guint64 start = frame;
+
+    for (guint i = 0; i < aus->len; i++, frame++) {
+      gsize size;
+      const guint8 *d = g_bytes_get_data (g_ptr_array_index (aus, i), &size);
+      GstBuffer *buf = gst_buffer_new_memdup (d, size);
+
+      GST_BUFFER_PTS (buf) = frame * FRAME_NS;
+      ce_hub_push (hub, CE_CODEC_H264, buf, FALSE);
+      g_usleep (500);
+    }
+    g_assert_cmpuint (frame - start, ==, aus->len);
+  }
+  g_atomic_int_set (&t.stop, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
+    g_thread_join (threads[i]);
+  g_assert_cmpuint (t.viewers_made, >=, G_N_ELEMENTS (threads));
+}
+
 /* ---- live from the camera simulator ----------------------------------- */
 
 typedef struct
@@ -733,6 +821,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mux/viewer/budget", test_budget);
   g_test_add_func ("/mux/viewer/budget-output", test_budget_output_decodes);
   g_test_add_func ("/mux/viewer/hls-feed", test_hls_feed);
+  g_test_add_func ("/mux/viewer/threads", test_threads);
   g_test_add_data_func ("/mux/live/h264", "h264", test_live);
   g_test_add_data_func ("/mux/live/h265", "h265", test_live);
   g_test_add_func ("/mux/live/resize", test_live_resize);
