@@ -62,8 +62,9 @@ typedef struct
 } CeViewerStats;
 
 /* Called when the queue becomes non-empty or the viewer should be
- * dropped; runs on the hub's streaming thread with the hub's lock held:
- * wake a writer, nothing more. */
+ * dropped; runs on the hub's streaming thread with the hub's lock held, and
+ * already inside ce_viewer_new() for the cached GOP: wake a writer (for
+ * example g_main_context_invoke() towards the connection), nothing more. */
 typedef void (*CeViewerWakeFunc) (gpointer user_data);
 
 /* Attaches to @hub at once (the cached GOP is muxed from inside this

@@ -304,3 +304,66 @@ mux_test_find_box (const guint8 *data, gsize size, const char *path,
   }
   return NULL;
 }
+
+gboolean
+mux_test_have_tools (void)
+{
+  if (!mux_test_have ("ffprobe") || !mux_test_have ("ffmpeg") ||
+      !mux_test_have ("gst-launch-1.0")) {
+    g_test_skip ("ffprobe, ffmpeg or gst-launch-1.0 is not installed");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+char *
+mux_test_write_file (const char *dir, const char *name, const guint8 *data,
+    gsize size)
+{
+  g_autoptr (GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, (const char *) data, size, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+char *
+mux_test_write_bytes (const char *dir, const char *name, GBytes *bytes)
+{
+  return mux_test_write_file (dir, name, g_bytes_get_data (bytes, NULL),
+      g_bytes_get_size (bytes));
+}
+
+void
+mux_test_remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *path = g_build_filename (dir, name, NULL);
+
+    g_unlink (path);
+  }
+  g_rmdir (dir);
+}
+
+void
+mux_test_check_file (const char *path, const char *const *opts,
+    const char *codec, guint width, guint height, guint frames)
+{
+  MuxProbe probe;
+
+  mux_test_ffprobe (path, opts, &probe);
+  g_assert_cmpstr (probe.codec, ==, codec);
+  g_assert_cmpuint (probe.width, ==, width);
+  g_assert_cmpuint (probe.height, ==, height);
+  g_assert_cmpuint (probe.frames, ==, frames);
+  g_assert_cmpuint (probe.packets, ==, frames);
+  g_assert_true (probe.first_key);
+  if (opts == NULL && !probe.monotonic)
+    g_error ("%s: packet DTS not increasing", path);
+  mux_probe_clear (&probe);
+  mux_test_ffmpeg_decode (path, opts);
+}

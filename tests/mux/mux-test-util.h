@@ -50,8 +50,7 @@ void mux_test_ffprobe (const char *path, const char *const *opts,
 /* ffmpeg -v error -i @path -f null -: asserts exit 0 and an empty stderr. */
 void mux_test_ffmpeg_decode (const char *path, const char *const *opts);
 
-/* gst-launch-1.0 -q with @pipeline (split on spaces); asserts exit 0 and
- * returns the number of buffers fakesink got (from its last-message). */
+/* gst-launch-1.0 -q with @pipeline (split on spaces); asserts exit 0. */
 void mux_test_gst_launch (const char *pipeline);
 
 /* The box at @path ("moov/trak/mdia"), searching from @data; NULL if
@@ -59,6 +58,25 @@ void mux_test_gst_launch (const char *pipeline);
  * size. */
 const guint8 *mux_test_find_box (const guint8 *data, gsize size,
     const char *path, gsize *box_size);
+
+/* Skips the test (TRUE: tools there) unless ffprobe, ffmpeg and
+ * gst-launch-1.0 are installed. */
+gboolean mux_test_have_tools (void);
+
+/* Writes @dir/@name; returns the path.  (transfer full) */
+char *mux_test_write_file (const char *dir, const char *name,
+    const guint8 *data, gsize size);
+char *mux_test_write_bytes (const char *dir, const char *name, GBytes *bytes);
+
+/* Removes @dir and the files in it. */
+void mux_test_remove_dir (const char *dir);
+
+/* ffprobe: one stream of @codec, @width x @height, @frames frames and
+ * packets, the first a keyframe, packet DTS increasing (unless @opts are
+ * given: a raw elementary stream has no timestamps); then ffmpeg decodes
+ * it without a word on stderr. */
+void mux_test_check_file (const char *path, const char *const *opts,
+    const char *codec, guint width, guint height, guint frames);
 
 guint32 mux_rd32 (const guint8 *p);
 guint16 mux_rd16 (const guint8 *p);

@@ -90,43 +90,6 @@ make_flv (CeCodec codec, CeFlvHevc hevc, const CeVideoParams *params,
   return g_byte_array_free_to_bytes (g_steal_pointer (&out));
 }
 
-static char *
-write_file (const char *dir, const char *name, GBytes *bytes)
-{
-  g_autoptr (GError) error = NULL;
-  char *path = g_build_filename (dir, name, NULL);
-
-  g_file_set_contents (path, g_bytes_get_data (bytes, NULL),
-      g_bytes_get_size (bytes), &error);
-  g_assert_no_error (error);
-  return path;
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *path = g_build_filename (dir, name, NULL);
-
-    g_unlink (path);
-  }
-  g_rmdir (dir);
-}
-
-static gboolean
-have_tools (void)
-{
-  if (!mux_test_have ("ffprobe") || !mux_test_have ("ffmpeg") ||
-      !mux_test_have ("gst-launch-1.0")) {
-    g_test_skip ("ffprobe, ffmpeg or gst-launch-1.0 is not installed");
-    return FALSE;
-  }
-  return TRUE;
-}
-
 /* ---- configuration records ------------------------------------------- */
 
 static void
@@ -605,26 +568,6 @@ gst_decoder (CeCodec codec)
                                 : "h265parse ! avdec_h265";
 }
 
-static void
-check_probe (const char *path, const char *const *opts, const char *codec,
-    guint width, guint height, guint frames)
-{
-  MuxProbe probe;
-
-  mux_test_ffprobe (path, opts, &probe);
-  g_assert_cmpstr (probe.codec, ==, codec);
-  g_assert_cmpuint (probe.width, ==, width);
-  g_assert_cmpuint (probe.height, ==, height);
-  g_assert_cmpuint (probe.frames, ==, frames);
-  g_assert_cmpuint (probe.packets, ==, frames);
-  g_assert_true (probe.first_key);
-  /* A raw elementary stream (opts given) has no timestamps of its own. */
-  if (opts == NULL && !probe.monotonic)
-    g_error ("%s: packet DTS not increasing", path);
-  mux_probe_clear (&probe);
-  mux_test_ffmpeg_decode (path, opts);
-}
-
 /* Rebuilds an Annex B stream from an FLV file (configuration record arrays
  * in front, then every NAL): what a player does with the tags. */
 static GBytes *
@@ -699,8 +642,8 @@ check_stream (CeCodec codec, GBytes *stream, guint width, guint height)
   g_assert_cmpuint (params.height, ==, height);
 
   mp4 = make_fmp4 (codec, &params, aus, 0, aus->len);
-  mp4_path = write_file (dir, "live.mp4", mp4);
-  check_probe (mp4_path, NULL, name, width, height, aus->len);
+  mp4_path = mux_test_write_bytes (dir, "live.mp4", mp4);
+  mux_test_check_file (mp4_path, NULL, name, width, height, aus->len);
   pipeline = g_strdup_printf ("filesrc location=%s ! qtdemux ! %s ! fakesink",
       mp4_path, gst_decoder (codec));
   mux_test_gst_launch (pipeline);
@@ -708,8 +651,8 @@ check_stream (CeCodec codec, GBytes *stream, guint width, guint height)
 
   flv = make_flv (codec, CE_FLV_HEVC_CODEC_ID_12, &params, aus);
   if (codec == CE_CODEC_H264) {
-    flv_path = write_file (dir, "live.flv", flv);
-    check_probe (flv_path, NULL, name, width, height, aus->len);
+    flv_path = mux_test_write_bytes (dir, "live.flv", flv);
+    mux_test_check_file (flv_path, NULL, name, width, height, aus->len);
     pipeline =
         g_strdup_printf ("filesrc location=%s ! flvdemux ! %s ! fakesink",
             flv_path, gst_decoder (codec));
@@ -721,8 +664,8 @@ check_stream (CeCodec codec, GBytes *stream, guint width, guint height)
     g_autoptr (GBytes) annexb = flv_to_annexb (flv, codec, 5);
     const char *const opts[] = {"-f", "hevc", NULL};
 
-    flv_path = write_file (dir, "flv-extracted.h265", annexb);
-    check_probe (flv_path, opts, name, width, height, aus->len);
+    flv_path = mux_test_write_bytes (dir, "flv-extracted.h265", annexb);
+    mux_test_check_file (flv_path, opts, name, width, height, aus->len);
   }
 
   g_assert_true (ce_hls_set_params (hls, &params, &error));
@@ -747,7 +690,7 @@ check_stream (CeCodec codec, GBytes *stream, guint width, guint height)
       g_autofree char *path = NULL;
 
       g_assert_nonnull (bytes);
-      path = write_file (dir, clean, bytes);
+      path = mux_test_write_bytes (dir, clean, bytes);
     }
   }
   /* The live playlist, closed for offline reading (a live one makes the
@@ -757,15 +700,15 @@ check_stream (CeCodec codec, GBytes *stream, guint width, guint height)
 
     m3u8 = g_bytes_new (vod, strlen (vod));
   }
-  m3u8_path = write_file (dir, "index.m3u8", m3u8);
-  check_probe (m3u8_path, NULL, name, width, height, aus->len);
+  m3u8_path = mux_test_write_bytes (dir, "index.m3u8", m3u8);
+  mux_test_check_file (m3u8_path, NULL, name, width, height, aus->len);
   pipeline = g_strdup_printf (
       "filesrc location=%s ! hlsdemux ! qtdemux ! %s ! fakesink", m3u8_path,
       gst_decoder (codec));
   mux_test_gst_launch (pipeline);
 
   ce_video_params_clear (&params);
-  remove_dir (dir);
+  mux_test_remove_dir (dir);
 }
 
 static void
@@ -779,7 +722,7 @@ test_files_samples (void)
    * delivers it (cameras send no B-frames), so that sample would decode
    * with its frames out of order; the H.265 streams encoded below have no
    * reordering. */
-  if (!have_tools ())
+  if (!mux_test_have_tools ())
     return;
   high = mux_test_load ("h264", "320x240-high.h264");
   baseline = mux_test_load ("h264", "320x240-baseline.h264");
@@ -793,7 +736,7 @@ test_files_encoded (gconstpointer data)
   CeCodec codec = GPOINTER_TO_INT (data);
   g_autoptr (GBytes) stream = NULL;
 
-  if (!have_tools ())
+  if (!mux_test_have_tools ())
     return;
   /* 4 s, IDR every second: four HLS segments. */
   stream = mux_test_encode (codec, 352, 288, 100, 25);
@@ -817,7 +760,7 @@ test_sps_change (void)
   CeVideoParams pa, pb;
   guint frame = 0;
 
-  if (!have_tools ())
+  if (!mux_test_have_tools ())
     return;
   dir = g_dir_make_tmp ("cityeye-mux-XXXXXX", &error);
   g_assert_no_error (error);
@@ -833,9 +776,9 @@ test_sps_change (void)
     CeVideoParams *p = part == 0 ? &pa : &pb;
     g_autoptr (GBytes) mp4 = make_fmp4 (CE_CODEC_H264, p, aus, 0, aus->len);
     g_autofree char *name = g_strdup_printf ("part%u.mp4", part);
-    g_autofree char *path = write_file (dir, name, mp4);
+    g_autofree char *path = mux_test_write_bytes (dir, name, mp4);
 
-    check_probe (path, NULL, "h264", p->width, p->height, aus->len);
+    mux_test_check_file (path, NULL, "h264", p->width, p->height, aus->len);
     g_assert_true (ce_hls_set_params (hls, p, &error));
     for (guint i = 0; i < aus->len; i++, frame++) {
       gsize size;
@@ -853,7 +796,7 @@ test_sps_change (void)
   g_assert_cmpuint (ce_hls_get_segments_produced (hls), ==, 4);
   ce_video_params_clear (&pa);
   ce_video_params_clear (&pb);
-  remove_dir (dir);
+  mux_test_remove_dir (dir);
 }
 
 int
