@@ -32,7 +32,7 @@ param_time (GHashTable *params, const char *name, gint64 *out_us,
     return FALSE;
   }
   *out_us = g_date_time_to_unix (dt) * G_USEC_PER_SEC +
-            g_date_time_get_microsecond (dt);
+      g_date_time_get_microsecond (dt);
   return TRUE;
 }
 

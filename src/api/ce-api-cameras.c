@@ -56,8 +56,8 @@ ce_api_cameras_list (CeApiRequest *req)
   /* One more than the page tells whether there is a next one. */
   q.query.limit = q.query.has_near ? 0 : q.limit + 1;
   if (ce_principal_restrict_query (req->principal, &q.query) &&
-      !ce_registry_query_foreach (req->api->registry, &q.query, page_add,
-          &page, &error)) {
+      !ce_registry_query_foreach (req->api->registry, &q.query, page_add, &page,
+          &error)) {
     ce_api_respond_gerror (req->msg, error);
     json_array_unref (page.array);
     g_free (page.last_id);
@@ -146,7 +146,7 @@ respond_registry_error (CeApiRequest *req, const GError *error)
     ce_api_respond_error (req->msg, CE_API_ERROR_NOT_FOUND, error->message);
   else if (g_error_matches (error, CE_REGISTRY_ERROR,
                CE_REGISTRY_ERROR_INVALID) ||
-           error->domain == CE_CAMERA_ERROR)
+      error->domain == CE_CAMERA_ERROR)
     ce_api_respond_error (req->msg, CE_API_ERROR_OUT_OF_RANGE, error->message);
   else
     ce_api_respond_gerror (req->msg, error);
@@ -275,8 +275,7 @@ report_to_json (const CeImportReport *r, gboolean dry_run)
 }
 
 static gboolean
-param_bool (GHashTable *params, const char *name, gboolean *out,
-    GError **error)
+param_bool (GHashTable *params, const char *name, gboolean *out, GError **error)
 {
   const char *v = g_hash_table_lookup (params, name);
 
@@ -366,8 +365,7 @@ ce_api_cameras_import (CeApiRequest *req)
     goto fail;
   in = g_memory_input_stream_new_from_bytes (bytes);
   if (!ce_importer_add_stream (importer, in, "body", format, NULL, &error)) {
-    g_autofree char *m = g_strdup_printf ("Import refused: %s",
-        error->message);
+    g_autofree char *m = g_strdup_printf ("Import refused: %s", error->message);
 
     ce_api_respond_error (req->msg, CE_API_ERROR_OUT_OF_RANGE, m);
     return;

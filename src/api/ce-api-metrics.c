@@ -13,8 +13,8 @@
 #define POLL_MS 1000
 
 static const double ff_buckets[] = {0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10};
-static const double snap_buckets[] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
-    2.5, 5};
+static const double snap_buckets[] = {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+    5};
 
 typedef struct
 {
@@ -34,7 +34,7 @@ typedef struct
 
 struct _CeApiMetrics
 {
-  CeApi *api; /* borrowed: owns us */
+  CeApi *api;           /* borrowed: owns us */
   GHashTable *requests; /* "route\nstatus" → guint64 * */
   GHashTable *marks;    /* "camera/profile" → StreamMark */
   guint poll_id;
@@ -120,8 +120,7 @@ ce_api_metrics_free (CeApiMetrics *m)
 }
 
 void
-ce_api_metrics_count_request (CeApiMetrics *m, const char *route,
-    guint status)
+ce_api_metrics_count_request (CeApiMetrics *m, const char *route, guint status)
 {
   g_autofree char *key = g_strdup_printf ("%s\n%u", route, status);
   guint64 *count = g_hash_table_lookup (m->requests, key);
@@ -134,11 +133,10 @@ ce_api_metrics_count_request (CeApiMetrics *m, const char *route,
 }
 
 void
-ce_api_metrics_observe_snapshot (CeApiMetrics *m, double seconds,
-    gboolean hot)
+ce_api_metrics_observe_snapshot (CeApiMetrics *m, double seconds, gboolean hot)
 {
-  observe (&m->snapshot[hot ? 1 : 0], snap_buckets,
-      G_N_ELEMENTS (snap_buckets), seconds);
+  observe (&m->snapshot[hot ? 1 : 0], snap_buckets, G_N_ELEMENTS (snap_buckets),
+      seconds);
 }
 
 static void
@@ -150,9 +148,9 @@ print_histogram (GString *out, const char *name, const char *labels,
 
   for (guint i = 0; i < n_bounds; i++) {
     cumulative += h->counts[i];
-    g_string_append_printf (out, "%s_bucket{%s%sle=\"%g\"} %" G_GUINT64_FORMAT
-                                 "\n",
-        name, labels, sep, bounds[i], cumulative);
+    g_string_append_printf (out,
+        "%s_bucket{%s%sle=\"%g\"} %" G_GUINT64_FORMAT "\n", name, labels, sep,
+        bounds[i], cumulative);
   }
   g_string_append_printf (out,
       "%s_bucket{%s%sle=\"+Inf\"} %" G_GUINT64_FORMAT "\n", name, labels, sep,

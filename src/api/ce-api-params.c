@@ -174,16 +174,15 @@ ce_api_params_check (GHashTable *params, const char *const *known,
 }
 
 gboolean
-ce_api_param_int (GHashTable *params, const char *name, gint64 min,
-    gint64 max, gint64 *out, GError **error)
+ce_api_param_int (GHashTable *params, const char *name, gint64 min, gint64 max,
+    gint64 *out, GError **error)
 {
   const char *value = g_hash_table_lookup (params, name);
   gint64 v;
 
   if (value == NULL)
     return TRUE;
-  if (!g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, &v,
-          NULL)) {
+  if (!g_ascii_string_to_signed (value, 10, G_MININT64, G_MAXINT64, &v, NULL)) {
     g_set_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST,
         "%s: “%.32s” is not a whole number", name, value);
     return FALSE;
@@ -219,8 +218,8 @@ ce_api_check_id (const char *id, GError **error)
   g_autoptr (GError) local = NULL;
 
   if (!ce_gb_id_validate (id, &local)) {
-    g_set_error (error, CE_API_ERROR, CE_API_ERROR_INVALID_ID,
-        "Camera id: %s", local->message);
+    g_set_error (error, CE_API_ERROR, CE_API_ERROR_INVALID_ID, "Camera id: %s",
+        local->message);
     return FALSE;
   }
   return TRUE;
@@ -329,8 +328,7 @@ parse_numbers (const char *name, const char *value, guint n, guint min_n,
 }
 
 static gboolean
-param_double (GHashTable *params, const char *name, double *out,
-    GError **error)
+param_double (GHashTable *params, const char *name, double *out, GError **error)
 {
   const char *value = g_hash_table_lookup (params, name);
   char *end = NULL;
@@ -469,7 +467,7 @@ ce_api_camera_query_parse (GHashTable *params, CeApiCameraQuery *out,
       return FALSE;
     q->k = (guint) k;
   } else if (g_hash_table_contains (params, "radius") ||
-             g_hash_table_contains (params, "k")) {
+      g_hash_table_contains (params, "k")) {
     g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST,
         "radius and k need near=lon,lat");
     return FALSE;
@@ -498,8 +496,8 @@ ce_api_camera_query_parse (GHashTable *params, CeApiCameraQuery *out,
 }
 
 JsonNode *
-ce_api_json_parse_object (const char *data, gsize len,
-    const char *const *known, GError **error)
+ce_api_json_parse_object (const char *data, gsize len, const char *const *known,
+    GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) local = NULL;
@@ -610,8 +608,7 @@ set_field (CeCamera *c, const char *name, FieldType type, gsize offset,
     }
   }
   if (!JSON_NODE_HOLDS_VALUE (node))
-    return type_error (name, type == F_STRING ? "a string" : "a number",
-        error);
+    return type_error (name, type == F_STRING ? "a string" : "a number", error);
   vt = json_node_get_value_type (node);
   switch (type) {
     case F_STRING:
@@ -674,8 +671,8 @@ CeCamera *
 ce_api_camera_from_json (JsonObject *object, const CeCamera *base, CeCrs crs,
     GError **error)
 {
-  g_autoptr (CeCamera) c = base != NULL ? ce_camera_copy (base)
-                                        : ce_camera_new ();
+  g_autoptr (CeCamera) c =
+      base != NULL ? ce_camera_copy (base) : ce_camera_new ();
   g_autoptr (GError) local = NULL;
   JsonObjectIter iter;
   const char *name;

@@ -22,22 +22,22 @@ GQuark ce_api_error_quark (void);
  * (ce_api_error_status(), ce_api_error_name()). */
 typedef enum
 {
-  CE_API_ERROR_BAD_REQUEST,      /* 400 bad_request: malformed syntax */
-  CE_API_ERROR_INVALID_JSON,     /* 400 invalid_json */
-  CE_API_ERROR_UNKNOWN_FIELD,    /* 400 unknown_field (body or parameter) */
-  CE_API_ERROR_INVALID_ID,       /* 400 invalid_id: not a GB/T 28181 id */
-  CE_API_ERROR_OUT_OF_RANGE,     /* 422 out_of_range / invalid values */
-  CE_API_ERROR_UNAUTHORIZED,     /* 401 unauthorized */
-  CE_API_ERROR_FORBIDDEN,        /* 403 forbidden */
-  CE_API_ERROR_NOT_FOUND,        /* 404 not_found */
-  CE_API_ERROR_METHOD,           /* 405 method_not_allowed */
-  CE_API_ERROR_CONFLICT,         /* 409 conflict */
-  CE_API_ERROR_LENGTH_REQUIRED,  /* 411 length_required */
-  CE_API_ERROR_TOO_LARGE,        /* 413 body_too_large */
-  CE_API_ERROR_MEDIA_TYPE,       /* 415 unsupported_media_type */
-  CE_API_ERROR_INTERNAL,         /* 500 internal */
-  CE_API_ERROR_UNAVAILABLE,      /* 503 unavailable */
-  CE_API_ERROR_TIMEOUT,          /* 504 camera_timeout */
+  CE_API_ERROR_BAD_REQUEST,     /* 400 bad_request: malformed syntax */
+  CE_API_ERROR_INVALID_JSON,    /* 400 invalid_json */
+  CE_API_ERROR_UNKNOWN_FIELD,   /* 400 unknown_field (body or parameter) */
+  CE_API_ERROR_INVALID_ID,      /* 400 invalid_id: not a GB/T 28181 id */
+  CE_API_ERROR_OUT_OF_RANGE,    /* 422 out_of_range / invalid values */
+  CE_API_ERROR_UNAUTHORIZED,    /* 401 unauthorized */
+  CE_API_ERROR_FORBIDDEN,       /* 403 forbidden */
+  CE_API_ERROR_NOT_FOUND,       /* 404 not_found */
+  CE_API_ERROR_METHOD,          /* 405 method_not_allowed */
+  CE_API_ERROR_CONFLICT,        /* 409 conflict */
+  CE_API_ERROR_LENGTH_REQUIRED, /* 411 length_required */
+  CE_API_ERROR_TOO_LARGE,       /* 413 body_too_large */
+  CE_API_ERROR_MEDIA_TYPE,      /* 415 unsupported_media_type */
+  CE_API_ERROR_INTERNAL,        /* 500 internal */
+  CE_API_ERROR_UNAVAILABLE,     /* 503 unavailable */
+  CE_API_ERROR_TIMEOUT,         /* 504 camera_timeout */
 } CeApiError;
 
 guint ce_api_error_status (CeApiError code);

@@ -48,8 +48,7 @@ typedef struct
 typedef void (*CeApiHandler) (CeApiRequest *req);
 
 /* Responses.  Every error is {"error": {"code", "message"}}. */
-void ce_api_respond_json (SoupServerMessage *msg, guint status,
-    JsonNode *node);
+void ce_api_respond_json (SoupServerMessage *msg, guint status, JsonNode *node);
 void ce_api_respond_error (SoupServerMessage *msg, CeApiError code,
     const char *message);
 /* @error of CE_API_ERROR, or anything else as an internal error (logged,
@@ -60,8 +59,8 @@ void ce_api_respond_gerror (SoupServerMessage *msg, const GError *error);
 JsonNode *ce_api_request_json (CeApiRequest *req, const char *const *known,
     GError **error);
 
-/* The camera of req->id if the caller may see it; NOT_FOUND for both an
- * unknown camera and one the caller may not see (no existence leak). */
+/* The camera of req->id if the caller may see it; NOT_FOUND for an
+ * unknown camera, FORBIDDEN for one outside the caller's role. */
 CeCamera *ce_api_request_camera (CeApiRequest *req, GError **error);
 
 gboolean ce_api_require_admin (CeApiRequest *req);

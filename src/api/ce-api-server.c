@@ -36,9 +36,8 @@ ce_api_respond_json (SoupServerMessage *msg, guint status, JsonNode *node)
   char *text = json_to_string (node, FALSE);
 
   soup_server_message_set_status (msg, status, NULL);
-  soup_message_headers_replace (
-      soup_server_message_get_response_headers (msg), "Cache-Control",
-      "no-store");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+      "Cache-Control", "no-store");
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
       text, strlen (text));
 }
@@ -120,9 +119,16 @@ ce_api_request_camera (CeApiRequest *req, GError **error)
     }
   } else if (ce_principal_may_see (req->principal, camera)) {
     return g_steal_pointer (&camera);
+  } else {
+    /* As over RTSP: a camera outside the caller's role is refused (ids
+     * are public codes; listings never show such cameras). */
+    g_set_error (error, CE_API_ERROR, CE_API_ERROR_FORBIDDEN,
+        "%s (%s) may not see camera %s", req->principal->user,
+        ce_role_to_string (req->principal->role), req->id);
+    return NULL;
   }
-  g_set_error (error, CE_API_ERROR, CE_API_ERROR_NOT_FOUND,
-      "No camera %s (or not visible to %s)", req->id, req->principal->user);
+  g_set_error (error, CE_API_ERROR, CE_API_ERROR_NOT_FOUND, "No camera %s",
+      req->id);
   return NULL;
 }
 
@@ -257,6 +263,10 @@ authenticate (CeApiRequest *req)
     req->principal = ce_auth_verify_token (req->api->auth, token, &error);
     if (req->principal != NULL)
       return TRUE;
+    if (error->domain != CE_AUTH_ERROR) {
+      ce_api_respond_gerror (req->msg, error);
+      return FALSE;
+    }
     g_debug ("HTTP %s: token refused: %s", req->client, error->message);
     g_clear_error (&error);
     g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_UNAUTHORIZED,
@@ -331,9 +341,8 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
     goto out;
   }
   req.id = id;
-  req.params =
-      ce_api_query_parse (g_uri_get_query (soup_server_message_get_uri (msg)),
-          &error);
+  req.params = ce_api_query_parse (
+      g_uri_get_query (soup_server_message_get_uri (msg)), &error);
   if (req.params == NULL) {
     ce_api_respond_gerror (msg, error);
     goto out;
@@ -390,7 +399,8 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg,
   const char *route = g_object_get_data (G_OBJECT (msg), "ce-route");
 
   ce_api_metrics_count_request (self->metrics,
-      route != NULL ? route : "not_found", soup_server_message_get_status (msg));
+      route != NULL ? route : "not_found",
+      soup_server_message_get_status (msg));
 }
 
 static gboolean

@@ -28,7 +28,7 @@ typedef struct
 
 struct _CeApiSnapshots
 {
-  CeApi *api; /* borrowed: owns us */
+  CeApi *api;        /* borrowed: owns us */
   GHashTable *cache; /* "id/width" → CacheEntry */
   GList *jobs;       /* Job, waiting for a camera or a decoder */
 };
@@ -123,7 +123,8 @@ decode (Job *job, GError **error)
 {
   const char *parse = job->codec == CE_CODEC_H265 ? "h265parse" : "h264parse";
   const char *dec = job->codec == CE_CODEC_H265 ? "avdec_h265" : "avdec_h264";
-  const char *caps = job->codec == CE_CODEC_H265 ? "video/x-h265" : "video/x-h264";
+  const char *caps =
+      job->codec == CE_CODEC_H265 ? "video/x-h265" : "video/x-h264";
   g_autofree char *scale = NULL;
   g_autofree char *desc = NULL;
   g_autoptr (GstElement) pipeline = NULL;
@@ -136,8 +137,7 @@ decode (Job *job, GError **error)
   GBytes *out;
 
   if (job->width > 0 && job->src_width > 0 && job->src_height > 0) {
-    guint h = (guint) ((guint64) job->src_height * job->width /
-                       job->src_width);
+    guint h = (guint) ((guint64) job->src_height * job->width / job->src_width);
 
     scale = g_strdup_printf ("video/x-raw,width=%u,height=%u,"
                              "pixel-aspect-ratio=1/1 ! ",
@@ -161,7 +161,8 @@ decode (Job *job, GError **error)
   }
   gst_app_src_push_buffer (GST_APP_SRC (src), gst_buffer_ref (job->keyframe));
   gst_app_src_end_of_stream (GST_APP_SRC (src));
-  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), DECODE_TIMEOUT_NS);
+  sample =
+      gst_app_sink_try_pull_sample (GST_APP_SINK (sink), DECODE_TIMEOUT_NS);
   bus = gst_element_get_bus (pipeline);
   emsg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   gst_element_set_state (pipeline, GST_STATE_NULL);
@@ -357,8 +358,8 @@ ce_api_snapshot_get (CeApiRequest *req)
   e = g_hash_table_lookup (s->cache, key);
   if (e != NULL &&
       now - e->at_us < (gint64) req->api->config.snapshot_cache_ms * 1000) {
-    CeAuditRecord rec = {req->principal->user, camera->id, "jpeg",
-        req->client, "snapshot", g_get_real_time (), g_get_real_time (),
+    CeAuditRecord rec = {req->principal->user, camera->id, "jpeg", req->client,
+        "snapshot", g_get_real_time (), g_get_real_time (),
         g_bytes_get_size (e->jpeg), NULL, "cached"};
 
     if (ce_auth_audit_append (req->api->auth, &rec, &error) < 0) {
@@ -371,8 +372,8 @@ ce_api_snapshot_get (CeApiRequest *req)
     return;
   }
 
-  stream = ce_relay_acquire (req->api->relay, camera->id, CE_PROFILE_MAIN,
-      &error);
+  stream =
+      ce_relay_acquire (req->api->relay, camera->id, CE_PROFILE_MAIN, &error);
   if (stream == NULL) {
     ce_api_respond_error (req->msg,
         g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_NOT_FOUND)
@@ -400,8 +401,8 @@ ce_api_snapshot_get (CeApiRequest *req)
     job_decode (job);
     return;
   }
-  job->timeout_id = g_timeout_add (req->api->config.snapshot_timeout_ms,
-      on_timeout, job);
+  job->timeout_id =
+      g_timeout_add (req->api->config.snapshot_timeout_ms, on_timeout, job);
   ce_stream_wait_ready_async (stream, NULL, on_ready, job);
 }
 

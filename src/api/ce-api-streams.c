@@ -355,8 +355,8 @@ ce_api_streams_close (CeApiRequest *req)
                        : "No viewer of this camera");
     return;
   }
-  g_message ("HTTP: %s closed %u viewer(s) of %s", req->principal->user,
-      closed, req->id);
+  g_message ("HTTP: %s closed %u viewer(s) of %s", req->principal->user, closed,
+      req->id);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "closed");
   json_builder_add_int_value (b, closed);

@@ -15,10 +15,10 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char *address;          /* default "127.0.0.1" */
-  guint port;             /* default 8080; 0 = any free port */
-  gsize max_body_bytes;   /* default 1 MiB (JSON bodies) */
-  gsize max_import_bytes; /* default 64 MiB (cameras:import) */
+  char *address;             /* default "127.0.0.1" */
+  guint port;                /* default 8080; 0 = any free port */
+  gsize max_body_bytes;      /* default 1 MiB (JSON bodies) */
+  gsize max_import_bytes;    /* default 64 MiB (cameras:import) */
   guint snapshot_timeout_ms; /* a cold camera's first keyframe, 5000 */
   guint snapshot_cache_ms;   /* JPEG kept per camera and width, 1000 */
   /* Host put in the play URLs of a grant; NULL = the RTSP server's

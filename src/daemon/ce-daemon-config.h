@@ -7,6 +7,7 @@
 
 #include "ce-relay.h"
 #include "ce-rtsp-server.h"
+#include "ce-api.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,7 @@ typedef struct
   char *ingest; /* "native" or "rtspsrc" */
   CeRelayConfig relay;
   CeRtspServerConfig rtsp;
+  CeApiConfig http; /* [http] */
 } CeDaemonConfig;
 
 void ce_daemon_config_init (CeDaemonConfig *config);

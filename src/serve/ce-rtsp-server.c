@@ -1580,8 +1580,8 @@ ce_rtsp_viewer_info_free (CeRtspViewerInfo *info)
 GPtrArray *
 ce_rtsp_server_list_viewers (CeRtspServer *s)
 {
-  GPtrArray *out =
-      g_ptr_array_new_with_free_func ((GDestroyNotify) ce_rtsp_viewer_info_free);
+  GPtrArray *out = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) ce_rtsp_viewer_info_free);
 
   for (GList *l = s->conns; l != NULL; l = l->next) {
     Conn *c = l->data;
