@@ -229,6 +229,7 @@ ce_auth_config_init (CeAuthConfig *config)
   memset (config, 0, sizeof (*config));
   config->allow_anonymous = FALSE;
   config->anonymous_role = CE_ROLE_VIEWER;
+  config->anonymous_max_secrecy = -1;
   config->play_token_ttl_s = 60;
   config->realm = g_strdup ("cityeye");
 }
@@ -529,8 +530,13 @@ ce_auth_anonymous (CeAuth *auth, GInetAddress *client)
   if (!allowed)
     return NULL;
   return ce_principal_new ("anonymous", auth->config.anonymous_role,
-      ce_role_default_sources (auth->config.anonymous_role),
-      ce_role_default_secrecy (auth->config.anonymous_role), 0, NULL);
+      auth->config.anonymous_sources != 0
+          ? auth->config.anonymous_sources
+          : ce_role_default_sources (auth->config.anonymous_role),
+      auth->config.anonymous_max_secrecy >= 0
+          ? auth->config.anonymous_max_secrecy
+          : ce_role_default_secrecy (auth->config.anonymous_role),
+      0, NULL);
 }
 
 /* ---- play tokens ------------------------------------------------------ */

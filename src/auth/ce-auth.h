@@ -92,11 +92,13 @@ typedef struct
 {
   gboolean allow_anonymous; /* default FALSE */
   CeRole anonymous_role;    /* default viewer */
-  /* Client networks allowed anonymous access ("127.0.0.1/8", "::1");
+  /* Client networks allowed anonymous access ("127.0.0.0/8", "::1");
    * NULL = loopback only.  NULL-terminated. */
   char **anonymous_from;
-  guint play_token_ttl_s; /* default 60 */
-  char *realm;            /* RTSP Digest/Basic realm, default "cityeye" */
+  guint anonymous_sources;   /* 0 = the anonymous role's default */
+  int anonymous_max_secrecy; /* -1 = the anonymous role's default */
+  guint play_token_ttl_s;    /* default 60 */
+  char *realm;               /* RTSP Digest/Basic realm, default "cityeye" */
 } CeAuthConfig;
 
 void ce_auth_config_init (CeAuthConfig *config);

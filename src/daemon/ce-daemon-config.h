@@ -8,6 +8,7 @@
 #include "ce-relay.h"
 #include "ce-rtsp-server.h"
 #include "ce-api.h"
+#include "ce-auth.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,11 @@ typedef struct
   CeRelayConfig relay;
   CeRtspServerConfig rtsp;
   CeApiConfig http; /* [http] */
+  CeAuthConfig auth;
+  /* [auth] keys kept as written, converted into @auth by load() */
+  char *auth_anonymous_role;
+  char *auth_anonymous_from;
+  char *auth_anonymous_sources;
 } CeDaemonConfig;
 
 void ce_daemon_config_init (CeDaemonConfig *config);
