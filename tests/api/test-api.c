@@ -967,6 +967,40 @@ test_grant_and_streams (void)
   close_again = request_full ("DELETE", "/api/v1/streams/" ID_XL, env.admin,
       NULL, NULL, 0);
   assert_error (close_again, 404, "not_found");
+
+  /* The real play is in the audit: its start and its stop. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!audit_has (ID_XL, "op1", "stop", "INC-2026-0042")) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_usleep (200000);
+  }
+  g_assert_true (audit_has (ID_XL, "op1", "start", "INC-2026-0042"));
+}
+
+/* Over RTSP too: the operator's own API token does not open a 公安
+ * camera, and a grant for one camera does not open another. */
+static void
+test_rtsp_boundaries (void)
+{
+  g_autofree char *ps =
+      g_strdup_printf ("rtsp://127.0.0.1:%u/cameras/" ID_PS "?token=%s",
+          env.rtsp_port, env.operator);
+  g_autoptr (Reply) g = request_full ("POST",
+      "/api/v1/cameras/" ID_XL "/streams", env.operator, NULL, NULL, 0);
+  g_autofree char *other = NULL;
+  g_autoptr (CamsimClient) denied = NULL;
+  g_autoptr (CamsimClient) wrong = NULL;
+
+  assert_status (g, 201);
+  other = g_strdup_printf ("rtsp://127.0.0.1:%u/cameras/" ID_SO "?token=%s",
+      env.rtsp_port, json_object_get_string_member (obj (g), "token"));
+  denied = camsim_client_new (ps, "h264", "tcp", NULL, NULL);
+  g_assert_false (camsim_client_wait_frames (denied, 1, 5000));
+  g_assert_true (camsim_client_has_ended (denied));
+  wrong = camsim_client_new (other, "h265", "tcp", NULL, NULL);
+  g_assert_false (camsim_client_wait_frames (wrong, 1, 5000));
+  g_assert_true (camsim_client_has_ended (wrong));
+  g_assert_true (audit_has (ID_PS, "op1", "deny", NULL));
 }
 
 static void
@@ -1099,6 +1133,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/permissions", test_permissions);
   g_test_add_func ("/api/cameras-admin", test_cameras_admin);
   g_test_add_func ("/api/streams-grant-play-close", test_grant_and_streams);
+  g_test_add_func ("/api/rtsp-boundaries", test_rtsp_boundaries);
   g_test_add_func ("/api/snapshot", test_snapshot);
   g_test_add_func ("/api/metrics", test_metrics);
   g_test_add_func ("/api/audit", test_audit);
