@@ -495,6 +495,51 @@ ce_api_camera_query_parse (GHashTable *params, CeApiCameraQuery *out,
   return TRUE;
 }
 
+/* json-glib 1.6 accepts several top-level values ("0{…}", "{…} {…}"),
+ * returns the first and leaks the others: the body must start with "{"
+ * and only blanks may follow the object that "{" opens.  On success @len
+ * is cut to the object (when it is not closed, json-glib says so). */
+static gboolean
+check_one_object (const char *text, gsize *len, GError **error)
+{
+  const char *end = text + *len, *p = text;
+  gsize depth = 0;
+  gboolean in_string = FALSE;
+
+  for (; p < end && g_ascii_isspace (*p); p++)
+    ;
+  if (p == end || *p != '{') {
+    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON,
+        "Body: expected a JSON object");
+    return FALSE;
+  }
+  for (; p < end; p++) {
+    if (in_string) {
+      if (*p == '\\' && p + 1 < end)
+        p++;
+      else if (*p == '"')
+        in_string = FALSE;
+    } else if (*p == '"') {
+      in_string = TRUE;
+    } else if (*p == '{' || *p == '[') {
+      depth++;
+    } else if ((*p == '}' || *p == ']') && --depth == 0) {
+      break;
+    }
+  }
+  if (p == end)
+    return TRUE;
+  *len = ++p - text;
+  for (; p < end && g_ascii_isspace (*p); p++)
+    ;
+  if (p < end) {
+    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON,
+        "Body: content after the end of the JSON object");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 JsonNode *
 ce_api_json_parse_object (const char *data, gsize len, const char *const *known,
     GError **error)
@@ -517,6 +562,8 @@ ce_api_json_parse_object (const char *data, gsize len, const char *const *known,
         "Body: not UTF-8 text");
     return NULL;
   }
+  if (!check_one_object (data, &len, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, data, (gssize) len, &local)) {
     g_set_error (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON,
         "Body: not valid JSON: %s", local->message);

@@ -141,6 +141,12 @@ test_camera_json (void)
   g_assert_cmpint (patched->secrecy, ==, 1);
   g_assert_cmpstr (patched->name, ==, "n");
 
+  g_assert_null (ce_api_json_parse_object ("{} {}", 5, NULL, &error));
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON);
+  g_clear_error (&error);
+  g_assert_null (ce_api_json_parse_object ("true{}", 6, NULL, &error));
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON);
+  g_clear_error (&error);
   g_assert_null (ce_api_json_parse_object ("{\"a\":1}\0", 8, NULL, &error));
   g_assert_error (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON);
   g_clear_error (&error);
