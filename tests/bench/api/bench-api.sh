@@ -147,13 +147,14 @@ echo "## 3. API while $streams streams are relayed (1 RTSP viewer each)"
 echo
 "$cityeye" camera list --db "$db" --limit "$streams" --csv --quiet --source social | tail -n +2 | cut -d, -f1 |
   sed "s#^#rtsp://127.0.0.1:$rtsp_port/cameras/#; s#\$#?token=$token#" > "$work/urls.txt"
-relay_seconds=$(echo "$seconds * 2 + 20" | bc)
+relay_seconds=$(echo "$seconds * 2 + 120" | bc) # stopped early, below
 "$load" --urls "$work/urls.txt" --duration "$relay_seconds" --ramp 20 --json \
   > "$work/load.json" 2> "$work/load.err" &
 load_pid=$!
 pids+=("$load_pid")
 wait_line "$work/load.err" 'sessions started' 60 || log "ce-rtsp-load: not all sessions started in 60 s"
 sleep 3
+active=$(curl -s -H "$auth" "$api/metrics" | sed -n 's/^cityeye_upstreams_active //p')
 echo "| query | connections | requests | req/s | p50 ms | p99 ms | max ms | errors | gateway CPU % | load avg |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
 for spec in "list 1" "near 4"; do
@@ -165,10 +166,10 @@ for spec in "list 1" "near 4"; do
   read -r n rps p50 p99 mx err <<< "$(j "$r" requests rps p50_ms p99_ms max_ms errors)"
   echo "| $1 | $2 | $n | $rps | $p50 | $p99 | $mx | $err | $cpu | $(loadavg) |"
 done
-active=$(curl -s -H "$auth" "$api/metrics" | sed -n 's/^cityeye_upstreams_active //p')
+kill -INT "$load_pid" 2> /dev/null # it prints its summary and exits
 wait "$load_pid"
 echo
-echo "Relayed during the API load: $active upstreams active (from /metrics)."
+echo "Relayed during the API load: $active upstreams active (from /metrics, at the start)."
 python3 - "$work/load.json" << 'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
