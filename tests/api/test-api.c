@@ -182,6 +182,8 @@ env_stop (void)
   /* The log and every response: no camera password. */
   g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
   g_assert_null (strstr (log, CAMERA_PASSWORD));
+  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
+    g_error ("cityeyed logged a critical:\n%s", log);
   g_assert_null (strstr (env.bodies->str, CAMERA_PASSWORD));
   g_assert_cmpuint (env.bodies->len, >, 10000);
 
