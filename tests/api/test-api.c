@@ -1119,6 +1119,52 @@ test_audit (void)
   g_assert_cmpint (json_object_get_int_member (obj (future), "count"), ==, 0);
 }
 
+/* [http] keys are checked like every other, and a port in use is a
+ * runtime error that names it. */
+static void
+test_config (void)
+{
+  struct
+  {
+    const char *conf;
+    int status;
+    const char *message;
+  } cases[] = {
+      {"[http]\nport=70000\n", 2, "[http] port: 70000 is outside"},
+      {"[http]\nmax_body=0\n", 2, "[http] max_body: 0 is outside"},
+      {"[http]\nsnapshot_timeout=soon\n", 2, "is not a number"},
+      {"[http]\nlisten=1\n", 2, "[http] listen: unknown key"},
+      {"[http]\naddress=localhost\n", 1, "is not an IP address"},
+      {NULL, 1, "Cannot serve HTTP on 127.0.0.1:"},
+  };
+  const char *bin = g_getenv ("CITYEYED_BIN");
+  g_autofree char *path = g_build_filename (env.dir, "bad.conf", NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree char *conf = cases[i].conf != NULL
+        ? g_strdup_printf ("[registry]\ndatabase=%s\n[rtsp]\nport=0\n%s",
+              env.db, cases[i].conf)
+        : g_strdup_printf ("[registry]\ndatabase=%s\n[rtsp]\nport=0\n"
+                           "[http]\nport=%u\n",
+              env.db, env.http_port);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GSubprocess) p = NULL;
+    g_autofree char *err = NULL;
+
+    g_assert_true (g_file_set_contents (path, conf, -1, NULL));
+    p = g_subprocess_new (G_SUBPROCESS_FLAGS_STDERR_PIPE |
+            G_SUBPROCESS_FLAGS_STDOUT_SILENCE,
+        &error, bin, "--config", path, NULL);
+    g_assert_no_error (error);
+    g_assert_true (
+        g_subprocess_communicate_utf8 (p, NULL, NULL, NULL, &err, &error));
+    g_assert_cmpint (g_subprocess_get_exit_status (p), ==, cases[i].status);
+    if (strstr (err, cases[i].message) == NULL)
+      g_error ("expected “%s” in “%s”", cases[i].message, err);
+  }
+  g_unlink (path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1139,6 +1185,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/snapshot", test_snapshot);
   g_test_add_func ("/api/metrics", test_metrics);
   g_test_add_func ("/api/audit", test_audit);
+  g_test_add_func ("/api/config", test_config);
   rc = g_test_run ();
   env_stop ();
   return rc;
