@@ -148,10 +148,11 @@ CePrincipal *
 ce_principal_new (const char *user, CeRole role, guint sources, int max_secrecy,
     gint64 token_id, const char *incident)
 {
-  CePrincipal *p = g_new0 (CePrincipal, 1);
+  CePrincipal *p;
 
   g_return_val_if_fail (user != NULL, NULL);
 
+  p = g_new0 (CePrincipal, 1);
   p->refs = 1;
   p->user = g_strdup (user);
   p->role = role;
@@ -797,6 +798,13 @@ ce_auth_verify_authorization (CeAuth *auth, const char *header,
       unauthorized (error, "Unknown scheme");
       break;
   }
+  if (p != NULL)
+    g_debug ("%s: %s credentials accepted (token %" G_GINT64_FORMAT ")",
+        p->user,
+        h.scheme == CE_AUTH_SCHEME_DIGEST      ? "Digest"
+            : h.scheme == CE_AUTH_SCHEME_BASIC ? "Basic"
+                                               : "Bearer",
+        p->token_id);
   ce_auth_header_clear (&h);
   return p;
 }

@@ -78,7 +78,7 @@ cmd_add (int argc, char **argv)
           secrecy);
     user.max_secrecy = secrecy;
   }
-  registry = ce_cli_open_registry (CE_REGISTRY_OPEN_DEFAULT);
+  registry = ce_cli_open_registry (CE_REGISTRY_OPEN_NO_CREATE);
   if (registry == NULL)
     return CE_EXIT_RUNTIME;
   if (!ce_registry_add_user (registry, &user, NULL, &error)) {

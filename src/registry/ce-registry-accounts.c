@@ -95,7 +95,6 @@ ce_registry_add_user (CeRegistry *self, const CeUser *user, gint64 *id,
     GError **error)
 {
   g_autoptr (sqlite3_stmt) stmt = NULL;
-  g_autoptr (GError) local = NULL;
   int rc;
 
   g_return_val_if_fail (CE_IS_REGISTRY (self), FALSE);

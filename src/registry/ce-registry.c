@@ -251,6 +251,12 @@ static const char *const migrations[] = {
     "END;"
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
     "  SELECT RAISE (ABORT, 'the viewing audit is append-only');"
+    "END;"
+    /* INSERT OR REPLACE deletes the old row without firing DELETE
+     * triggers (recursive_triggers is off): refuse taken ids. */
+    "CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit"
+    "  WHEN EXISTS (SELECT 1 FROM audit WHERE id = new.id) BEGIN"
+    "  SELECT RAISE (ABORT, 'the viewing audit is append-only');"
     "END;",
 };
 

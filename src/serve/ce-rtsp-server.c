@@ -852,8 +852,12 @@ parse_target (Conn *c, const char *uri, Target *t)
       if (strcmp (params[i], "profile=sub") == 0)
         t->profile = CE_PROFILE_SUB;
       /* Only for the authorizer: it never reaches the media key. */
-      else if (g_str_has_prefix (params[i], "token=") && t->token == NULL)
+      else if (g_str_has_prefix (params[i], "token=") && t->token == NULL) {
         t->token = g_uri_unescape_string (params[i] + 6, NULL);
+        /* A malformed token is a wrong one, not an absent one. */
+        if (t->token == NULL)
+          t->token = g_strdup ("");
+      }
     }
   }
   t->base = g_strdup_printf ("rtsp://%s/cameras/%s/", c->local, t->camera_id);
