@@ -55,7 +55,7 @@ ce_api_cameras_list (CeApiRequest *req)
   page.limit = q.query.has_near && q.query.k > 0 ? q.query.k : q.limit;
   /* One more than the page tells whether there is a next one. */
   q.query.limit = q.query.has_near ? 0 : q.limit + 1;
-  if (ce_principal_restrict_query (req->principal, &q.query) &&
+  if (ce_api_restrict_query (req, &q.query) &&
       !ce_registry_query_foreach (req->api->registry, &q.query, page_add, &page,
           &error)) {
     ce_api_respond_gerror (req->msg, error);

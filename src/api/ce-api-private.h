@@ -65,6 +65,11 @@ CeCamera *ce_api_request_camera (CeApiRequest *req, GError **error);
 
 gboolean ce_api_require_admin (CeApiRequest *req);
 
+/* ce_principal_restrict_query(), then a source filter that lets every
+ * source through is dropped: the same result, and the registry's plans
+ * without a source filter are the faster ones. */
+gboolean ce_api_restrict_query (CeApiRequest *req, CeQuery *query);
+
 /* Route handlers. */
 void ce_api_cameras_list (CeApiRequest *req);
 void ce_api_cameras_show (CeApiRequest *req);

@@ -145,6 +145,16 @@ ce_api_require_admin (CeApiRequest *req)
   return FALSE;
 }
 
+gboolean
+ce_api_restrict_query (CeApiRequest *req, CeQuery *query)
+{
+  if (!ce_principal_restrict_query (req->principal, query))
+    return FALSE;
+  if ((query->sources & CE_AUTH_ALL_SOURCES) == CE_AUTH_ALL_SOURCES)
+    query->sources = 0;
+  return TRUE;
+}
+
 /* ---- routes ----------------------------------------------------------- */
 
 static void

@@ -86,7 +86,7 @@ ce_api_stats_get (CeApiRequest *req)
     ce_api_camera_query_clear (&q);
     return;
   }
-  visible = ce_principal_restrict_query (req->principal, &q.query);
+  visible = ce_api_restrict_query (req, &q.query);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "by_source");
   if (!add_group (req, b, CE_STATS_BY_SOURCE, &q.query, visible, totals,
