@@ -26,6 +26,7 @@ struct _CeApi
   char *rtsp_address;
   GSocket *listener;
   GSource *accept_source;
+  char *keepalive_dir; /* see ce_api_new() */
   SoupServer *soup;
   guint port;
   GBytes *openapi;

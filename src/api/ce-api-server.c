@@ -8,6 +8,9 @@
 #include "ce-api-private.h"
 
 #include <string.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 void
 ce_api_config_init (CeApiConfig *config)
@@ -430,6 +433,10 @@ on_accept (GSocket *listener, GIOCondition condition, gpointer data)
         g_warning ("HTTP: cannot accept a connection: %s", error->message);
       break;
     }
+    /* libsoup writes a response's head and body separately: without
+     * TCP_NODELAY the body waits for the client's delayed ACK (40 ms) on
+     * kept-alive connections. */
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, TRUE, NULL);
     conn = g_socket_connection_factory_create_connection (socket);
     local = g_socket_get_local_address (socket, NULL);
     remote = g_socket_get_remote_address (socket, NULL);
@@ -438,6 +445,47 @@ on_accept (GSocket *listener, GIOCondition condition, gpointer data)
       g_warning ("HTTP: cannot serve a connection: %s", error->message);
   }
   return G_SOURCE_CONTINUE;
+}
+
+/* libsoup 3.2 keeps a connection alive after a response only when the
+ * server has a listener of its own (soup-server.c, request_finished());
+ * with soup_server_accept_iostream() alone every request costs a new TCP
+ * connection.  The server gets a Unix socket listener in a private
+ * directory (mode 0700) that nobody connects to. */
+static gboolean
+add_keepalive_listener (CeApi *self, GError **error)
+{
+  g_autofree char *path = NULL;
+  g_autoptr (GSocket) socket = NULL;
+  g_autoptr (GSocketAddress) address = NULL;
+
+  self->keepalive_dir = g_dir_make_tmp ("cityeye-http-XXXXXX", error);
+  if (self->keepalive_dir == NULL)
+    return FALSE;
+  path = g_build_filename (self->keepalive_dir, "unused", NULL);
+  address = g_unix_socket_address_new (path);
+  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_DEFAULT, error);
+  if (socket == NULL || !g_socket_bind (socket, address, FALSE, error) ||
+      !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->soup, socket, 0, error)) {
+    g_prefix_error (error, "HTTP keep-alive listener %s: ", path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+remove_keepalive_listener (CeApi *self)
+{
+  g_autofree char *path = NULL;
+
+  if (self->keepalive_dir == NULL)
+    return;
+  path = g_build_filename (self->keepalive_dir, "unused", NULL);
+  g_unlink (path);
+  g_rmdir (self->keepalive_dir);
+  g_clear_pointer (&self->keepalive_dir, g_free);
 }
 
 CeApi *
@@ -499,6 +547,10 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
   g_signal_connect (self->soup, "request-finished",
       G_CALLBACK (on_request_finished), self);
+  if (!add_keepalive_listener (self, error)) {
+    ce_api_free (self);
+    return NULL;
+  }
   self->accept_source = g_socket_create_source (self->listener, G_IO_IN, NULL);
   g_source_set_callback (self->accept_source, G_SOURCE_FUNC (on_accept), self,
       NULL);
@@ -535,6 +587,7 @@ ce_api_free (CeApi *self)
     while (g_main_context_iteration (NULL, FALSE))
       ;
   }
+  remove_keepalive_listener (self);
   g_clear_pointer (&self->metrics, ce_api_metrics_free);
   g_clear_pointer (&self->openapi, g_bytes_unref);
   g_free (self->rtsp_address);

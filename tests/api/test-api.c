@@ -481,6 +481,37 @@ test_health_and_openapi (void)
   g_assert_cmpuint (documented, ==, G_N_ELEMENTS (routes));
 }
 
+/* Two requests on one connection: both answered (keep-alive). */
+static void
+test_keepalive (void)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) out = g_string_new (NULL);
+  const char *two = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                    "GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                    "Connection: close\r\n\r\n";
+  char buf[4096];
+  gssize n;
+  guint answers = 0;
+
+  g_socket_client_set_enable_proxy (client, FALSE);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1",
+      (guint16) env.http_port, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
+      two, strlen (two), NULL, NULL, &error);
+  g_assert_no_error (error);
+  while ((n = g_input_stream_read (
+              g_io_stream_get_input_stream (G_IO_STREAM (conn)), buf,
+              sizeof buf, NULL, NULL)) > 0)
+    g_string_append_len (out, buf, n);
+  for (const char *p = out->str; (p = strstr (p, "HTTP/1.1 200")) != NULL; p++)
+    answers++;
+  g_assert_cmpuint (answers, ==, 2);
+}
+
 static void
 test_auth (void)
 {
@@ -1174,6 +1205,7 @@ main (int argc, char **argv)
   gst_init (NULL, NULL);
   env_start ();
   g_test_add_func ("/api/health-and-openapi", test_health_and_openapi);
+  g_test_add_func ("/api/keepalive", test_keepalive);
   g_test_add_func ("/api/auth", test_auth);
   g_test_add_func ("/api/bad-input", test_bad_input);
   g_test_add_func ("/api/cameras-list", test_cameras_list);

@@ -5,10 +5,8 @@
 # A small HTTP load client for the cityeye API (standard library only):
 # N workers, each sending requests back to back, for a duration or a number
 # of requests; prints one JSON summary line with the request rate and
-# latency percentiles measured by the client.  Each request opens its own
-# connection ("Connection: close"): cityeyed's libsoup 3.2 server closes
-# connections after every response (see docs/ARCHITECTURE.md), so the
-# figures include a TCP connect on 127.0.0.1.
+# latency percentiles measured by the client.  Each worker keeps one
+# HTTP/1.1 connection alive (--close: a new connection per request).
 import argparse
 import http.client
 import json
@@ -51,7 +49,10 @@ def path_for(mode, rng):
 
 def worker(args, deadline, budget, out, seed):
     rng = random.Random(seed)
-    headers = {"Authorization": "Bearer " + args.token, "Connection": "close"}
+    headers = {"Authorization": "Bearer " + args.token}
+    if args.close:
+        headers["Connection"] = "close"
+    conn = None
     lat = []
     errors = 0
     while time.monotonic() < deadline:
@@ -62,18 +63,25 @@ def worker(args, deadline, budget, out, seed):
                 budget["left"] -= 1
         path = path_for(rng.choice(args.mode.split(",")), rng)
         t0 = time.perf_counter()
-        conn = http.client.HTTPConnection(args.host, args.port, timeout=30)
+        if conn is None:
+            conn = http.client.HTTPConnection(args.host, args.port, timeout=30)
         try:
             conn.request("GET", path, headers=headers)
             resp = conn.getresponse()
             resp.read()
             ok = resp.status == 200
+            if args.close or resp.will_close:
+                conn.close()
+                conn = None
         except (OSError, http.client.HTTPException):
             ok = False
-        conn.close()
+            conn.close()
+            conn = None
         lat.append(time.perf_counter() - t0)
         if not ok:
             errors += 1
+    if conn is not None:
+        conn.close()
     out.append((lat, errors))
 
 
@@ -93,6 +101,7 @@ def main():
     ap.add_argument("--connections", type=int, default=1)
     ap.add_argument("--duration", type=float, default=10)
     ap.add_argument("--requests", type=int, default=-1, help="stop after N (default: duration only)")
+    ap.add_argument("--close", action="store_true", help="a new connection per request")
     args = ap.parse_args()
 
     deadline = time.monotonic() + args.duration
