@@ -137,19 +137,25 @@ respond_camera (CeApiRequest *req, const char *id, CeCrs crs, guint status)
 }
 
 static void
-respond_registry_error (CeApiRequest *req, const GError *error)
+respond_registry_error_msg (SoupServerMessage *msg, const GError *error)
 {
   if (g_error_matches (error, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_DUPLICATE))
-    ce_api_respond_error (req->msg, CE_API_ERROR_CONFLICT, error->message);
+    ce_api_respond_error (msg, CE_API_ERROR_CONFLICT, error->message);
   else if (g_error_matches (error, CE_REGISTRY_ERROR,
                CE_REGISTRY_ERROR_NOT_FOUND))
-    ce_api_respond_error (req->msg, CE_API_ERROR_NOT_FOUND, error->message);
+    ce_api_respond_error (msg, CE_API_ERROR_NOT_FOUND, error->message);
   else if (g_error_matches (error, CE_REGISTRY_ERROR,
                CE_REGISTRY_ERROR_INVALID) ||
       error->domain == CE_CAMERA_ERROR)
-    ce_api_respond_error (req->msg, CE_API_ERROR_OUT_OF_RANGE, error->message);
+    ce_api_respond_error (msg, CE_API_ERROR_OUT_OF_RANGE, error->message);
   else
-    ce_api_respond_gerror (req->msg, error);
+    ce_api_respond_gerror (msg, error);
+}
+
+static void
+respond_registry_error (CeApiRequest *req, const GError *error)
+{
+  respond_registry_error_msg (req->msg, error);
 }
 
 void
@@ -274,6 +280,104 @@ report_to_json (const CeImportReport *r, gboolean dry_run)
   return json_builder_get_root (b);
 }
 
+/* An import runs on a worker thread with a registry connection of its own
+ * (the database is in WAL mode): a large file must not stall the main
+ * context, which also carries every RTSP viewer. */
+typedef struct
+{
+  SoupServerMessage *msg;
+  gulong disconnected_id;
+  gboolean gone;
+  char *path;
+  char *user;
+  char *encoding;
+  CeImportOptions options;
+  CeFormat format;
+  GBytes *bytes;
+  /* Results: */
+  CeImportReport *report;
+  gboolean ok;
+  gboolean refused; /* the file itself was malformed */
+  GError *error;
+} ImportJob;
+
+static void
+import_job_free (ImportJob *job)
+{
+  g_clear_signal_handler (&job->disconnected_id, job->msg);
+  g_object_unref (job->msg);
+  g_free (job->path);
+  g_free (job->user);
+  g_free (job->encoding);
+  g_bytes_unref (job->bytes);
+  g_clear_pointer (&job->report, ce_import_report_free);
+  g_clear_error (&job->error);
+  g_free (job);
+}
+
+static void
+import_thread (GTask *task, gpointer source, gpointer data, GCancellable *c)
+{
+  ImportJob *job = data;
+  g_autoptr (CeRegistry) registry = NULL;
+  g_autoptr (CeImporter) importer = NULL;
+  g_autoptr (GInputStream) in = NULL;
+
+  registry =
+      ce_registry_open (job->path, CE_REGISTRY_OPEN_NO_CREATE, &job->error);
+  if (registry == NULL)
+    goto done;
+  job->options.encoding = job->encoding;
+  importer = ce_importer_new (registry, &job->options, &job->error);
+  if (importer == NULL)
+    goto done;
+  in = g_memory_input_stream_new_from_bytes (job->bytes);
+  if (!ce_importer_add_stream (importer, in, "body", job->format, NULL,
+          &job->error)) {
+    job->refused = TRUE;
+    goto done;
+  }
+  job->ok = ce_importer_finish (importer, &job->report, &job->error);
+done:
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_import_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  ImportJob *job = data;
+  g_autoptr (JsonNode) node = NULL;
+
+  if (job->gone) {
+    import_job_free (job);
+    return;
+  }
+  if (job->report != NULL) {
+    node = report_to_json (job->report, job->options.dry_run);
+    g_message ("HTTP: %s imported %u records (%u inserted, %u updated, %u "
+               "rejected)%s",
+        job->user, job->report->records, job->report->inserted,
+        job->report->updated, job->report->rejected,
+        job->report->applied ? "" : ", not applied");
+    ce_api_respond_json (job->msg, job->ok ? SOUP_STATUS_OK : 422, node);
+  } else if (job->refused) {
+    g_autofree char *m =
+        g_strdup_printf ("Import refused: %s", job->error->message);
+
+    ce_api_respond_error (job->msg, CE_API_ERROR_OUT_OF_RANGE, m);
+  } else {
+    respond_registry_error_msg (job->msg, job->error);
+  }
+  soup_server_message_unpause (job->msg);
+  import_job_free (job);
+}
+
+static void
+on_import_disconnected (SoupServerMessage *msg, gpointer data)
+{
+  ((ImportJob *) data)->gone = TRUE;
+}
+
 static gboolean
 param_bool (GHashTable *params, const char *name, gboolean *out, GError **error)
 {
@@ -301,16 +405,13 @@ ce_api_cameras_import (CeApiRequest *req)
       "source", "dry_run", "strict", NULL};
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (GInputStream) in = NULL;
-  g_autoptr (CeImporter) importer = NULL;
-  g_autoptr (CeImportReport) report = NULL;
-  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GTask) task = NULL;
+  ImportJob *job;
   CeImportOptions options;
   CeFormat format;
   const char *v;
   const guint8 *data;
   gsize len;
-  gboolean ok;
 
   ce_import_options_init (&options);
   bytes = soup_message_body_flatten (
@@ -360,25 +461,21 @@ ce_api_cameras_import (CeApiRequest *req)
     options.encoding = v;
   }
 
-  importer = ce_importer_new (req->api->registry, &options, &error);
-  if (importer == NULL)
-    goto fail;
-  in = g_memory_input_stream_new_from_bytes (bytes);
-  if (!ce_importer_add_stream (importer, in, "body", format, NULL, &error)) {
-    g_autofree char *m = g_strdup_printf ("Import refused: %s", error->message);
-
-    ce_api_respond_error (req->msg, CE_API_ERROR_OUT_OF_RANGE, m);
-    return;
-  }
-  ok = ce_importer_finish (importer, &report, &error);
-  if (report == NULL)
-    goto fail;
-  node = report_to_json (report, options.dry_run);
-  g_message ("HTTP: %s imported %u records (%u inserted, %u updated, %u "
-             "rejected)%s",
-      req->principal->user, report->records, report->inserted, report->updated,
-      report->rejected, report->applied ? "" : ", not applied");
-  ce_api_respond_json (req->msg, ok ? SOUP_STATUS_OK : 422, node);
+  job = g_new0 (ImportJob, 1);
+  job->msg = g_object_ref (req->msg);
+  job->path = g_strdup (ce_registry_get_path (req->api->registry));
+  job->user = g_strdup (req->principal->user);
+  job->encoding = g_strdup (options.encoding);
+  job->options = options;
+  job->options.encoding = NULL;
+  job->format = format;
+  job->bytes = g_steal_pointer (&bytes);
+  job->disconnected_id = g_signal_connect (req->msg, "disconnected",
+      G_CALLBACK (on_import_disconnected), job);
+  soup_server_message_pause (req->msg);
+  task = g_task_new (NULL, NULL, on_import_done, job);
+  g_task_set_task_data (task, job, NULL);
+  g_task_run_in_thread (task, import_thread);
   return;
 
 fail:

@@ -877,6 +877,28 @@ test_cameras_admin (void)
     g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
                           obj (strict), "rejects")),
         >, 0);
+    {
+      const char *one = "id,name,source,lon,lat,rtsp_url,password\n"
+                        "31011300001320000170,导入相机,social,121.46,31.31,"
+                        "rtsp://127.0.0.1:9/x,Imp0rtPw\n";
+      g_autoptr (Reply) applied =
+          request_full ("POST", "/api/v1/cameras:import?mode=insert-only",
+              env.admin, "text/csv", one, -1);
+      g_autoptr (Reply) shown =
+          get ("/api/v1/cameras/31011300001320000170", env.admin);
+      g_autoptr (Reply) removed = request_full ("DELETE",
+          "/api/v1/cameras/31011300001320000170", env.admin, NULL, NULL, 0);
+
+      assert_status (applied, 200);
+      g_assert_true (json_object_get_boolean_member (obj (applied), "applied"));
+      g_assert_cmpint (json_object_get_int_member (obj (applied), "inserted"),
+          ==, 1);
+      assert_status (shown, 200);
+      g_assert_cmpstr (json_object_get_string_member (obj (shown), "name"), ==,
+          "导入相机");
+      g_assert_null (strstr (g_bytes_get_data (shown->body, NULL), "Imp0rtPw"));
+      assert_status (removed, 204);
+    }
     fmt = request_full ("POST", "/api/v1/cameras:import?format=kml", env.admin,
         "text/csv", csv, (gssize) len);
     assert_error (fmt, 422, "out_of_range");
