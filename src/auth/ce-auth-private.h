@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "ce-auth.h"
+
 G_BEGIN_DECLS
 
 /* Bounds on what a parser accepts. */
@@ -60,5 +62,9 @@ char *ce_play_token_payload_build (const CePlayTokenFields *f);
 /* FALSE for anything but exactly the fields build() writes. */
 gboolean ce_play_token_payload_parse (const char *payload, gsize len,
     CePlayTokenFields *out);
+
+/* A Digest nonce as the challenge at @at_us (real time) would carry:
+ * for the tests of stale nonces. */
+char *ce_auth_nonce_at (CeAuth *auth, gint64 at_us);
 
 G_END_DECLS

@@ -30,6 +30,8 @@ struct _CeAuth
   GPtrArray *anonymous_from; /* GInetAddressMask; empty = loopback */
   guint8 key[KEY_BYTES];     /* play tokens and nonces; never stored */
   GHashTable *touched;       /* token id → last_used written (µs) */
+  GPtrArray *audit_queue;    /* CeAuditRow, posted, not yet written */
+  GSource *audit_timer;
 };
 
 /* ---- roles ------------------------------------------------------------ */
@@ -353,6 +355,8 @@ ce_auth_new (CeRegistry *registry, const CeAuthConfig *config, GError **error)
   auth->anonymous_from = g_ptr_array_new_with_free_func (g_object_unref);
   auth->touched =
       g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  auth->audit_queue =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) ce_audit_row_free);
   if (auth->config.play_token_ttl_s == 0)
     auth->config.play_token_ttl_s = 60;
   for (guint i = 0;
@@ -384,6 +388,18 @@ ce_auth_free (CeAuth *auth)
 {
   if (auth == NULL)
     return;
+  if (auth->audit_queue->len > 0) {
+    g_autoptr (GError) error = NULL;
+
+    if (!ce_auth_audit_flush (auth, &error))
+      g_warning ("Audit: %u rows not recorded: %s", auth->audit_queue->len,
+          error->message);
+  }
+  if (auth->audit_timer != NULL) {
+    g_source_destroy (auth->audit_timer);
+    g_source_unref (auth->audit_timer);
+  }
+  g_ptr_array_unref (auth->audit_queue);
   memset (auth->key, 0, sizeof auth->key);
   ce_auth_config_clear (&auth->config);
   g_ptr_array_unref (auth->anonymous_from);
@@ -649,6 +665,12 @@ make_nonce (CeAuth *auth, gint64 at)
   return g_strdup_printf ("%s.%s", ts, mac);
 }
 
+char *
+ce_auth_nonce_at (CeAuth *auth, gint64 at_us)
+{
+  return make_nonce (auth, at_us);
+}
+
 /* TRUE when the nonce is ours; *stale when it is ours but too old. */
 static gboolean
 check_nonce (CeAuth *auth, const char *nonce, gboolean *stale)
@@ -893,9 +915,72 @@ ce_auth_audit_append (CeAuth *auth, const CeAuditRecord *rec, GError **error)
   return ce_registry_audit_append (auth->registry, &row, error);
 }
 
+static gboolean
+on_audit_timer (gpointer user_data)
+{
+  CeAuth *auth = user_data;
+  g_autoptr (GError) error = NULL;
+
+  g_source_unref (auth->audit_timer);
+  auth->audit_timer = NULL;
+  if (!ce_auth_audit_flush (auth, &error)) {
+    /* Not kept for ever (a full disk would grow it without bound): the
+     * warning says how many rows were lost. */
+    g_warning ("Audit: %u rows not recorded: %s", auth->audit_queue->len,
+        error->message);
+    g_ptr_array_set_size (auth->audit_queue, 0);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+void
+ce_auth_audit_post (CeAuth *auth, const CeAuditRecord *rec)
+{
+  CeAuditRow *row;
+
+  g_return_if_fail (auth != NULL && rec != NULL);
+  g_return_if_fail (rec->action != NULL && rec->protocol != NULL);
+
+  row = g_new0 (CeAuditRow, 1);
+  row->at_us = g_get_real_time ();
+  row->user = g_strdup (rec->user != NULL ? rec->user : "");
+  row->camera_id = g_strdup (rec->camera_id);
+  row->protocol = g_strdup (rec->protocol);
+  row->client = g_strdup (rec->client);
+  row->action = g_strdup (rec->action);
+  row->start_us = rec->start_us;
+  row->end_us = rec->end_us;
+  row->bytes = rec->bytes;
+  row->incident = g_strdup (rec->incident);
+  row->reason = g_strdup (rec->reason);
+  g_ptr_array_add (auth->audit_queue, row);
+  if (auth->audit_timer == NULL) {
+    auth->audit_timer = g_timeout_source_new (CE_AUTH_AUDIT_BATCH_MS);
+    g_source_set_callback (auth->audit_timer, on_audit_timer, auth, NULL);
+    g_source_attach (auth->audit_timer, g_main_context_get_thread_default ());
+  }
+}
+
+gboolean
+ce_auth_audit_flush (CeAuth *auth, GError **error)
+{
+  g_return_val_if_fail (auth != NULL, FALSE);
+
+  if (!ce_registry_audit_append_all (auth->registry, auth->audit_queue, error))
+    return FALSE;
+  g_ptr_array_set_size (auth->audit_queue, 0);
+  return TRUE;
+}
+
 GPtrArray *
 ce_auth_audit_query (CeAuth *auth, const CeAuditQuery *query, GError **error)
 {
+  g_autoptr (GError) local = NULL;
+
   g_return_val_if_fail (auth != NULL, NULL);
+  /* Readers see every row posted so far. */
+  if (!ce_auth_audit_flush (auth, &local))
+    g_warning ("Audit: %u rows not recorded yet: %s", auth->audit_queue->len,
+        local->message);
   return ce_registry_audit_query (auth->registry, query, error);
 }

@@ -203,9 +203,20 @@ typedef struct
   const char *reason;
 } CeAuditRecord;
 
-/* Appends a row; returns its id, or -1 with @error. */
+/* Appends a row now (one transaction, one fsync: about 5 ms); returns its
+ * id, or -1 with @error. */
 gint64 ce_auth_audit_append (CeAuth *auth, const CeAuditRecord *rec,
     GError **error);
+
+/* Queues a row (copied, stamped now) for the next batch: every queued
+ * row is written in one transaction within CE_AUTH_AUDIT_BATCH_MS on the
+ * thread-default main context, or by ce_auth_audit_flush(), a query, or
+ * ce_auth_free().  For the media paths, where a wall switching 64 tiles
+ * must not cost 128 fsyncs on the main loop.  A failed batch is logged
+ * as a warning. */
+#define CE_AUTH_AUDIT_BATCH_MS 200
+void ce_auth_audit_post (CeAuth *auth, const CeAuditRecord *rec);
+gboolean ce_auth_audit_flush (CeAuth *auth, GError **error);
 
 /* Query: ce_audit_query_init() then set filters; see
  * ce-registry-accounts.h for CeAuditQuery and CeAuditRow. */

@@ -421,27 +421,21 @@ ce_audit_row_free (CeAuditRow *row)
   g_free (row);
 }
 
-gint64
-ce_registry_audit_append (CeRegistry *self, const CeAuditRow *row,
+#define AUDIT_INSERT \
+  "INSERT INTO audit (at, user_name, camera_id, protocol, client, action," \
+  " start_at, end_at, bytes, incident, reason)" \
+  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+
+static gint64
+audit_insert (CeRegistry *self, sqlite3_stmt *stmt, const CeAuditRow *row,
     GError **error)
 {
-  g_autoptr (sqlite3_stmt) stmt = NULL;
+  int rc;
 
-  g_return_val_if_fail (CE_IS_REGISTRY (self), -1);
-  g_return_val_if_fail (row != NULL, -1);
-  g_return_val_if_fail (row->user != NULL && row->action != NULL, -1);
-  g_return_val_if_fail (row->protocol != NULL, -1);
-
-  if (!ce_registry_check_writable (self, error))
-    return -1;
-  stmt = prepare (self,
-      "INSERT INTO audit (at, user_name, camera_id, protocol, client, action,"
-      " start_at, end_at, bytes, incident, reason)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-      error);
-  if (stmt == NULL)
-    return -1;
-  sqlite3_bind_int64 (stmt, 1, g_get_real_time ());
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  sqlite3_bind_int64 (stmt, 1,
+      row->at_us != 0 ? row->at_us : g_get_real_time ());
   bind_text0 (stmt, 2, row->user);
   bind_text0 (stmt, 3, row->camera_id);
   bind_text0 (stmt, 4, row->protocol);
@@ -452,9 +446,64 @@ ce_registry_audit_append (CeRegistry *self, const CeAuditRow *row,
   sqlite3_bind_int64 (stmt, 9, (sqlite3_int64) MIN (row->bytes, G_MAXINT64));
   bind_text0 (stmt, 10, row->incident);
   bind_text0 (stmt, 11, row->reason);
-  if (!step_done (self, stmt, "Appending to the viewing audit", error))
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE) {
+    ce_registry_set_db_error (self, error, rc,
+        "Appending to the viewing audit");
     return -1;
+  }
   return sqlite3_last_insert_rowid (ce_registry_get_db (self));
+}
+
+static gboolean
+audit_row_valid (const CeAuditRow *row)
+{
+  return row != NULL && row->user != NULL && row->action != NULL &&
+      row->protocol != NULL;
+}
+
+gint64
+ce_registry_audit_append (CeRegistry *self, const CeAuditRow *row,
+    GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (CE_IS_REGISTRY (self), -1);
+  g_return_val_if_fail (audit_row_valid (row), -1);
+
+  if (!ce_registry_check_writable (self, error))
+    return -1;
+  stmt = prepare (self, AUDIT_INSERT, error);
+  if (stmt == NULL)
+    return -1;
+  return audit_insert (self, stmt, row, error);
+}
+
+gboolean
+ce_registry_audit_append_all (CeRegistry *self, GPtrArray *rows, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (CE_IS_REGISTRY (self), FALSE);
+  g_return_val_if_fail (rows != NULL, FALSE);
+
+  for (guint i = 0; i < rows->len; i++)
+    g_return_val_if_fail (audit_row_valid (rows->pdata[i]), FALSE);
+  if (rows->len == 0)
+    return TRUE;
+  if (!ce_registry_check_writable (self, error) ||
+      !ce_registry_begin (self, error))
+    return FALSE;
+  stmt = prepare (self, AUDIT_INSERT, error);
+  for (guint i = 0; stmt != NULL && i < rows->len; i++) {
+    if (audit_insert (self, stmt, rows->pdata[i], error) < 0)
+      g_clear_pointer (&stmt, sqlite3_finalize);
+  }
+  if (stmt == NULL) {
+    ce_registry_rollback (self);
+    return FALSE;
+  }
+  return ce_registry_commit (self, error);
 }
 
 void

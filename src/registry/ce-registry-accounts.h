@@ -87,10 +87,15 @@ typedef struct
 void ce_audit_row_free (CeAuditRow *row);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CeAuditRow, ce_audit_row_free)
 
-/* Appends @row (id and at_us are set by the registry; NULL strings are
- * stored as ""); returns the new id or -1 with @error.  The table refuses
- * UPDATE and DELETE (triggers). */
+/* Appends @row (id is set by the registry, at_us too when 0; NULL
+ * strings are stored as ""); returns the new id or -1 with @error.  The
+ * table refuses UPDATE and DELETE (triggers). */
 gint64 ce_registry_audit_append (CeRegistry *self, const CeAuditRow *row,
+    GError **error);
+
+/* Appends every row of @rows (element-type CeAuditRow) in one
+ * transaction: all or none. */
+gboolean ce_registry_audit_append_all (CeRegistry *self, GPtrArray *rows,
     GError **error);
 
 typedef struct

@@ -313,10 +313,18 @@ test_token_hashed (Fixture *f, gconstpointer data)
   g_assert_cmpstr (rec->user, ==, "alice");
   g_assert_cmpuint (strlen (rec->digest_ha1), ==, 32);
 
+  g_assert_cmpint (rec->last_used_us, ==, 0);
   p = ce_auth_verify_token (f->auth, t, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (p->user, ==, "alice");
   g_assert_cmpint (p->role, ==, CE_ROLE_OPERATOR);
+  /* Its use is recorded. */
+  {
+    g_autoptr (CeTokenRecord) used =
+        ce_registry_dup_token_by_hash (f->registry, hash, &error);
+
+    g_assert_cmpint (used->last_used_us, >=, used->created_us);
+  }
   g_assert_cmpint (p->token_id, ==, id);
   g_assert_cmpuint (p->sources, ==,
       CE_SOURCE_BIT (CE_SOURCE_XUELIANG) | CE_SOURCE_BIT (CE_SOURCE_SOCIAL));
@@ -661,6 +669,22 @@ test_headers (Fixture *f, gconstpointer data)
         ce_auth_verify_authorization (f->auth, h4, "DESCRIBE", uri, &error));
     g_clear_error (&error);
   }
+  /* A nonce of ours, but ten minutes old: stale, and the challenge says
+   * so (clients retry with the new nonce without asking the user). */
+  {
+    g_autofree char *old =
+        ce_auth_nonce_at (f->auth, g_get_real_time () - 600 * G_USEC_PER_SEC);
+    g_autofree char *h =
+        digest_header ("alice", t, old, "DESCRIBE", uri, FALSE);
+    g_auto (GStrv) stale = ce_auth_challenges (f->auth, TRUE);
+
+    g_assert_null (
+        ce_auth_verify_authorization (f->auth, h, "DESCRIBE", uri, &error));
+    g_assert_error (error, CE_AUTH_ERROR, CE_AUTH_ERROR_STALE);
+    g_clear_error (&error);
+    g_assert_nonnull (strstr (stale[0], "stale=true"));
+    g_assert_null (strstr (ch[0], "stale"));
+  }
   /* A revoked token no longer answers Digest. */
   {
     g_autoptr (GPtrArray) tokens =
@@ -843,6 +867,61 @@ test_audit (Fixture *f, gconstpointer data)
   g_assert_cmpuint (((CeAuditRow *) rows->pdata[1])->bytes, ==, 123456);
 }
 
+/* Posted rows are written in one batch: by the timer, a query or free. */
+static void
+test_audit_batched (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  CeAuditRecord rec = {0};
+  CeAuditQuery q;
+  gint64 before = g_get_real_time ();
+  gint64 deadline;
+
+  rec.user = "alice";
+  rec.camera_id = CAM_SOCIAL;
+  rec.protocol = "rtsp";
+  rec.action = "start";
+  for (int i = 0; i < 3; i++)
+    ce_auth_audit_post (f->auth, &rec);
+  ce_audit_query_init (&q);
+  /* Not yet in the database... */
+  rows = ce_registry_audit_query (f->registry, &q, &error);
+  g_assert_cmpuint (rows->len, ==, 0);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  /* ...but a query through the auth sees them, stamped when posted. */
+  rows = ce_auth_audit_query (f->auth, &q, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 3);
+  g_assert_cmpint (((CeAuditRow *) rows->pdata[0])->at_us, >=, before);
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  /* The timer writes them on its own. */
+  rec.action = "stop";
+  ce_auth_audit_post (f->auth, &rec);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  do {
+    g_main_context_iteration (NULL, FALSE);
+    g_clear_pointer (&rows, g_ptr_array_unref);
+    rows = ce_registry_audit_query (f->registry, &q, &error);
+    if (rows->len < 4)
+      g_usleep (20 * 1000);
+  } while (rows->len < 4 && g_get_monotonic_time () < deadline);
+  g_assert_cmpuint (rows->len, ==, 4);
+  /* And ce_auth_free() writes what is left. */
+  ce_auth_audit_post (f->auth, &rec);
+  {
+    CeAuthConfig config;
+
+    ce_auth_free (f->auth);
+    ce_auth_config_init (&config);
+    f->auth = ce_auth_new (f->registry, &config, &error);
+    ce_auth_config_clear (&config);
+  }
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = ce_registry_audit_query (f->registry, &q, &error);
+  g_assert_cmpuint (rows->len, ==, 5);
+}
+
 /* ---- parsers ---------------------------------------------------------- */
 
 static void
@@ -926,5 +1005,6 @@ main (int argc, char **argv)
   ADD ("/auth/headers", test_headers);
   ADD ("/auth/anonymous", test_anonymous);
   ADD ("/auth/audit", test_audit);
+  ADD ("/auth/audit/batched", test_audit_batched);
   return g_test_run ();
 }
