@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 
 /* The camera password; it must never come out of the gateway. */
@@ -90,6 +91,13 @@ add_user (CeRegistry *r, const char *name, const char *role, guint sources,
   return token;
 }
 
+/* A failed assertion aborts the test: the gateway must not outlive it. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static void
 env_start (void)
 {
@@ -142,6 +150,7 @@ env_start (void)
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
   env.gw = g_subprocess_launcher_spawn (launcher, &error, bin, "--config",
       env.conf, NULL);
