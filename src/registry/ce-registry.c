@@ -1306,9 +1306,12 @@ near_foreach (CeRegistry *self, const CeQuery *q, CeCameraFunc func,
     ce_geo_radius_bbox (q->near_lon, q->near_lat, r, &min_lon, &min_lat,
         &max_lon, &max_lat);
     sql_init (&s);
+    /* CROSS JOIN keeps the R*Tree as the outer loop: with a source filter
+     * SQLite otherwise walks the source index and probes the R*Tree per
+     * camera (0.5 s instead of 1 ms at 23,000 cameras). */
     g_string_append (s.sql,
-        "SELECT c.rowid, c.lon, c.lat, c.id FROM camera_geo g JOIN camera c "
-        "ON c.rowid = g.cam_rowid WHERE 1");
+        "SELECT c.rowid, c.lon, c.lat, c.id FROM camera_geo g CROSS JOIN "
+        "camera c ON c.rowid = g.cam_rowid WHERE 1");
     sql_box (&s, min_lon, min_lat, max_lon, max_lat);
     sql_filters (&s, q);
     if (!sql_prepare (self, &s, &stmt, error)) {
