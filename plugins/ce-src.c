@@ -224,7 +224,6 @@ build_chain (CeSrc *self, CeCodec codec)
         (NULL));
     return FALSE;
   }
-  g_object_set (self->parser, "config-interval", -1, NULL);
   if (self->run_decode) {
     self->decoder = make_decoder (codec);
     if (self->decoder == NULL) {
@@ -382,6 +381,50 @@ fatal (CeSrc *self, GQuark domain, gint code, const char *text,
       g_strdup (text), g_strdup (debug), __FILE__, GST_FUNCTION, __LINE__);
 }
 
+static gboolean
+is_vcl (CeCodec codec, guint type)
+{
+  return codec == CE_CODEC_H265 ? type <= 31 : type >= 1 && type <= 5;
+}
+
+/* cityeyed (as of this writing) repeats the parameter sets in front of
+ * every slice of a multi-slice keyframe; h264parse/h265parse take a
+ * parameter set after a slice for the start of a new access unit and split
+ * the picture in two.  Those repeats are dropped: parameter sets belong
+ * before the first slice.  Returns: (transfer full). */
+static GBytes *
+drop_late_parameter_sets (CeCodec codec, GBytes *au)
+{
+  gsize size, offset = 0;
+  const guint8 *data = g_bytes_get_data (au, &size);
+  gboolean vcl = FALSE, late = FALSE;
+  GByteArray *out;
+  CeNal nal;
+
+  while (ce_nal_next (codec, data, size, &offset, &nal)) {
+    if (is_vcl (codec, nal.type))
+      vcl = TRUE;
+    else if (vcl && ce_nal_is_parameter_set (codec, nal.type))
+      late = TRUE;
+  }
+  if (!late)
+    return g_bytes_ref (au);
+  out = g_byte_array_sized_new ((guint) size);
+  vcl = FALSE;
+  offset = 0;
+  while (ce_nal_next (codec, data, size, &offset, &nal)) {
+    static const guint8 start_code[] = {0, 0, 0, 1};
+
+    if (is_vcl (codec, nal.type))
+      vcl = TRUE;
+    else if (vcl && ce_nal_is_parameter_set (codec, nal.type))
+      continue;
+    g_byte_array_append (out, start_code, sizeof start_code);
+    g_byte_array_append (out, nal.data, (guint) nal.size);
+  }
+  return g_byte_array_free_to_bytes (out);
+}
+
 static void
 on_au (GBytes *au, guint64 pts_ns, gboolean keyframe, gboolean discont,
     gpointer user_data)
@@ -415,7 +458,8 @@ on_au (GBytes *au, guint64 pts_ns, gboolean keyframe, gboolean discont,
     return;
   }
   self->need_keyframe = FALSE;
-  buffer = gst_buffer_new_wrapped_bytes (au);
+  buffer = gst_buffer_new_wrapped_bytes (
+      keyframe ? drop_late_parameter_sets (self->codec, au) : g_bytes_ref (au));
   if (!keyframe)
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   if (discont || self->need_discont)
