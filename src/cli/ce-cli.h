@@ -124,5 +124,13 @@ JsonNode *ce_camera_to_json (const CeCamera *camera, CeCrs crs);
 int ce_cli_camera (int argc, char **argv);
 int ce_cli_db (int argc, char **argv);
 int ce_cli_stats (int argc, char **argv);
+int ce_cli_user (int argc, char **argv);
+int ce_cli_token (int argc, char **argv);
+int ce_cli_audit (int argc, char **argv);
+
+/* Accounts commands' helpers: local time "YYYY-MM-DD HH:MM:SS" ("-" for
+ * 0); durations like 30d, 12h, 90m, 3600s. */
+char *ce_cli_time_string (gint64 us);
+gboolean ce_cli_parse_duration (const char *text, gint64 *us, GError **error);
 
 G_END_DECLS

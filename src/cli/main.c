@@ -16,12 +16,15 @@ usage (FILE *out)
   fprintf (out,
       "Usage: cityeye COMMAND [OPTION…]\n"
       "\n"
-      "The camera inventory of a cityeye gateway.\n"
+      "The camera inventory and accounts of a cityeye gateway.\n"
       "\n"
       "Commands:\n"
       "  camera   import, export, list, search, near, show, add, set, rm\n"
       "  stats    Camera counts and online rate by source, street, status\n"
       "  db       init, check, backup the registry database\n"
+      "  user     add, list, rm: accounts (roles, sources, secrecy)\n"
+      "  token    create, list, revoke: API tokens\n"
+      "  audit    The viewing audit (--since 1d --csv)\n"
       "  version  Print the version\n"
       "\n"
       "Examples:\n"
@@ -31,6 +34,9 @@ usage (FILE *out)
       "public_security -k 10\n"
       "  cityeye camera search 沪太路 --street 顾村镇\n"
       "  cityeye camera export --format kml > baoshan.kml\n"
+      "  cityeye user add alice --role operator --sources 雪亮,社会面\n"
+      "  cityeye token create --user alice --expires 30d\n"
+      "  cityeye audit --since 1d --csv\n"
       "\n"
       "The registry is --db PATH, else $CITYEYE_DB, else [registry] "
       "database\n"
@@ -62,6 +68,12 @@ main (int argc, char **argv)
     return ce_cli_stats (argc - 1, argv + 1);
   if (strcmp (argv[1], "db") == 0)
     return ce_cli_db (argc - 1, argv + 1);
+  if (strcmp (argv[1], "user") == 0)
+    return ce_cli_user (argc - 1, argv + 1);
+  if (strcmp (argv[1], "token") == 0)
+    return ce_cli_token (argc - 1, argv + 1);
+  if (strcmp (argv[1], "audit") == 0)
+    return ce_cli_audit (argc - 1, argv + 1);
   fprintf (stderr, "cityeye: unknown command “%s”\nTry “cityeye --help”.\n",
       argv[1]);
   return CE_EXIT_USAGE;

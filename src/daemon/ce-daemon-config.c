@@ -19,6 +19,7 @@ ce_daemon_config_init (CeDaemonConfig *config)
   ce_relay_config_init (&config->relay);
   ce_rtsp_server_config_init (&config->rtsp);
   config->rtsp.address = g_strdup ("127.0.0.1");
+  ce_auth_config_init (&config->auth);
 }
 
 void
@@ -27,6 +28,10 @@ ce_daemon_config_clear (CeDaemonConfig *config)
   g_clear_pointer (&config->database, g_free);
   g_clear_pointer (&config->ingest, g_free);
   g_clear_pointer (&config->rtsp.address, g_free);
+  ce_auth_config_clear (&config->auth);
+  g_clear_pointer (&config->auth_anonymous_role, g_free);
+  g_clear_pointer (&config->auth_anonymous_from, g_free);
+  g_clear_pointer (&config->auth_anonymous_sources, g_free);
 }
 
 typedef enum
@@ -38,6 +43,8 @@ typedef enum
   KEY_UINT,
   KEY_MEGABYTES,  /* MiB in the file, bytes in memory */
   KEY_SECONDS_NS, /* seconds in the file, GstClockTime in memory */
+  KEY_BOOL,       /* true/false */
+  KEY_INT,        /* may be negative */
 } KeyType;
 
 typedef struct
@@ -84,6 +91,16 @@ static const Key keys[] = {
         0.1, 1024},
     {"relay", "gop_cache_max_duration", KEY_SECONDS_NS,
         OFF (relay.hub.cache_max_duration), 1, 120},
+    {"auth", "allow_anonymous", KEY_BOOL, OFF (auth.allow_anonymous), 0, 0},
+    {"auth", "anonymous_role", KEY_STRING, OFF (auth_anonymous_role), 0, 0},
+    {"auth", "anonymous_from", KEY_STRING, OFF (auth_anonymous_from), 0, 0},
+    {"auth", "anonymous_sources", KEY_STRING, OFF (auth_anonymous_sources), 0,
+        0},
+    {"auth", "anonymous_secrecy", KEY_INT, OFF (auth.anonymous_max_secrecy), 0,
+        1},
+    {"auth", "play_token_ttl", KEY_SECONDS, OFF (auth.play_token_ttl_s), 5,
+        86400},
+    {"auth", "realm", KEY_STRING, OFF (auth.realm), 0, 0},
 };
 
 static gboolean bad (GError **error, const char *file, const Key *k,
@@ -102,6 +119,60 @@ bad (GError **error, const char *file, const Key *k, const char *fmt, ...)
   g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
       "%s: [%s] %s: %s", base, k->group, k->key, msg);
   return FALSE;
+}
+
+/* The [auth] keys that need more than a number. */
+static gboolean
+auth_convert (CeDaemonConfig *config, const char *base, GError **error)
+{
+  CeAuthConfig *auth = &config->auth;
+
+  if (config->auth_anonymous_role != NULL &&
+      !ce_role_from_string (config->auth_anonymous_role,
+          &auth->anonymous_role)) {
+    g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+        "%s: [auth] anonymous_role: “%s” is not admin, operator, wall or "
+        "viewer",
+        base, config->auth_anonymous_role);
+    return FALSE;
+  }
+  if (config->auth_anonymous_sources != NULL) {
+    g_autoptr (GError) local = NULL;
+
+    if (!ce_auth_parse_sources (config->auth_anonymous_sources,
+            &auth->anonymous_sources, &local)) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+          "%s: [auth] anonymous_sources: %s", base, local->message);
+      return FALSE;
+    }
+  }
+  if (config->auth_anonymous_from != NULL) {
+    g_auto (GStrv) items = g_strsplit (config->auth_anonymous_from, ",", 64);
+    g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+
+    for (guint i = 0; items[i] != NULL; i++) {
+      g_autoptr (GInetAddressMask) mask = NULL;
+      g_autoptr (GError) local = NULL;
+      char *item = g_strstrip (items[i]);
+
+      if (*item == '\0')
+        continue;
+      mask = g_inet_address_mask_new_from_string (item, &local);
+      if (mask == NULL) {
+        g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+            "%s: [auth] anonymous_from: “%s” is not an address or network "
+            "(like 127.0.0.1, ::1 or 10.1.0.0/16; host bits of a network must "
+            "be 0)",
+            base, item);
+        return FALSE;
+      }
+      g_ptr_array_add (list, g_strdup (item));
+    }
+    g_ptr_array_add (list, NULL);
+    g_strfreev (auth->anonymous_from);
+    auth->anonymous_from = (char **) g_ptr_array_steal (list, NULL);
+  }
+  return TRUE;
 }
 
 gboolean
@@ -169,6 +240,15 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
       }
       continue;
     }
+    if (k->type == KEY_BOOL) {
+      if (strcmp (value, "true") == 0)
+        *(gboolean *) field = TRUE;
+      else if (strcmp (value, "false") == 0)
+        *(gboolean *) field = FALSE;
+      else
+        return bad (error, path, k, "“%s” is not true or false", value);
+      continue;
+    }
     number = g_ascii_strtod (value, &end);
     if (end == value || *end != '\0' || !isfinite (number))
       return bad (error, path, k, "“%s” is not a number", value);
@@ -177,6 +257,11 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
     switch (k->type) {
       case KEY_SECONDS_MS:
         *(guint *) field = (guint) llround (number * 1000);
+        break;
+      case KEY_INT:
+        if (number != floor (number))
+          return bad (error, path, k, "“%s” is not a whole number", value);
+        *(int *) field = (int) number;
         break;
       case KEY_SECONDS:
       case KEY_UINT:
@@ -192,6 +277,7 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
         break;
       case KEY_STRING:
       case KEY_PATH:
+      case KEY_BOOL:
       default:
         break;
     }
@@ -204,5 +290,5 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
     return FALSE;
   }
   config->relay.use_rtspsrc = strcmp (config->ingest, "rtspsrc") == 0;
-  return TRUE;
+  return auth_convert (config, base, error);
 }

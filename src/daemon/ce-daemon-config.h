@@ -7,6 +7,7 @@
 
 #include "ce-relay.h"
 #include "ce-rtsp-server.h"
+#include "ce-auth.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,11 @@ typedef struct
   char *ingest; /* "native" or "rtspsrc" */
   CeRelayConfig relay;
   CeRtspServerConfig rtsp;
+  CeAuthConfig auth;
+  /* [auth] keys kept as written, converted into @auth by load() */
+  char *auth_anonymous_role;
+  char *auth_anonymous_from;
+  char *auth_anonymous_sources;
 } CeDaemonConfig;
 
 void ce_daemon_config_init (CeDaemonConfig *config);

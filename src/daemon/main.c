@@ -7,12 +7,14 @@
 #include "ce-config.h"
 #include "ce-daemon-config.h"
 #include "ce-registry.h"
+#include "ce-auth.h"
 #include "ce-relay.h"
 #include "ce-rtsp-server.h"
 #include "ce-ingest.h"
 
 #include <locale.h>
 #include <stdio.h>
+#include <string.h>
 #include <gst/gst.h>
 #include <glib-unix.h>
 
@@ -67,6 +69,105 @@ resolve_camera (const char *camera_id, CeProfile profile, CeSourceInfo *info,
   return TRUE;
 }
 
+/* ---- RTSP access control and the viewing audit ------------------------- */
+
+static void
+audit (CeAuth *auth, const CePrincipal *p, const char *camera_id,
+    const char *peer, const char *action, gint64 start_us, gint64 end_us,
+    guint64 bytes, const char *reason)
+{
+  g_autoptr (GError) error = NULL;
+  CeAuditRecord rec = {0};
+
+  rec.user = p->user;
+  rec.camera_id = camera_id;
+  rec.protocol = "rtsp";
+  rec.client = peer;
+  rec.action = action;
+  rec.start_us = start_us;
+  rec.end_us = end_us;
+  rec.bytes = bytes;
+  rec.incident = p->incident;
+  rec.reason = reason;
+  /* A viewing that cannot be audited is still served, but loudly. */
+  if (ce_auth_audit_append (auth, &rec, &error) < 0)
+    g_warning ("Audit: %s %s %s: not recorded: %s", p->user, action, camera_id,
+        error->message);
+}
+
+/* Credentials, in order: ?token= (a play token for this camera, or an API
+ * token), then the Authorization header (Basic/Digest with an API token as
+ * the password); anonymous only when none was given.  Unauthenticated
+ * clients get 401 whether the camera exists or not; only an authenticated
+ * principal learns 404 (unknown) or 403 (outside its role). */
+static CeRtspAuthResult
+authorize_rtsp (const CeRtspAuthRequest *req, gpointer *viewer,
+    GStrv *challenges, gpointer user_data)
+{
+  CeAuth *auth = user_data;
+  g_autoptr (CePrincipal) p = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (CeCamera) camera = NULL;
+  gboolean stale = FALSE;
+
+  if (req->token != NULL) {
+    if (strchr (req->token, '.') != NULL)
+      p = ce_auth_verify_play_token (auth, req->token, req->camera_id, &error);
+    else
+      p = ce_auth_verify_token (auth, req->token, &error);
+  } else if (req->authorization != NULL) {
+    p = ce_auth_verify_authorization (auth, req->authorization, req->method,
+        req->uri, &error);
+    stale = g_error_matches (error, CE_AUTH_ERROR, CE_AUTH_ERROR_STALE);
+  } else {
+    p = ce_auth_anonymous (auth, req->client);
+  }
+  if (p == NULL) {
+    /* The first request of a Digest or Basic client comes without
+     * credentials: that is the handshake, not worth a message. */
+    if (error != NULL)
+      g_message ("RTSP %s %s from %s: 401 (%s)", req->method, req->camera_id,
+          req->peer, error->message);
+    *challenges = ce_auth_challenges (auth, stale);
+    return CE_RTSP_AUTH_UNAUTHORIZED;
+  }
+  camera = ce_registry_dup_camera (ce_auth_get_registry (auth), req->camera_id,
+      &local);
+  if (camera == NULL) {
+    if (g_error_matches (local, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_NOT_FOUND))
+      return CE_RTSP_AUTH_NOT_FOUND;
+    g_warning ("RTSP %s %s from %s: %s", req->method, req->camera_id, req->peer,
+        local->message);
+    return CE_RTSP_AUTH_UNAVAILABLE;
+  }
+  if (!ce_principal_may_see (p, camera)) {
+    g_message ("RTSP %s %s from %s: 403 (user %s, role %s)", req->method,
+        req->camera_id, req->peer, p->user, ce_role_to_string (p->role));
+    audit (auth, p, req->camera_id, req->peer, "deny", g_get_real_time (), 0, 0,
+        "outside the user's sources or secrecy");
+    return CE_RTSP_AUTH_FORBIDDEN;
+  }
+  *viewer = g_steal_pointer (&p);
+  return CE_RTSP_AUTH_ALLOW;
+}
+
+static void
+on_rtsp_viewer (gboolean started, const CeRtspViewerEvent *ev,
+    gpointer user_data)
+{
+  CeAuth *auth = user_data;
+  const CePrincipal *p = ev->viewer;
+
+  if (p == NULL)
+    return;
+  g_message ("RTSP viewer %s %s camera %s from %s%s", p->user,
+      started ? "started" : "stopped", ev->camera_id, ev->peer,
+      started ? "" : " (audited)");
+  audit (auth, p, ev->camera_id, ev->peer, started ? "start" : "stop",
+      ev->start_us, ev->end_us, ev->bytes, NULL);
+}
+
 static gboolean
 on_signal (gpointer user_data)
 {
@@ -104,6 +205,7 @@ main (int argc, char **argv)
   CeDaemonConfig config;
   CeRelay *relay;
   CeRtspServer *rtsp;
+  CeAuth *auth;
   Resolver resolver;
 
   setlocale (LC_ALL, "");
@@ -164,6 +266,27 @@ main (int argc, char **argv)
     ce_daemon_config_clear (&config);
     return 1;
   }
+  auth = ce_auth_new (registry, &config.auth, &error);
+  if (auth == NULL) {
+    fprintf (stderr, "cityeyed: [auth] %s\n", error->message);
+    ce_daemon_config_clear (&config);
+    return 2;
+  }
+  if (config.auth.allow_anonymous) {
+    g_autofree char *from = config.auth.anonymous_from != NULL
+        ? g_strjoinv (",", config.auth.anonymous_from)
+        : g_strdup ("loopback only");
+    g_autofree char *sources =
+        ce_auth_sources_to_string (config.auth.anonymous_sources != 0
+                ? config.auth.anonymous_sources
+                : ce_role_default_sources (config.auth.anonymous_role));
+
+    g_warning ("ANONYMOUS ACCESS IS ON ([auth] allow_anonymous=true): "
+               "clients from %s play cameras WITHOUT credentials as role %s "
+               "(sources %s); never use this outside a demo or a closed "
+               "test bench",
+        from, ce_role_to_string (config.auth.anonymous_role), sources);
+  }
   resolver.registry = registry;
   loop = g_main_loop_new (NULL, FALSE);
   relay = ce_relay_new (&config.relay, resolve_camera, &resolver, NULL);
@@ -171,9 +294,12 @@ main (int argc, char **argv)
   if (rtsp == NULL) {
     fprintf (stderr, "cityeyed: %s\n", error->message);
     ce_relay_free (relay);
+    ce_auth_free (auth);
     ce_daemon_config_clear (&config);
     return 1;
   }
+  ce_rtsp_server_set_auth (rtsp, authorize_rtsp, on_rtsp_viewer,
+      (GDestroyNotify) ce_principal_unref, auth);
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);
   g_message ("cityeyed %s: registry %s", CE_VERSION, config.database);
@@ -186,6 +312,7 @@ main (int argc, char **argv)
 
   ce_rtsp_server_free (rtsp);
   ce_relay_free (relay);
+  ce_auth_free (auth);
   ce_ingest_flush_teardowns ();
   ce_daemon_config_clear (&config);
   return 0;

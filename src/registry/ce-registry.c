@@ -5,6 +5,7 @@
  * the spatial / text / attribute queries.
  */
 #include "ce-registry.h"
+#include "ce-registry-private.h"
 #include "ce-geo.h"
 
 #include <errno.h>
@@ -206,6 +207,50 @@ static const char *const migrations[] = {
     "  INSERT INTO camera_fts (rowid, id, name, street, address, tags)"
     "    VALUES (new.rowid, new.id, new.name, new.street, new.address,"
     "    new.tags);"
+    "END;",
+    /* 2: accounts, API tokens (hashes only) and the append-only viewing
+     * audit (see ce-registry-accounts.h) */
+    "CREATE TABLE account ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE,"
+    "  role TEXT NOT NULL CHECK (role IN"
+    "    ('admin', 'operator', 'wall', 'viewer')),"
+    "  sources INTEGER NOT NULL,"
+    "  max_secrecy INTEGER NOT NULL CHECK (max_secrecy IN (0, 1)),"
+    "  created_at INTEGER NOT NULL,"
+    "  disabled INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE api_token ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  account_id INTEGER NOT NULL,"
+    "  label TEXT NOT NULL DEFAULT '',"
+    "  hash TEXT NOT NULL UNIQUE,"
+    "  digest_ha1 TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL DEFAULT 0,"
+    "  last_used_at INTEGER NOT NULL DEFAULT 0,"
+    "  revoked_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX api_token_by_account ON api_token (account_id);"
+    "CREATE TABLE audit ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at INTEGER NOT NULL,"
+    "  user_name TEXT NOT NULL,"
+    "  camera_id TEXT NOT NULL DEFAULT '',"
+    "  protocol TEXT NOT NULL,"
+    "  client TEXT NOT NULL DEFAULT '',"
+    "  action TEXT NOT NULL,"
+    "  start_at INTEGER NOT NULL DEFAULT 0,"
+    "  end_at INTEGER NOT NULL DEFAULT 0,"
+    "  bytes INTEGER NOT NULL DEFAULT 0,"
+    "  incident TEXT NOT NULL DEFAULT '',"
+    "  reason TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX audit_by_time ON audit (at);"
+    "CREATE INDEX audit_by_user ON audit (user_name, id);"
+    "CREATE INDEX audit_by_camera ON audit (camera_id, id);"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+    "  SELECT RAISE (ABORT, 'the viewing audit is append-only');"
+    "END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+    "  SELECT RAISE (ABORT, 'the viewing audit is append-only');"
     "END;",
 };
 
@@ -1651,4 +1696,25 @@ ce_registry_backup (CeRegistry *self, const char *dest,
     return FALSE;
   }
   return TRUE;
+}
+
+/* ---- for ce-registry-accounts.c (ce-registry-private.h) --------------- */
+
+sqlite3 *
+ce_registry_get_db (CeRegistry *self)
+{
+  return self->db;
+}
+
+gboolean
+ce_registry_check_writable (CeRegistry *self, GError **error)
+{
+  return writable (self, error);
+}
+
+void
+ce_registry_set_db_error (CeRegistry *self, GError **error, int rc,
+    const char *what)
+{
+  set_db_error (self, error, rc, what);
 }

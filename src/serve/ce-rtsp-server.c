@@ -52,6 +52,11 @@ struct _CeRtspServer
   GList *conns;
   GHashTable *medias; /* stream key → CeRtspMedia (one ref) */
   CeRtspServerStats stats;
+  /* Access control (ce_rtsp_server_set_auth) */
+  CeRtspAuthorizeFunc authorize;
+  CeRtspViewerFunc viewer_event;
+  GDestroyNotify viewer_free;
+  gpointer auth_data;
 };
 
 typedef struct
@@ -94,6 +99,8 @@ struct _Viewer
   guint64 octets;
   gint64 last_sr;
   gboolean first_out;
+  gint64 started_at; /* real time of PLAY, for the viewer event */
+  guint64 octets_at_start;
 };
 
 struct _Conn
@@ -114,6 +121,8 @@ struct _Conn
   CeStream *stream; /* acquired at DESCRIBE or SETUP */
   char *session;
   Viewer *viewer;
+  char *auth_camera;    /* the camera the authorizer allowed, or NULL */
+  gpointer auth_viewer; /* what it returned for it */
 
   GMutex lock;    /* output: */
   GQueue control; /* GBytes */
@@ -397,12 +406,42 @@ server_get_media (CeRtspServer *s, CeStream *stream, char **key)
 }
 
 static void
+viewer_notify (Viewer *v, gboolean started)
+{
+  CeRtspServer *s = v->conn->server;
+  CeRtspViewerEvent ev = {0};
+  guint64 octets;
+
+  if (s->viewer_event == NULL)
+    return;
+  g_mutex_lock (&v->conn->lock);
+  octets = v->octets;
+  g_mutex_unlock (&v->conn->lock);
+  if (started) {
+    v->started_at = g_get_real_time ();
+    v->octets_at_start = octets;
+  } else {
+    ev.end_us = g_get_real_time ();
+    ev.bytes = octets - v->octets_at_start;
+  }
+  ev.camera_id = v->conn->stream != NULL
+      ? ce_stream_get_camera_id (v->conn->stream)
+      : v->conn->auth_camera;
+  ev.peer = v->conn->peer;
+  ev.viewer = v->conn->auth_viewer;
+  ev.tcp = v->lower == CE_RTSP_LOWER_TCP;
+  ev.start_us = v->started_at;
+  s->viewer_event (started, &ev, s->auth_data);
+}
+
+static void
 viewer_stop (Viewer *v)
 {
   CeRtspServer *s = v->conn->server;
 
   if (v->sub_id == 0)
     return;
+  viewer_notify (v, FALSE);
   ce_rtsp_media_unsubscribe (v->media, v->sub_id);
   v->sub_id = 0;
   /* The server's table holds one ref; when that is the last, nobody
@@ -457,6 +496,7 @@ viewer_start (Viewer *v, CeStream *stream, guint16 *seq, guint32 *rtptime)
     s->stats.viewers_tcp++;
   else
     s->stats.viewers_udp++;
+  viewer_notify (v, TRUE);
 }
 
 /* ---- the writer ------------------------------------------------------- */
@@ -753,6 +793,7 @@ typedef struct
   CeProfile profile;
   gboolean track; /* the URL names the track (…/trackID=0) */
   char *base;     /* URL to use as Content-Base (ends with '/') */
+  char *token;    /* ?token=, unescaped; never logged */
 } Target;
 
 static void
@@ -760,6 +801,9 @@ target_clear (Target *t)
 {
   g_free (t->camera_id);
   g_free (t->base);
+  if (t->token != NULL)
+    memset (t->token, 0, strlen (t->token));
+  g_free (t->token);
 }
 
 /* Accepts rtsp://host[:port]/cameras/{20 digits}[/trackID=0][?query] and
@@ -804,9 +848,13 @@ parse_target (Conn *c, const char *uri, Target *t)
   if (query != NULL) {
     g_auto (GStrv) params = g_strsplit (query + 1, "&", 32);
 
-    for (guint i = 0; params[i] != NULL; i++)
+    for (guint i = 0; params[i] != NULL; i++) {
       if (strcmp (params[i], "profile=sub") == 0)
         t->profile = CE_PROFILE_SUB;
+      /* Only for the authorizer: it never reaches the media key. */
+      else if (g_str_has_prefix (params[i], "token=") && t->token == NULL)
+        t->token = g_uri_unescape_string (params[i] + 6, NULL);
+    }
   }
   t->base = g_strdup_printf ("rtsp://%s/cameras/%s/", c->local, t->camera_id);
   return TRUE;
@@ -1052,6 +1100,12 @@ handle_play (Conn *c, const CeRtspRequest *req, int cseq)
     respond (c, 200, cseq, NULL, NULL, NULL);
     return;
   }
+  if (c->server->authorize != NULL &&
+      (c->auth_camera == NULL ||
+          strcmp (c->auth_camera, ce_stream_get_camera_id (c->stream)) != 0)) {
+    respond_error (c, 401, cseq, "PLAY of a camera not authorized");
+    return;
+  }
   if (parse_target (c, req->uri, &t))
     url = g_strdup_printf ("%strackID=0", t.base);
   else
@@ -1068,6 +1122,62 @@ handle_play (Conn *c, const CeRtspRequest *req, int cseq)
   }
 }
 
+/* Asks the authorizer about @t unless this connection is already allowed
+ * its camera.  FALSE when a response (401/403/404) has been sent. */
+static gboolean
+conn_authorize (Conn *c, const CeRtspRequest *req, const Target *t)
+{
+  CeRtspServer *s = c->server;
+  g_autoptr (GSocketAddress) peer = NULL;
+  g_auto (GStrv) challenges = NULL;
+  CeRtspAuthRequest ar = {0};
+  CeRtspAuthResult r;
+  gpointer viewer = NULL;
+  int cseq = req->cseq;
+
+  if (s->authorize == NULL ||
+      (c->auth_camera != NULL && strcmp (c->auth_camera, t->camera_id) == 0))
+    return TRUE;
+  peer = g_socket_get_remote_address (c->socket, NULL);
+  ar.method = req->method;
+  ar.uri = req->uri;
+  ar.camera_id = t->camera_id;
+  ar.token = t->token;
+  ar.authorization = ce_rtsp_request_get_header (req, "authorization");
+  ar.client = G_IS_INET_SOCKET_ADDRESS (peer)
+      ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (peer))
+      : NULL;
+  ar.peer = c->peer;
+  r = s->authorize (&ar, &viewer, &challenges, s->auth_data);
+  if (r == CE_RTSP_AUTH_ALLOW) {
+    if (c->auth_viewer != NULL && s->viewer_free != NULL)
+      s->viewer_free (c->auth_viewer);
+    c->auth_viewer = viewer;
+    g_free (c->auth_camera);
+    c->auth_camera = g_strdup (t->camera_id);
+    return TRUE;
+  }
+  if (viewer != NULL && s->viewer_free != NULL)
+    s->viewer_free (viewer);
+  if (r == CE_RTSP_AUTH_UNAUTHORIZED) {
+    g_autoptr (GPtrArray) h = g_ptr_array_new ();
+
+    for (guint i = 0; challenges != NULL && challenges[i] != NULL; i++) {
+      g_ptr_array_add (h, (gpointer) "WWW-Authenticate");
+      g_ptr_array_add (h, challenges[i]);
+    }
+    g_ptr_array_add (h, NULL);
+    respond (c, 401, cseq, (const char *const *) h->pdata, NULL, NULL);
+  } else {
+    respond_error (c,
+        r == CE_RTSP_AUTH_FORBIDDEN       ? 403
+            : r == CE_RTSP_AUTH_NOT_FOUND ? 404
+                                          : 503,
+        cseq, "refused by the authorizer");
+  }
+  return FALSE;
+}
+
 static void
 handle_request (Conn *c, CeRtspRequest *req)
 {
@@ -1076,7 +1186,9 @@ handle_request (Conn *c, CeRtspRequest *req)
   Target t;
 
   s->stats.requests++;
-  GST_DEBUG ("%s: %s %s", c->peer, req->method, req->uri);
+  /* Without the query: it may carry a token. */
+  GST_DEBUG ("%s: %s %.*s", c->peer, req->method, (int) strcspn (req->uri, "?"),
+      req->uri);
   if (cseq < 0) {
     respond_error (c, 400, -1, "no CSeq");
     c->closing = TRUE;
@@ -1093,6 +1205,10 @@ handle_request (Conn *c, CeRtspRequest *req)
       respond_error (c, 404, cseq, "not a camera URL");
       return;
     }
+    if (!conn_authorize (c, req, &t)) {
+      target_clear (&t);
+      return;
+    }
     with_stream (c, "DESCRIBE", cseq, &t, NULL);
   } else if (strcmp (req->method, "SETUP") == 0) {
     if (!parse_target (c, req->uri, &t)) {
@@ -1102,6 +1218,10 @@ handle_request (Conn *c, CeRtspRequest *req)
     if (c->viewer != NULL && c->viewer->sub_id != 0) {
       target_clear (&t);
       respond_error (c, 455, cseq, "SETUP while playing");
+      return;
+    }
+    if (!conn_authorize (c, req, &t)) {
+      target_clear (&t);
       return;
     }
     with_stream (c, "SETUP", cseq, &t, req);
@@ -1222,6 +1342,10 @@ conn_close (Conn *c)
   g_clear_pointer (&c->viewer, viewer_free);
   if (c->stream != NULL)
     ce_relay_release (s->relay, g_steal_pointer (&c->stream));
+  if (c->auth_viewer != NULL && s->viewer_free != NULL)
+    s->viewer_free (c->auth_viewer);
+  c->auth_viewer = NULL;
+  g_clear_pointer (&c->auth_camera, g_free);
   s->conns = g_list_remove (s->conns, c);
   s->stats.connections--;
   g_source_destroy (c->source);
@@ -1565,4 +1689,14 @@ void
 ce_rtsp_server_get_stats (CeRtspServer *s, CeRtspServerStats *stats)
 {
   *stats = s->stats;
+}
+
+void
+ce_rtsp_server_set_auth (CeRtspServer *s, CeRtspAuthorizeFunc authorize,
+    CeRtspViewerFunc on_viewer, GDestroyNotify free_viewer, gpointer user_data)
+{
+  s->authorize = authorize;
+  s->viewer_event = on_viewer;
+  s->viewer_free = free_viewer;
+  s->auth_data = user_data;
 }

@@ -52,4 +52,56 @@ typedef struct
 
 void ce_rtsp_server_get_stats (CeRtspServer *server, CeRtspServerStats *stats);
 
+/* ---- access control and viewer events (set by the daemon) ------------ */
+
+typedef enum
+{
+  CE_RTSP_AUTH_ALLOW,
+  CE_RTSP_AUTH_UNAUTHORIZED, /* 401 with the challenges */
+  CE_RTSP_AUTH_FORBIDDEN,    /* 403 */
+  CE_RTSP_AUTH_NOT_FOUND,    /* 404 */
+  CE_RTSP_AUTH_UNAVAILABLE,  /* 503: the decision could not be made */
+} CeRtspAuthResult;
+
+typedef struct
+{
+  const char *method;
+  const char *uri; /* as sent: may carry ?token=, never log it */
+  const char *camera_id;
+  const char *token;         /* ?token= (unescaped), or NULL */
+  const char *authorization; /* the Authorization header, or NULL */
+  GInetAddress *client;
+  const char *peer; /* "ip:port" */
+} CeRtspAuthRequest;
+
+/* Decides a DESCRIBE or SETUP (and a PLAY of a session not yet allowed
+ * for its camera).  ALLOW may set *viewer (transfer full): opaque data
+ * kept with the connection and handed to the viewer function;
+ * UNAUTHORIZED may set *challenges (transfer full): WWW-Authenticate
+ * values. */
+typedef CeRtspAuthResult (*CeRtspAuthorizeFunc) (const CeRtspAuthRequest *req,
+    gpointer *viewer, GStrv *challenges, gpointer user_data);
+
+typedef struct
+{
+  const char *camera_id;
+  const char *peer;
+  gpointer viewer; /* from the authorizer, or NULL */
+  gboolean tcp;
+  gint64 start_us; /* real time */
+  gint64 end_us;   /* 0 at start */
+  guint64 bytes;   /* RTP bytes sent, at stop */
+} CeRtspViewerEvent;
+
+/* Called on the main context when a viewer starts (PLAY) and stops
+ * (PAUSE, TEARDOWN, disconnect, drop). */
+typedef void (*CeRtspViewerFunc) (gboolean started,
+    const CeRtspViewerEvent *event, gpointer user_data);
+
+/* Without an authorizer every request is allowed.  @viewer_free frees
+ * what the authorizer returned in *viewer. */
+void ce_rtsp_server_set_auth (CeRtspServer *server,
+    CeRtspAuthorizeFunc authorize, CeRtspViewerFunc viewer_event,
+    GDestroyNotify viewer_free, gpointer user_data);
+
 G_END_DECLS

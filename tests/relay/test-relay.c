@@ -161,7 +161,11 @@ env_set_up (Env *e, gconstpointer data)
                           "viewer_drop_after=4\n"
                           "[relay]\ningest=%s\nlinger=2\nstart_timeout=15\n"
                           "stall_timeout=2\nconnect_timeout=2\n"
-                          "backoff_initial=0.2\nbackoff_max=1\n",
+                          "backoff_initial=0.2\nbackoff_max=1\n"
+                          /* These tests are about media, not access: the
+                           * auth tests cover the refusals. */
+                          "[auth]\nallow_anonymous=true\n"
+                          "anonymous_sources=all\nanonymous_secrecy=1\n",
       e->db,
       g_getenv ("CE_TEST_INGEST") != NULL ? g_getenv ("CE_TEST_INGEST")
                                           : "native");
