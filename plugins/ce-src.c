@@ -236,19 +236,23 @@ build_chain (CeSrc *self, CeCodec codec)
       return FALSE;
     }
   }
-  g_object_set (self->appsrc, "caps", caps, NULL);
+  /* Downstream first, each element running before anything reaches it:
+   * the appsrc's thread is live and pushes the caps as soon as it has
+   * them. */
   gst_bin_add (GST_BIN (self), self->parser);
-  gst_element_link (self->appsrc, self->parser);
   last = self->parser;
   if (self->decoder != NULL) {
     gst_bin_add (GST_BIN (self), self->decoder);
     gst_element_link (self->parser, self->decoder);
     last = self->decoder;
-    gst_element_sync_state_with_parent (self->decoder);
   }
-  gst_element_sync_state_with_parent (self->parser);
   pad = gst_element_get_static_pad (last, "src");
   gst_ghost_pad_set_target (GST_GHOST_PAD (self->srcpad), pad);
+  if (self->decoder != NULL)
+    gst_element_sync_state_with_parent (self->decoder);
+  gst_element_sync_state_with_parent (self->parser);
+  gst_element_link (self->appsrc, self->parser);
+  g_object_set (self->appsrc, "caps", caps, NULL);
   self->codec = codec;
   GST_DEBUG_OBJECT (self, "chain built for %s", ce_codec_to_string (codec));
   return TRUE;

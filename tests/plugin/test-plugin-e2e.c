@@ -26,6 +26,8 @@ typedef struct
   GSubprocess *gw;
   guint gw_port;
   char *gateway; /* rtsp://127.0.0.1:PORT */
+  char *token;   /* may see the test cameras (社会面) */
+  char *other;   /* a valid token that may not */
 } Env;
 
 static Env env;
@@ -112,6 +114,47 @@ add_camera (const char *id, const char *cam, gboolean sub)
   g_assert_no_error (error);
 }
 
+/* `cityeye ARGS… --db DB`: returns the first line of its output. */
+static char *
+cli (const char *const *args)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) p = NULL;
+  g_autofree char *out = NULL;
+  const char *bin = g_getenv ("CITYEYE_BIN");
+
+  g_assert_nonnull (bin);
+  g_ptr_array_add (argv, (gpointer) bin);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, (gpointer) "--db");
+  g_ptr_array_add (argv, env.db);
+  g_ptr_array_add (argv, NULL);
+  p = g_subprocess_newv ((const char *const *) argv->pdata,
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+      &error);
+  g_assert_no_error (error);
+  g_assert_true (
+      g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (p));
+  return g_strndup (out, strcspn (out, "\n"));
+}
+
+/* A user with its API token, made as an administrator would. */
+static char *
+make_token (const char *user, const char *sources)
+{
+  const char *add[] = {"user", "add", user, "--role", "viewer", "--sources",
+      sources, NULL};
+  const char *create[] = {"token", "create", "--user", user, "--label",
+      "plugin test", NULL};
+  g_autofree char *ignored = cli (add);
+
+  return cli (create);
+}
+
 static void
 env_set_up (void)
 {
@@ -140,6 +183,9 @@ env_set_up (void)
   add_camera ("31011300001320000006", "cam6", FALSE);
   add_camera ("31011300001320000007", "cam7", FALSE);
   add_camera ("31011300001320000008", "cam8", FALSE);
+  env.token = make_token ("plugin", "社会面");
+  env.other = make_token ("other", "公安");
+  g_assert_cmpuint (strlen (env.token), >, 16);
 
   conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
                           "[rtsp]\naddress=127.0.0.1\nport=%u\n"
@@ -170,6 +216,8 @@ env_tear_down (void)
   g_free (env.db);
   g_free (env.conf);
   g_free (env.gateway);
+  g_free (env.token);
+  g_free (env.other);
 }
 
 /* ---- a pipeline that watches itself ------------------------------------- */
@@ -266,7 +314,15 @@ player_start (const char *desc)
   g_mutex_init (&p->lock);
   p->first_pts = p->last_pts = GST_CLOCK_TIME_NONE;
   p->states = g_ptr_array_new_with_free_func (g_free);
-  g_test_message ("pipeline: %s", desc);
+  {
+    g_autofree char *shown = g_strdup (desc);
+    char *t = strstr (shown, "token=");
+
+    /* Tokens stay out of logs, test logs included. */
+    if (t != NULL)
+      memset (t + 6, '*', strcspn (t + 6, " &"));
+    g_test_message ("pipeline: %s", shown);
+  }
   p->pipeline = gst_parse_launch (desc, &error);
   g_assert_no_error (error);
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (p->pipeline),
@@ -287,14 +343,23 @@ player_start (const char *desc)
   return p;
 }
 
+/* cityeyesrc with @token (nullable) and @props. */
+static Player *
+src_start_token (const char *id, const char *token, const char *props)
+{
+  g_autofree char *desc = g_strdup_printf ("cityeyesrc camera-id=%s "
+                                           "gateway=%s %s%s %s ! fakesink "
+                                           "name=sink sync=true",
+      id, env.gateway, token != NULL ? "token=" : "",
+      token != NULL ? token : "", props);
+
+  return player_start (desc);
+}
+
 static Player *
 src_start (const char *id, const char *props)
 {
-  g_autofree char *desc = g_strdup_printf (
-      "cityeyesrc camera-id=%s gateway=%s %s ! fakesink name=sink sync=true",
-      id, env.gateway, props);
-
-  return player_start (desc);
+  return src_start_token (id, env.token, props);
 }
 
 static guint
@@ -431,8 +496,10 @@ static void
 test_playbin (void)
 {
   /* The gateway comes from CITYEYE_GATEWAY, as for gst-play-1.0. */
-  Player *p =
-      player_start ("playbin uri=cityeye://31011300001320000004?profile=main");
+  g_autofree char *desc = g_strdup_printf (
+      "playbin uri=cityeye://31011300001320000004?profile=main&token=%s",
+      env.token);
+  Player *p = player_start (desc);
 
   g_assert_true (player_wait_frames (p, 50, 20000));
   g_assert_cmpstr (p->caps_name, ==, "video/x-raw");
@@ -512,6 +579,43 @@ test_unreachable_gateway (void)
 }
 
 static void
+expect_auth_error (const char *token, const char *message)
+{
+  Player *p = src_start_token ("31011300001320000008", token, "");
+
+  /* Fails fast: a refused token is not retried. */
+  g_assert_true (player_wait_error (p, 5000));
+  g_assert_nonnull (p->error);
+  g_assert_error (p->error, GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+  g_assert_nonnull (strstr (p->error->message, message));
+  if (token != NULL)
+    g_assert_null (strstr (p->error->message, token));
+  g_assert_false (player_saw_state (p, "reconnecting"));
+  player_free (p);
+}
+
+static void
+test_wrong_token (void)
+{
+  expect_auth_error ("cet_not-a-token-at-all",
+      "The gateway refused the token for camera 31011300001320000008");
+}
+
+static void
+test_no_token (void)
+{
+  expect_auth_error (NULL, "The gateway wants a token for camera");
+}
+
+static void
+test_token_not_allowed (void)
+{
+  expect_auth_error (env.other,
+      "The token may not view camera 31011300001320000008 (RTSP 403)");
+}
+
+static void
 test_gateway_restart (void)
 {
   Player *p = src_start ("31011300001320000006", "decode=true");
@@ -556,6 +660,9 @@ main (int argc, char **argv)
   g_test_add_func ("/plugin/e2e/one-upstream", test_two_pipelines_one_upstream);
   g_test_add_func ("/plugin/e2e/unknown-camera", test_unknown_camera);
   g_test_add_func ("/plugin/e2e/unreachable-gateway", test_unreachable_gateway);
+  g_test_add_func ("/plugin/e2e/wrong-token", test_wrong_token);
+  g_test_add_func ("/plugin/e2e/no-token", test_no_token);
+  g_test_add_func ("/plugin/e2e/token-not-allowed", test_token_not_allowed);
   g_test_add_func ("/plugin/e2e/gateway-restart", test_gateway_restart);
 
   env_set_up ();
