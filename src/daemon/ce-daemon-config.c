@@ -19,6 +19,7 @@ ce_daemon_config_init (CeDaemonConfig *config)
   ce_relay_config_init (&config->relay);
   ce_rtsp_server_config_init (&config->rtsp);
   config->rtsp.address = g_strdup ("127.0.0.1");
+  ce_api_config_init (&config->http);
   ce_auth_config_init (&config->auth);
 }
 
@@ -28,6 +29,7 @@ ce_daemon_config_clear (CeDaemonConfig *config)
   g_clear_pointer (&config->database, g_free);
   g_clear_pointer (&config->ingest, g_free);
   g_clear_pointer (&config->rtsp.address, g_free);
+  ce_api_config_clear (&config->http);
   ce_auth_config_clear (&config->auth);
   g_clear_pointer (&config->auth_anonymous_role, g_free);
   g_clear_pointer (&config->auth_anonymous_from, g_free);
@@ -43,6 +45,7 @@ typedef enum
   KEY_UINT,
   KEY_MEGABYTES,  /* MiB in the file, bytes in memory */
   KEY_SECONDS_NS, /* seconds in the file, GstClockTime in memory */
+  KEY_KILOBYTES,  /* KiB in the file, bytes in memory */
   KEY_BOOL,       /* true/false */
   KEY_INT,        /* may be negative */
 } KeyType;
@@ -59,6 +62,17 @@ typedef struct
 #define OFF(field) G_STRUCT_OFFSET (CeDaemonConfig, field)
 
 static const Key keys[] = {
+    /* [http]: the control API. */
+    {"http", "address", KEY_STRING, OFF (http.address), 0, 0},
+    {"http", "port", KEY_UINT, OFF (http.port), 0, 65535},
+    {"http", "public_host", KEY_STRING, OFF (http.public_host), 0, 0},
+    {"http", "max_body", KEY_KILOBYTES, OFF (http.max_body_bytes), 1, 65536},
+    {"http", "max_import", KEY_MEGABYTES, OFF (http.max_import_bytes), 0.01,
+        4096},
+    {"http", "snapshot_timeout", KEY_SECONDS_MS, OFF (http.snapshot_timeout_ms),
+        0.5, 120},
+    {"http", "snapshot_cache", KEY_SECONDS_MS, OFF (http.snapshot_cache_ms), 0,
+        60},
     {"registry", "database", KEY_PATH, OFF (database), 0, 0},
     {"rtsp", "address", KEY_STRING, OFF (rtsp.address), 0, 0},
     {"rtsp", "port", KEY_UINT, OFF (rtsp.port), 0, 65535},
@@ -274,6 +288,9 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
         break;
       case KEY_SECONDS_NS:
         *(guint64 *) field = (guint64) (number * 1e9);
+        break;
+      case KEY_KILOBYTES:
+        *(gsize *) field = (gsize) (number * 1024);
         break;
       case KEY_STRING:
       case KEY_PATH:

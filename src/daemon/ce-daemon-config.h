@@ -7,6 +7,7 @@
 
 #include "ce-relay.h"
 #include "ce-rtsp-server.h"
+#include "ce-api.h"
 #include "ce-auth.h"
 
 G_BEGIN_DECLS
@@ -17,6 +18,7 @@ typedef struct
   char *ingest; /* "native" or "rtspsrc" */
   CeRelayConfig relay;
   CeRtspServerConfig rtsp;
+  CeApiConfig http; /* [http] */
   CeAuthConfig auth;
   /* [auth] keys kept as written, converted into @auth by load() */
   char *auth_anonymous_role;

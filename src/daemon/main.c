@@ -7,10 +7,11 @@
 #include "ce-config.h"
 #include "ce-daemon-config.h"
 #include "ce-registry.h"
-#include "ce-auth.h"
 #include "ce-relay.h"
 #include "ce-rtsp-server.h"
 #include "ce-ingest.h"
+#include "ce-api.h"
+#include "ce-auth.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -183,6 +184,8 @@ main (int argc, char **argv)
   g_autofree char *db_override = NULL;
   g_autofree char *rtsp_address = NULL;
   int rtsp_port = -1;
+  g_autofree char *http_address = NULL;
+  int http_port = -1;
   gboolean version = FALSE;
   GOptionEntry entries[] = {
       {"config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
@@ -195,6 +198,10 @@ main (int argc, char **argv)
           "Address to serve RTSP on (overrides [rtsp] address)", "IP"},
       {"rtsp-port", 0, 0, G_OPTION_ARG_INT, &rtsp_port,
           "RTSP port, 0 = any free port (overrides [rtsp] port)", "PORT"},
+      {"http-address", 0, 0, G_OPTION_ARG_STRING, &http_address,
+          "Address of the HTTP API (overrides [http] address)", "IP"},
+      {"http-port", 0, 0, G_OPTION_ARG_INT, &http_port,
+          "HTTP API port, 0 = any free port (overrides [http] port)", "PORT"},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL},
       G_OPTION_ENTRY_NULL,
   };
@@ -207,6 +214,8 @@ main (int argc, char **argv)
   CeRtspServer *rtsp;
   CeAuth *auth;
   Resolver resolver;
+  CeApi *api = NULL;
+  CeApiDeps api_deps = {0};
 
   setlocale (LC_ALL, "");
   context = g_option_context_new (NULL);
@@ -258,6 +267,17 @@ main (int argc, char **argv)
     }
     config.rtsp.port = (guint) rtsp_port;
   }
+  if (http_address != NULL) {
+    g_free (config.http.address);
+    config.http.address = g_strdup (http_address);
+  }
+  if (http_port >= 0) {
+    if (http_port > 65535) {
+      fprintf (stderr, "cityeyed: --http-port: %d is not a port\n", http_port);
+      return 2;
+    }
+    config.http.port = (guint) http_port;
+  }
 
   registry =
       ce_registry_open (config.database, CE_REGISTRY_OPEN_NO_CREATE, &error);
@@ -300,16 +320,34 @@ main (int argc, char **argv)
   }
   ce_rtsp_server_set_auth (rtsp, authorize_rtsp, on_rtsp_viewer,
       (GDestroyNotify) ce_principal_unref, auth);
+  /* ---- HTTP API ---- */
+  api_deps.registry = registry;
+  api_deps.relay = relay;
+  api_deps.rtsp = rtsp;
+  api_deps.auth = auth;
+  api_deps.rtsp_address = config.rtsp.address;
+  api = ce_api_new (&config.http, &api_deps, &error);
+  if (api == NULL) {
+    fprintf (stderr, "cityeyed: %s\n", error->message);
+    ce_rtsp_server_free (rtsp);
+    ce_relay_free (relay);
+    ce_auth_free (auth);
+    ce_daemon_config_clear (&config);
+    return 1;
+  }
+  /* ---- end HTTP API ---- */
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);
   g_message ("cityeyed %s: registry %s", CE_VERSION, config.database);
   /* Tests and scripts read this line for the bound port. */
   printf ("cityeyed: rtsp=%s:%u\n", config.rtsp.address,
       ce_rtsp_server_get_port (rtsp));
+  printf ("cityeyed: http=%s:%u\n", config.http.address, ce_api_get_port (api));
   fflush (stdout);
 
   g_main_loop_run (loop);
 
+  ce_api_free (api);
   ce_rtsp_server_free (rtsp);
   ce_relay_free (relay);
   ce_auth_free (auth);

@@ -1691,6 +1691,72 @@ ce_rtsp_server_get_stats (CeRtspServer *s, CeRtspServerStats *stats)
   *stats = s->stats;
 }
 
+/* ---- for the control API ---------------------------------------------- */
+
+void
+ce_rtsp_viewer_info_free (CeRtspViewerInfo *info)
+{
+  g_free (info->camera_id);
+  g_free (info->peer);
+  g_free (info);
+}
+
+GPtrArray *
+ce_rtsp_server_list_viewers (CeRtspServer *s)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) ce_rtsp_viewer_info_free);
+
+  for (GList *l = s->conns; l != NULL; l = l->next) {
+    Conn *c = l->data;
+    CeRtspViewerInfo *info;
+
+    if (c->stream == NULL)
+      continue;
+    info = g_new0 (CeRtspViewerInfo, 1);
+    info->camera_id = g_strdup (ce_stream_get_camera_id (c->stream));
+    info->profile = ce_stream_get_profile (c->stream);
+    info->peer = g_strdup (c->peer);
+    if (c->viewer != NULL) {
+      g_mutex_lock (&c->lock);
+      info->udp = c->viewer->lower == CE_RTSP_LOWER_UDP;
+      info->playing = c->viewer->sub_id != 0;
+      info->bytes = c->viewer->octets;
+      g_mutex_unlock (&c->lock);
+    }
+    g_ptr_array_add (out, info);
+  }
+  return out;
+}
+
+guint
+ce_rtsp_server_kick (CeRtspServer *s, const char *camera_id, int profile,
+    const char *peer)
+{
+  GList *victims = NULL;
+  guint n = 0;
+
+  for (GList *l = s->conns; l != NULL; l = l->next) {
+    Conn *c = l->data;
+
+    if (c->stream == NULL ||
+        strcmp (ce_stream_get_camera_id (c->stream), camera_id) != 0 ||
+        (profile >= 0 && (int) ce_stream_get_profile (c->stream) != profile) ||
+        (peer != NULL && strcmp (c->peer, peer) != 0))
+      continue;
+    victims = g_list_prepend (victims, c);
+  }
+  for (GList *l = victims; l != NULL; l = l->next) {
+    Conn *c = l->data;
+
+    GST_INFO ("%s: closed by the control API (camera %s)", c->peer, camera_id);
+    conn_close (c);
+    n++;
+  }
+  g_list_free (victims);
+  return n;
+}
+
 void
 ce_rtsp_server_set_auth (CeRtspServer *s, CeRtspAuthorizeFunc authorize,
     CeRtspViewerFunc on_viewer, GDestroyNotify free_viewer, gpointer user_data)

@@ -52,6 +52,29 @@ typedef struct
 
 void ce_rtsp_server_get_stats (CeRtspServer *server, CeRtspServerStats *stats);
 
+/* ---- for the control API ---------------------------------------------- */
+
+/* One RTSP connection that holds a camera stream. */
+typedef struct
+{
+  char *camera_id;
+  CeProfile profile;
+  char *peer;       /* "IP:PORT" of the client; kicks name it */
+  gboolean udp;     /* RTP over UDP rather than interleaved */
+  gboolean playing; /* PLAY received */
+  guint64 bytes;    /* RTP bytes sent */
+} CeRtspViewerInfo;
+
+void ce_rtsp_viewer_info_free (CeRtspViewerInfo *info);
+
+/* (transfer full) (element-type CeRtspViewerInfo) */
+GPtrArray *ce_rtsp_server_list_viewers (CeRtspServer *server);
+
+/* Closes the connections that hold @camera_id (@profile, or any when
+ * < 0; only @peer's when non-NULL); returns how many were closed. */
+guint ce_rtsp_server_kick (CeRtspServer *server, const char *camera_id,
+    int profile, const char *peer);
+
 /* ---- access control and viewer events (set by the daemon) ------------ */
 
 typedef enum

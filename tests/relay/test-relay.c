@@ -158,7 +158,7 @@ env_set_up (Env *e, gconstpointer data)
   conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
 
                           "[rtsp]\nport=0\nsession_timeout=10\n"
-                          "viewer_drop_after=4\n"
+                          "viewer_drop_after=4\n[http]\nport=0\n"
                           "[relay]\ningest=%s\nlinger=2\nstart_timeout=15\n"
                           "stall_timeout=2\nconnect_timeout=2\n"
                           "backoff_initial=0.2\nbackoff_max=1\n"

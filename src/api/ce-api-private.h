@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * Shared inside src/api: the server object, the request being handled and
+ * the route handlers of each file.
+ */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "ce-api.h"
+#include "ce-api-params.h"
+
+G_BEGIN_DECLS
+
+typedef struct _CeApiMetrics CeApiMetrics;
+typedef struct _CeApiSnapshots CeApiSnapshots;
+
+struct _CeApi
+{
+  CeApiConfig config;
+  CeRegistry *registry; /* borrowed, as every dependency */
+  CeRelay *relay;
+  CeRtspServer *rtsp;
+  CeAuth *auth;
+  char *rtsp_address;
+  GSocket *listener;
+  GSource *accept_source;
+  SoupServer *soup;
+  guint port;
+  GBytes *openapi;
+  CeApiMetrics *metrics;
+  CeApiSnapshots *snapshots;
+};
+
+/* One request: what the router learnt about it. */
+typedef struct
+{
+  CeApi *api;
+  SoupServerMessage *msg;
+  const char *method;
+  GHashTable *params;     /* decoded query */
+  const char *id;         /* camera id from the path, validated, or NULL */
+  CePrincipal *principal; /* authenticated caller (NULL on public routes) */
+  char *client;           /* peer IP, for the audit */
+} CeApiRequest;
+
+typedef void (*CeApiHandler) (CeApiRequest *req);
+
+/* Responses.  Every error is {"error": {"code", "message"}}. */
+void ce_api_respond_json (SoupServerMessage *msg, guint status, JsonNode *node);
+void ce_api_respond_error (SoupServerMessage *msg, CeApiError code,
+    const char *message);
+/* @error of CE_API_ERROR, or anything else as an internal error (logged,
+ * never shown). */
+void ce_api_respond_gerror (SoupServerMessage *msg, const GError *error);
+
+/* The request body (JSON): checks its Content-Type. (transfer full) */
+JsonNode *ce_api_request_json (CeApiRequest *req, const char *const *known,
+    GError **error);
+
+/* The camera of req->id if the caller may see it; NOT_FOUND for an
+ * unknown camera, FORBIDDEN for one outside the caller's role. */
+CeCamera *ce_api_request_camera (CeApiRequest *req, GError **error);
+
+gboolean ce_api_require_admin (CeApiRequest *req);
+
+/* Route handlers. */
+void ce_api_cameras_list (CeApiRequest *req);
+void ce_api_cameras_show (CeApiRequest *req);
+void ce_api_cameras_create (CeApiRequest *req);
+void ce_api_cameras_update (CeApiRequest *req);
+void ce_api_cameras_delete (CeApiRequest *req);
+void ce_api_cameras_import (CeApiRequest *req);
+void ce_api_stats_get (CeApiRequest *req);
+void ce_api_streams_grant (CeApiRequest *req);
+void ce_api_streams_list (CeApiRequest *req);
+void ce_api_streams_close (CeApiRequest *req);
+void ce_api_audit_list (CeApiRequest *req);
+void ce_api_snapshot_get (CeApiRequest *req);
+void ce_api_metrics_get (CeApiRequest *req);
+
+/* Metrics (ce-api-metrics.c). */
+CeApiMetrics *ce_api_metrics_new (CeApi *api);
+void ce_api_metrics_free (CeApiMetrics *m);
+void ce_api_metrics_count_request (CeApiMetrics *m, const char *route,
+    guint status);
+void ce_api_metrics_observe_snapshot (CeApiMetrics *m, double seconds,
+    gboolean hot);
+
+/* Snapshots (ce-api-snapshot.c). */
+CeApiSnapshots *ce_api_snapshots_new (CeApi *api);
+void ce_api_snapshots_free (CeApiSnapshots *s);
+
+G_END_DECLS

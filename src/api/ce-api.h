@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * The HTTP control API (libsoup 3 on the main context): cameras, viewing
+ * grants, streams, snapshots, stats, audit, /metrics and /healthz.  Every
+ * route but /healthz authenticates through CeAuth.
+ */
+#pragma once
+
+#include "ce-auth.h"
+#include "ce-relay.h"
+#include "ce-rtsp-server.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *address;             /* default "127.0.0.1" */
+  guint port;                /* default 8080; 0 = any free port */
+  gsize max_body_bytes;      /* default 1 MiB (JSON bodies) */
+  gsize max_import_bytes;    /* default 64 MiB (cameras:import) */
+  guint snapshot_timeout_ms; /* a cold camera's first keyframe, 5000 */
+  guint snapshot_cache_ms;   /* JPEG kept per camera and width, 1000 */
+  /* Host put in the play URLs of a grant; NULL = the RTSP server's
+   * address, or the request's Host when that is a wildcard address. */
+  char *public_host;
+} CeApiConfig;
+
+void ce_api_config_init (CeApiConfig *config);
+void ce_api_config_clear (CeApiConfig *config);
+
+typedef struct
+{
+  CeRegistry *registry; /* borrowed, all of them must outlive the API */
+  CeRelay *relay;
+  CeRtspServer *rtsp;
+  CeAuth *auth;
+  const char *rtsp_address;
+} CeApiDeps;
+
+typedef struct _CeApi CeApi;
+
+/* Binds and listens at once.  Returns: (transfer full): the server, or
+ * %NULL with @error. */
+CeApi *ce_api_new (const CeApiConfig *config, const CeApiDeps *deps,
+    GError **error);
+void ce_api_free (CeApi *api);
+
+guint ce_api_get_port (CeApi *api);
+
+G_END_DECLS

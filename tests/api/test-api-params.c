@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * The API's parsers of outside input, without a server.
+ */
+#include "ce-api-params.h"
+
+#include <math.h>
+#include <string.h>
+
+static void
+test_query_parse (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GHashTable) p = ce_api_query_parse (
+      "q=%E9%A1%BE%E6%9D%91+park&limit=5&flag&&x=a%2Bb", &error);
+  const char *bad[] = {"a=1&a=2", "=1", "a=%", "a=%4", "a=%zz", "a=%00",
+      "a=%ff", "%ff=1"};
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (g_hash_table_lookup (p, "q"), ==, "顾村 park");
+  g_assert_cmpstr (g_hash_table_lookup (p, "limit"), ==, "5");
+  g_assert_cmpstr (g_hash_table_lookup (p, "flag"), ==, "");
+  g_assert_cmpstr (g_hash_table_lookup (p, "x"), ==, "a+b");
+  g_assert_cmpuint (g_hash_table_size (p), ==, 4);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_autoptr (GHashTable) t = ce_api_query_parse (bad[i], &error);
+
+    g_assert_null (t);
+    g_assert_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST);
+    g_clear_error (&error);
+  }
+  {
+    g_autoptr (GString) many = g_string_new (NULL);
+    g_autoptr (GHashTable) t = NULL;
+
+    for (int i = 0; i <= CE_API_MAX_PARAMS; i++)
+      g_string_append_printf (many, "p%d=1&", i);
+    t = ce_api_query_parse (many->str, &error);
+    g_assert_null (t);
+    g_assert_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST);
+  }
+}
+
+static void
+test_cursor (void)
+{
+  g_autofree char *c = ce_api_cursor_encode ("31011300001320000101");
+  g_autofree char *id = ce_api_cursor_decode (c, NULL);
+  g_autoptr (GError) error = NULL;
+  char *bad = ce_api_cursor_decode ("MzEwMTEz", &error);
+
+  g_assert_cmpstr (id, ==, "31011300001320000101");
+  g_assert_null (strchr (c, '='));
+  g_assert_null (bad);
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST);
+}
+
+static gboolean
+parse_query (const char *qs, CeApiCameraQuery *q, GError **error)
+{
+  g_autoptr (GHashTable) p = ce_api_query_parse (qs, error);
+
+  memset (q, 0, sizeof (*q));
+  return p != NULL && ce_api_camera_query_parse (p, q, error);
+}
+
+static void
+test_camera_query (void)
+{
+  CeApiCameraQuery q;
+  g_autoptr (GError) error = NULL;
+  double wlon, wlat;
+
+  g_assert_true (parse_query ("source=xueliang,%E5%85%AC%E5%AE%89&status="
+                              "offline&secrecy=1&near=121.4,31.3&radius=500"
+                              "&k=3&crs=gcj02",
+      &q, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (q.query.sources, ==,
+      CE_SOURCE_BIT (CE_SOURCE_XUELIANG) |
+          CE_SOURCE_BIT (CE_SOURCE_PUBLIC_SECURITY));
+  g_assert_cmpint (q.query.status, ==, CE_STATUS_OFFLINE);
+  g_assert_cmpint (q.query.secrecy, ==, 1);
+  g_assert_true (q.query.has_near);
+  g_assert_cmpuint (q.query.k, ==, 3);
+  ce_geo_convert (CE_CRS_GCJ02, CE_CRS_WGS84, 121.4, 31.3, &wlon, &wlat);
+  g_assert_cmpfloat_with_epsilon (q.query.near_lon, wlon, 1e-9);
+  g_assert_cmpfloat (fabs (q.query.near_lon - 121.4), >, 1e-3);
+  ce_api_camera_query_clear (&q);
+
+  g_assert_true (
+      parse_query ("polygon=121,31,122,31,122,32&limit=7", &q, &error));
+  g_assert_cmpuint (q.query.polygon_len, ==, 3);
+  g_assert_cmpuint (q.limit, ==, 7);
+  ce_api_camera_query_clear (&q);
+
+  g_assert_false (parse_query ("near=1,2&cursor=abc", &q, &error));
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+  ce_api_camera_query_clear (&q);
+  g_assert_false (parse_query ("status=broken", &q, &error));
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_OUT_OF_RANGE);
+  g_clear_error (&error);
+  ce_api_camera_query_clear (&q);
+  g_assert_false (parse_query ("bbox=nan,1,2,3", &q, &error));
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST);
+  ce_api_camera_query_clear (&q);
+}
+
+static void
+test_camera_json (void)
+{
+  const char *body =
+      "{\"id\":\"31011300001320000101\",\"name\":\"n\",\"source\":\"social\","
+      "\"lon\":121.4,\"lat\":31.3,\"rtsp_url\":\"rtsp://u:p%40ss@10.0.0.1/s\"}";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) node =
+      ce_api_json_parse_object (body, strlen (body), NULL, &error);
+  g_autoptr (CeCamera) c = NULL;
+  g_autoptr (CeCamera) patched = NULL;
+  g_autoptr (JsonNode) patch = NULL;
+  g_autoptr (JsonNode) out = NULL;
+  g_autofree char *text = NULL;
+
+  g_assert_no_error (error);
+  c = ce_api_camera_from_json (json_node_get_object (node), NULL, CE_CRS_WGS84,
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (c->password, ==, "p@ss");
+  g_assert_cmpstr (c->rtsp_url, ==, "rtsp://10.0.0.1/s");
+  out = ce_api_camera_to_json (c, CE_CRS_WGS84);
+  text = json_to_string (out, FALSE);
+  g_assert_null (strstr (text, "p@ss"));
+  g_assert_null (strstr (text, "10.0.0.1"));
+
+  patch = ce_api_json_parse_object ("{\"secrecy\":1}", 13, NULL, &error);
+  patched = ce_api_camera_from_json (json_node_get_object (patch), c,
+      CE_CRS_WGS84, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (patched->secrecy, ==, 1);
+  g_assert_cmpstr (patched->name, ==, "n");
+
+  g_assert_null (ce_api_json_parse_object ("{} {}", 5, NULL, &error));
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON);
+  g_clear_error (&error);
+  g_assert_null (ce_api_json_parse_object ("true{}", 6, NULL, &error));
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON);
+  g_clear_error (&error);
+  g_assert_null (ce_api_json_parse_object ("{\"a\":1}\0", 8, NULL, &error));
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON);
+  g_clear_error (&error);
+  {
+    const char *const known[] = {"a", NULL};
+
+    g_assert_null (ce_api_json_parse_object ("{\"b\":1}", 7, known, &error));
+    g_assert_error (error, CE_API_ERROR, CE_API_ERROR_UNKNOWN_FIELD);
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/api/params/query", test_query_parse);
+  g_test_add_func ("/api/params/cursor", test_cursor);
+  g_test_add_func ("/api/params/camera-query", test_camera_query);
+  g_test_add_func ("/api/params/camera-json", test_camera_json);
+  return g_test_run ();
+}
