@@ -26,6 +26,7 @@ typedef struct
   GSubprocess *gw;
   guint gw_port;
   char *gateway; /* rtsp://127.0.0.1:PORT */
+  char *api;     /* http://127.0.0.1:PORT */
   char *token;   /* may see the test cameras (社会面) */
   char *other;   /* a valid token that may not */
 } Env;
@@ -77,8 +78,11 @@ gw_start (void)
     g_assert_no_error (error);
     if (l == NULL)
       g_error ("cityeyed exited before printing its port");
-    if (g_str_has_prefix (l, "cityeyed: rtsp="))
+    if (g_str_has_prefix (l, "cityeyed: http=")) {
+      g_free (env.api);
+      env.api = g_strdup_printf ("http://%s", l + strlen ("cityeyed: http="));
       break;
+    }
   }
 }
 
@@ -189,10 +193,11 @@ env_set_up (void)
 
   conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
                           "[rtsp]\naddress=127.0.0.1\nport=%u\n"
+                          "[http]\naddress=127.0.0.1\nport=%u\n"
                           "[relay]\nlinger=2\nstart_timeout=15\n"
                           "stall_timeout=3\nconnect_timeout=2\n"
                           "backoff_initial=0.2\nbackoff_max=1\n",
-      env.db, env.gw_port);
+      env.db, env.gw_port, free_port ());
   g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
   gw_start ();
 }
@@ -216,6 +221,7 @@ env_tear_down (void)
   g_free (env.db);
   g_free (env.conf);
   g_free (env.gateway);
+  g_free (env.api);
   g_free (env.token);
   g_free (env.other);
 }
@@ -615,6 +621,73 @@ test_token_not_allowed (void)
       "The token may not view camera 31011300001320000008 (RTSP 403)");
 }
 
+/* The overlay's text (its textoverlay child), once it holds @expect; ""
+ * on timeout. */
+static char *
+overlay_wait_text (GstElement *pipeline, const char *expect)
+{
+  g_autoptr (GstElement) overlay =
+      gst_bin_get_by_name (GST_BIN (pipeline), "overlay");
+  g_autoptr (GstElement) text = gst_bin_get_by_name (GST_BIN (overlay), "text");
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < end) {
+    char *s = NULL;
+
+    g_object_get (text, "text", &s, NULL);
+    if (s != NULL && strstr (s, expect) != NULL)
+      return s;
+    g_free (s);
+    g_usleep (20000);
+  }
+  return g_strdup ("");
+}
+
+static void
+test_overlay_label (void)
+{
+  g_autofree char *desc = g_strdup_printf (
+      "cityeyesrc camera-id=31011300001320000002 gateway=%s token=%s "
+      "decode=true ! videoconvert ! cityeyeoverlay name=overlay "
+      "camera-id=31011300001320000002 api=%s token=%s ! fakesink name=sink",
+      env.gateway, env.token, env.api, env.token);
+  Player *p = player_start (desc);
+  g_autofree char *text = NULL;
+
+  g_assert_true (player_wait_frames (p, 10, 20000));
+  text = overlay_wait_text (p->pipeline, "测试相机 cam2");
+  g_assert_cmpstr (text, ==,
+      "测试相机 cam2 (31011300001320000002)\n121.40000°E 31.35000°N");
+  g_assert_false (player_failed (p));
+  player_free (p);
+}
+
+static void
+test_overlay_refused (void)
+{
+  g_autofree char *desc = g_strdup_printf (
+      "videotestsrc is-live=true ! cityeyeoverlay name=overlay "
+      "camera-id=31011300001320000002 api=%s token=wrong ! fakesink name=sink",
+      env.api);
+  Player *p = player_start (desc);
+  g_autoptr (GstBus) bus = gst_element_get_bus (p->pipeline);
+  g_autoptr (GstMessage) msg = NULL;
+  g_autoptr (GError) error = NULL;
+
+  gst_bus_set_sync_handler (bus, NULL, NULL, NULL);
+  msg = gst_bus_timed_pop_filtered (bus, 10 * GST_SECOND,
+      GST_MESSAGE_WARNING | GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_WARNING);
+  gst_message_parse_warning (msg, &error, NULL);
+  g_test_message ("warning: %s", error->message);
+  g_assert_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_AUTHORIZED);
+  g_assert_nonnull (strstr (error->message, "(HTTP 401)"));
+  /* The video goes on, with the id only. */
+  g_assert_true (player_wait_frames (p, 10, 10000));
+  player_free (p);
+}
+
 static void
 test_gateway_restart (void)
 {
@@ -663,6 +736,8 @@ main (int argc, char **argv)
   g_test_add_func ("/plugin/e2e/wrong-token", test_wrong_token);
   g_test_add_func ("/plugin/e2e/no-token", test_no_token);
   g_test_add_func ("/plugin/e2e/token-not-allowed", test_token_not_allowed);
+  g_test_add_func ("/plugin/e2e/overlay-label", test_overlay_label);
+  g_test_add_func ("/plugin/e2e/overlay-refused", test_overlay_refused);
   g_test_add_func ("/plugin/e2e/gateway-restart", test_gateway_restart);
 
   env_set_up ();

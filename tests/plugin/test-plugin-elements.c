@@ -6,6 +6,7 @@
  * raw frames (GstHarness).  Elements are registered from the static
  * library, without a plugin scan.
  */
+#include "ce-camera-info.h"
 #include "ce-elements.h"
 #include "ce-uri.h"
 
@@ -125,6 +126,48 @@ test_gateway_url (void)
     g_assert_null (ce_gateway_normalise (bad[i], &e));
     g_assert_error (e, CE_URI_ERROR, CE_URI_ERROR_GATEWAY);
   }
+}
+
+/* ---- the camera's label from the API ---------------------------------- */
+
+static void
+test_camera_info (void)
+{
+  static const char good[] =
+      "{\"id\":\"" CAMERA "\",\"name\":\"沪太路\\u0007口\",\"street\":"
+      "\"顾村镇\",\"lon\":121.3845,\"lat\":31,\"crs\":\"wgs84\"}";
+  static const char gcj[] =
+      "{\"name\":\"a\",\"lon\":121.39,\"lat\":31.34,\"crs\":\"gcj02\"}";
+  static const char odd[] =
+      "{\"name\":5,\"street\":\"\",\"lon\":\"121\",\"lat\":1e999}";
+  CeCameraInfo info;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (ce_camera_info_parse (good, sizeof good - 1, &info, &error));
+  g_assert_no_error (error);
+  /* Control characters never reach the picture. */
+  g_assert_cmpstr (info.name, ==, "沪太路 口");
+  g_assert_cmpstr (info.street, ==, "顾村镇");
+  g_assert_cmpfloat (info.lon, ==, 121.3845);
+  g_assert_cmpfloat (info.lat, ==, 31.0);
+  ce_camera_info_clear (&info);
+
+  /* A position in another datum is not shown as WGS-84. */
+  g_assert_true (ce_camera_info_parse (gcj, sizeof gcj - 1, &info, NULL));
+  g_assert_cmpfloat (info.lon, ==, 0.0);
+  ce_camera_info_clear (&info);
+
+  g_assert_true (ce_camera_info_parse (odd, sizeof odd - 1, &info, NULL));
+  g_assert_null (info.name);
+  g_assert_null (info.street);
+  g_assert_cmpfloat (info.lon, ==, 0.0);
+  ce_camera_info_clear (&info);
+
+  g_assert_false (ce_camera_info_parse ("[1]", 3, &info, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_false (ce_camera_info_parse ("{", 1, &info, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
 }
 
 /* ---- cityeyesrc without a gateway -------------------------------------- */
@@ -300,6 +343,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plugin/uri/parse", test_uri_parse);
   g_test_add_func ("/plugin/uri/refused", test_uri_refused);
   g_test_add_func ("/plugin/uri/gateway-url", test_gateway_url);
+  g_test_add_func ("/plugin/camera-info", test_camera_info);
   g_test_add_func ("/plugin/src/uri-handler", test_uri_handler);
   g_test_add_func ("/plugin/src/bad-properties", test_src_bad_properties);
   g_test_add_func ("/plugin/overlay/burns-text", test_overlay_burns_text);

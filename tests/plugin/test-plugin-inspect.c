@@ -70,7 +70,8 @@ test_overlay (void)
 {
   g_autofree char *out = inspect ("cityeyeoverlay");
   static const char *const props[] = {"camera-name", "camera-id", "street",
-      "lon", "lat", "time-format", "font-desc", "video/x-raw"};
+      "lon", "lat", "time-format", "font-desc", "api", "token", "CITYEYE_API",
+      "video/x-raw"};
 
   for (guint i = 0; i < G_N_ELEMENTS (props); i++)
     assert_has (out, props[i]);
