@@ -434,6 +434,7 @@ on_au (GBytes *au, guint64 pts_ns, gboolean keyframe, gboolean discont,
     gpointer user_data)
 {
   CeSrc *self = user_data;
+  g_autoptr (GBytes) bytes = NULL;
   GstBuffer *buffer;
   GstClockTime now;
 
@@ -462,8 +463,10 @@ on_au (GBytes *au, guint64 pts_ns, gboolean keyframe, gboolean discont,
     return;
   }
   self->need_keyframe = FALSE;
-  buffer = gst_buffer_new_wrapped_bytes (
-      keyframe ? drop_late_parameter_sets (self->codec, au) : g_bytes_ref (au));
+  /* The buffer takes its own reference. */
+  bytes =
+      keyframe ? drop_late_parameter_sets (self->codec, au) : g_bytes_ref (au);
+  buffer = gst_buffer_new_wrapped_bytes (bytes);
   if (!keyframe)
     GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_DELTA_UNIT);
   if (discont || self->need_discont)
@@ -518,7 +521,7 @@ on_rtp (CeRtspClient *client, const guint8 *packet, gsize size,
   CeSrc *self = user_data;
   guint8 pt;
 
-  if (self->depay == NULL || size < 12)
+  if (self->depay == NULL || self->failure != NULL || size < 12)
     return;
   pt = packet[1] & 0x7f;
   if (pt >= 72 && pt <= 76) /* RTCP on the RTP channel */

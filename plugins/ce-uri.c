@@ -116,7 +116,8 @@ ce_uri_parse (const char *uri, CeUri *out, GError **error)
   q = strchr (p, '?');
   out->camera_id = q != NULL ? g_strndup (p, (gsize) (q - p)) : g_strdup (p);
   if (!ce_camera_id_is_valid (out->camera_id)) {
-    g_autofree char *shown = g_utf8_make_valid (out->camera_id, 40);
+    g_autofree char *shown =
+        g_utf8_make_valid (out->camera_id, MIN (strlen (out->camera_id), 40));
 
     g_set_error (error, CE_URI_ERROR, CE_URI_ERROR_CAMERA,
         "Camera id “%s” is not a 20-digit GB/T 28181 code", shown);
