@@ -160,6 +160,28 @@ ce_uri_parse (const char *uri, CeUri *out, GError **error)
   return TRUE;
 }
 
+/* A DNS name or an IPv4/IPv6 address: what may go into a URL as is. */
+static gboolean
+host_is_valid (const char *host)
+{
+  if (strchr (host, ':') != NULL)
+    return g_hostname_is_ip_address (host);
+  for (const char *c = host; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c) && *c != '.' && *c != '-' && *c != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* An encoded path: RFC 3986 pchar and "/". */
+static gboolean
+path_is_valid (const char *path)
+{
+  for (const char *c = path; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c) && strchr ("-._~!$&'()*+,;=:@/%", *c) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 char *
 ce_gateway_normalise (const char *gateway, GError **error)
 {
@@ -176,7 +198,9 @@ ce_gateway_normalise (const char *gateway, GError **error)
         "Gateway URL too long");
     return NULL;
   }
-  uri = g_uri_parse (gateway, G_URI_FLAGS_NONE, &local);
+  /* Encoded: the path is kept as given (the host is decoded, and checked
+   * below). */
+  uri = g_uri_parse (gateway, G_URI_FLAGS_ENCODED, &local);
   if (uri == NULL) {
     g_set_error (error, CE_URI_ERROR, CE_URI_ERROR_GATEWAY,
         "Gateway “%s” is not a URL (expected rtsp://HOST:PORT): %s",
@@ -194,6 +218,11 @@ ce_gateway_normalise (const char *gateway, GError **error)
         "Gateway URL has no host");
     return NULL;
   }
+  if (!host_is_valid (g_uri_get_host (uri))) {
+    g_set_error_literal (error, CE_URI_ERROR, CE_URI_ERROR_GATEWAY,
+        "Gateway URL has an invalid host name");
+    return NULL;
+  }
   if (g_uri_get_userinfo (uri) != NULL) {
     /* Never echo it: it may hold a password. */
     g_set_error_literal (error, CE_URI_ERROR, CE_URI_ERROR_GATEWAY,
@@ -207,6 +236,11 @@ ce_gateway_normalise (const char *gateway, GError **error)
     return NULL;
   }
   path = g_uri_get_path (uri);
+  if (path != NULL && !path_is_valid (path)) {
+    g_set_error_literal (error, CE_URI_ERROR, CE_URI_ERROR_GATEWAY,
+        "Gateway URL has an invalid path");
+    return NULL;
+  }
   trimmed = g_strdup (path != NULL ? path : "");
   while (*trimmed != '\0' && trimmed[strlen (trimmed) - 1] == '/')
     trimmed[strlen (trimmed) - 1] = '\0';

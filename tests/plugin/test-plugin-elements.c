@@ -118,9 +118,10 @@ test_gateway_url (void)
   g_assert_cmpstr (log_url, ==,
       "rtsp://gw:8554/cameras/" CAMERA "?profile=sub");
 
-  for (guint i = 0; i < 4; i++) {
+  for (guint i = 0; i < 6; i++) {
     static const char *const bad[] = {"http://gw:8080", "rtsp://gw?x=1",
-        "gw:8554", "rtsp:///path"};
+        "gw:8554", "rtsp:///path", "rtsp://ma%3A%2F%2Fie/",
+        "rtsp://g%20w:8554"};
     g_autoptr (GError) e = NULL;
 
     g_assert_null (ce_gateway_normalise (bad[i], &e));
@@ -168,6 +169,15 @@ test_camera_info (void)
   g_clear_error (&error);
   g_assert_false (ce_camera_info_parse ("{", 1, &info, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  /* One object only (json-glib would take the first and leak the rest). */
+  g_assert_false (
+      ce_camera_info_parse ("{\"a\":1} {\"a\":2}", 15, &info, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA);
+  g_clear_error (&error);
+  g_assert_true (ce_camera_info_parse ("{\"name\":\"}\"} \n", 14, &info, NULL));
+  g_assert_cmpstr (info.name, ==, "}");
+  ce_camera_info_clear (&info);
 }
 
 /* ---- cityeyesrc without a gateway -------------------------------------- */
