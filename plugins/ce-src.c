@@ -391,11 +391,28 @@ is_vcl (CeCodec codec, guint type)
   return codec == CE_CODEC_H265 ? type <= 31 : type >= 1 && type <= 5;
 }
 
+/* Whether @nal repeats a parameter set met earlier in the access unit
+ * (@data up to @nal). */
+static gboolean
+is_repeat (CeCodec codec, const guint8 *data, const CeNal *nal)
+{
+  gsize offset = 0;
+  CeNal earlier;
+
+  while (ce_nal_next (codec, data, (gsize) (nal->data - data), &offset,
+             &earlier) &&
+      earlier.data < nal->data)
+    if (earlier.size == nal->size &&
+        memcmp (earlier.data, nal->data, nal->size) == 0)
+      return TRUE;
+  return FALSE;
+}
+
 /* cityeyed (as of this writing) repeats the parameter sets in front of
  * every slice of a multi-slice keyframe; h264parse/h265parse take a
  * parameter set after a slice for the start of a new access unit and split
- * the picture in two.  Those repeats are dropped: parameter sets belong
- * before the first slice.  Returns: (transfer full). */
+ * the picture in two.  Such repeats (byte-identical to one earlier in the
+ * access unit) are dropped.  Returns: (transfer full). */
 static GBytes *
 drop_late_parameter_sets (CeCodec codec, GBytes *au)
 {
@@ -405,10 +422,11 @@ drop_late_parameter_sets (CeCodec codec, GBytes *au)
   GByteArray *out;
   CeNal nal;
 
-  while (ce_nal_next (codec, data, size, &offset, &nal)) {
+  while (!late && ce_nal_next (codec, data, size, &offset, &nal)) {
     if (is_vcl (codec, nal.type))
       vcl = TRUE;
-    else if (vcl && ce_nal_is_parameter_set (codec, nal.type))
+    else if (vcl && ce_nal_is_parameter_set (codec, nal.type) &&
+        is_repeat (codec, data, &nal))
       late = TRUE;
   }
   if (!late)
@@ -421,7 +439,8 @@ drop_late_parameter_sets (CeCodec codec, GBytes *au)
 
     if (is_vcl (codec, nal.type))
       vcl = TRUE;
-    else if (vcl && ce_nal_is_parameter_set (codec, nal.type))
+    else if (vcl && ce_nal_is_parameter_set (codec, nal.type) &&
+        is_repeat (codec, data, &nal))
       continue;
     g_byte_array_append (out, start_code, sizeof start_code);
     g_byte_array_append (out, nal.data, (guint) nal.size);
