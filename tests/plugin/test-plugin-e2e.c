@@ -189,6 +189,7 @@ env_set_up (void)
   add_camera ("31011300001320000006", "cam6", FALSE);
   add_camera ("31011300001320000007", "cam7", FALSE);
   add_camera ("31011300001320000008", "cam8", FALSE);
+  add_camera ("31011300001320000009", "cam9", TRUE);
   env.token = make_token ("plugin", "社会面");
   env.other = make_token ("other", "公安");
   g_assert_cmpuint (strlen (env.token), >, 16);
@@ -518,6 +519,22 @@ test_playbin (void)
 }
 
 static void
+test_uridecodebin (void)
+{
+  g_autofree char *desc = g_strdup_printf (
+      "uridecodebin uri=cityeye://31011300001320000009?profile=sub&token=%s "
+      "! fakesink name=sink sync=true",
+      env.token);
+  Player *p = player_start (desc);
+
+  g_assert_true (player_wait_frames (p, 25, 40000));
+  g_assert_cmpstr (p->caps_name, ==, "video/x-raw");
+  g_assert_cmpint (p->width, ==, 160);
+  g_assert_false (player_failed (p));
+  player_free (p);
+}
+
+static void
 test_camera_outage (void)
 {
   Player *p = src_start ("31011300001320000005", "decode=true stall-timeout=2");
@@ -733,6 +750,7 @@ main (int argc, char **argv)
   g_test_add_func ("/plugin/e2e/h265-and-sub", test_access_units_h265_sub);
   g_test_add_func ("/plugin/e2e/decode", test_decode);
   g_test_add_func ("/plugin/e2e/playbin", test_playbin);
+  g_test_add_func ("/plugin/e2e/uridecodebin", test_uridecodebin);
   g_test_add_func ("/plugin/e2e/camera-outage", test_camera_outage);
   g_test_add_func ("/plugin/e2e/one-upstream", test_two_pipelines_one_upstream);
   g_test_add_func ("/plugin/e2e/unknown-camera", test_unknown_camera);
