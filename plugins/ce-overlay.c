@@ -387,6 +387,13 @@ ce_overlay_change_state (GstElement *element, GstStateChange transition)
 }
 
 static void
+ce_overlay_dispose (GObject *object)
+{
+  fetch_stop (CE_OVERLAY (object));
+  G_OBJECT_CLASS (ce_overlay_parent_class)->dispose (object);
+}
+
+static void
 ce_overlay_finalize (GObject *object)
 {
   CeOverlay *self = CE_OVERLAY (object);
@@ -456,6 +463,7 @@ ce_overlay_class_init (CeOverlayClass *klass)
 
   gobject_class->set_property = ce_overlay_set_property;
   gobject_class->get_property = ce_overlay_get_property;
+  gobject_class->dispose = ce_overlay_dispose;
   gobject_class->finalize = ce_overlay_finalize;
   element_class->change_state = ce_overlay_change_state;
 

@@ -945,6 +945,18 @@ ce_src_get_property (GObject *object, guint prop_id, GValue *value,
 }
 
 static void
+ce_src_dispose (GObject *object)
+{
+  CeSrc *self = CE_SRC (object);
+
+  /* Normally done by PAUSED→READY; this is for an element dropped while
+   * running, so that no callback outlives it. */
+  if (self->running)
+    ce_net_run_sync (stop_on_net, self);
+  G_OBJECT_CLASS (ce_src_parent_class)->dispose (object);
+}
+
+static void
 ce_src_finalize (GObject *object)
 {
   CeSrc *self = CE_SRC (object);
@@ -1000,6 +1012,7 @@ ce_src_class_init (CeSrcClass *klass)
 
   gobject_class->set_property = ce_src_set_property;
   gobject_class->get_property = ce_src_get_property;
+  gobject_class->dispose = ce_src_dispose;
   gobject_class->finalize = ce_src_finalize;
   element_class->change_state = ce_src_change_state;
 
