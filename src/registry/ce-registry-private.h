@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * Inside the registry module only: the SQLite connection for the parts of
+ * the registry kept in their own files (ce-registry-health.c).
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "ce-registry.h"
+
+G_BEGIN_DECLS
+
+/* (transfer none) */
+sqlite3 *ce_registry_get_db (CeRegistry *self);
+/* The connection's last error as a CE_REGISTRY_ERROR a person can act on. */
+void ce_registry_set_db_error (CeRegistry *self, GError **error, int rc,
+    const char *what);
+/* FALSE with READ_ONLY when the registry was opened read-only. */
+gboolean ce_registry_check_writable (CeRegistry *self, GError **error);
+
+G_END_DECLS
