@@ -124,5 +124,9 @@ JsonNode *ce_camera_to_json (const CeCamera *camera, CeCrs crs);
 int ce_cli_camera (int argc, char **argv);
 int ce_cli_db (int argc, char **argv);
 int ce_cli_stats (int argc, char **argv);
+/* Camera health (ce-cli-probe.c). */
+int ce_cli_camera_probe (int argc, char **argv);
+int ce_cli_stats_online (int argc, char **argv);
+int ce_cli_stats_offline (int argc, char **argv);
 
 G_END_DECLS
