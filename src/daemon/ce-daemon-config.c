@@ -19,6 +19,10 @@ ce_daemon_config_init (CeDaemonConfig *config)
   ce_relay_config_init (&config->relay);
   ce_rtsp_server_config_init (&config->rtsp);
   config->rtsp.address = g_strdup ("127.0.0.1");
+  config->probe_interval_s = 600;
+  config->probe_start_delay_s = 60;
+  config->probe_timeout_ms = 3000;
+  ce_sweep_config_init (&config->probe);
 }
 
 void
@@ -38,6 +42,7 @@ typedef enum
   KEY_UINT,
   KEY_MEGABYTES,  /* MiB in the file, bytes in memory */
   KEY_SECONDS_NS, /* seconds in the file, GstClockTime in memory */
+  KEY_DOUBLE,
 } KeyType;
 
 typedef struct
@@ -84,6 +89,12 @@ static const Key keys[] = {
         0.1, 1024},
     {"relay", "gop_cache_max_duration", KEY_SECONDS_NS,
         OFF (relay.hub.cache_max_duration), 1, 120},
+    {"probe", "interval", KEY_SECONDS, OFF (probe_interval_s), 0, 86400},
+    {"probe", "start_delay", KEY_SECONDS, OFF (probe_start_delay_s), 0, 86400},
+    {"probe", "concurrency", KEY_UINT, OFF (probe.concurrency), 1, 4096},
+    {"probe", "rate_per_source", KEY_DOUBLE, OFF (probe.rate_per_source), 0,
+        100000},
+    {"probe", "timeout", KEY_SECONDS_MS, OFF (probe_timeout_ms), 0.1, 60},
 };
 
 static gboolean bad (GError **error, const char *file, const Key *k,
@@ -189,6 +200,9 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
         break;
       case KEY_SECONDS_NS:
         *(guint64 *) field = (guint64) (number * 1e9);
+        break;
+      case KEY_DOUBLE:
+        *(double *) field = number;
         break;
       case KEY_STRING:
       case KEY_PATH:

@@ -7,6 +7,7 @@
 
 #include "ce-relay.h"
 #include "ce-rtsp-server.h"
+#include "ce-sweep.h"
 
 G_BEGIN_DECLS
 
@@ -16,6 +17,11 @@ typedef struct
   char *ingest; /* "native" or "rtspsrc" */
   CeRelayConfig relay;
   CeRtspServerConfig rtsp;
+  /* [probe]: health sweeps (ce-daemon-probe.c) */
+  guint probe_interval_s;    /* between sweep starts; 0 = no sweeps */
+  guint probe_start_delay_s; /* the first sweep after start-up */
+  guint probe_timeout_ms;    /* connect and each answer; total 2.5× */
+  CeSweepConfig probe;       /* concurrency, rate_per_source */
 } CeDaemonConfig;
 
 void ce_daemon_config_init (CeDaemonConfig *config);

@@ -6,6 +6,7 @@
  */
 #include "ce-config.h"
 #include "ce-daemon-config.h"
+#include "ce-daemon-probe.h"
 #include "ce-registry.h"
 #include "ce-relay.h"
 #include "ce-rtsp-server.h"
@@ -104,6 +105,7 @@ main (int argc, char **argv)
   CeDaemonConfig config;
   CeRelay *relay;
   CeRtspServer *rtsp;
+  CeDaemonProbe *probe = NULL;
   Resolver resolver;
 
   setlocale (LC_ALL, "");
@@ -174,6 +176,16 @@ main (int argc, char **argv)
     ce_daemon_config_clear (&config);
     return 1;
   }
+  if (config.probe_interval_s > 0) {
+    probe = ce_daemon_probe_new (&config, config.database, relay, &error);
+    if (probe == NULL) {
+      fprintf (stderr, "cityeyed: %s\n", error->message);
+      ce_rtsp_server_free (rtsp);
+      ce_relay_free (relay);
+      ce_daemon_config_clear (&config);
+      return 1;
+    }
+  }
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);
   g_message ("cityeyed %s: registry %s", CE_VERSION, config.database);
@@ -184,6 +196,7 @@ main (int argc, char **argv)
 
   g_main_loop_run (loop);
 
+  ce_daemon_probe_free (probe);
   ce_rtsp_server_free (rtsp);
   ce_relay_free (relay);
   ce_ingest_flush_teardowns ();
