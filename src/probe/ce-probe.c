@@ -178,6 +178,8 @@ on_report (gpointer data)
   CeProbe *p = data;
 
   g_clear_pointer (&p->report, g_source_unref);
+  /* ce_probe_cancel() from inside the callback is a no-op. */
+  p->cancelled = TRUE;
   p->result.detail = p->detail;
   if (p->done != NULL)
     p->done (p, &p->result, p->user_data);
