@@ -476,7 +476,9 @@ ce_cli_stats_online (int argc, char **argv)
   registry = ce_cli_open_registry (CE_REGISTRY_OPEN_READ_ONLY);
   if (registry == NULL)
     return CE_EXIT_RUNTIME;
-  rows = ce_registry_online_rate (registry, group, since, now, &error);
+  /* The window ends after the current second: a camera probed just now
+   * counts as observed. */
+  rows = ce_registry_online_rate (registry, group, since, now + 1, &error);
   if (rows == NULL) {
     ce_cli_error ("%s", error->message);
     return CE_EXIT_RUNTIME;
@@ -506,7 +508,7 @@ ce_cli_stats_online (int argc, char **argv)
     json_builder_set_member_name (b, "since");
     json_builder_add_int_value (b, since);
     json_builder_set_member_name (b, "until");
-    json_builder_add_int_value (b, now);
+    json_builder_add_int_value (b, now + 1);
     json_builder_set_member_name (b, "groups");
     json_builder_begin_array (b);
     for (guint i = 0; i <= rows->len; i++) {
@@ -728,6 +730,162 @@ ce_cli_stats_offline (int argc, char **argv)
         ce_table_add_row (table, cells);
     }
     if (output == CE_OUTPUT_TABLE)
+      ce_table_print (table, stdout);
+  }
+  return CE_EXIT_OK;
+}
+
+static char *
+format_time (gint64 t)
+{
+  g_autoptr (GDateTime) dt = t > 0 ? g_date_time_new_from_unix_local (t) : NULL;
+
+  return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S")
+                    : g_strdup ("-");
+}
+
+int
+ce_cli_camera_health (int argc, char **argv)
+{
+  static char *since_text = NULL;
+  static const GOptionEntry entries[] = {
+      {"since", 0, 0, G_OPTION_ARG_STRING, &since_text,
+          "History from: 30d (default), 12h, or a date", "WHEN"},
+      G_OPTION_ENTRY_NULL,
+  };
+  g_autoptr (CeRegistry) registry = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeCamera) camera = NULL;
+  g_autoptr (CeHealthRecord) rec = NULL;
+  g_autoptr (GArray) history = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC, since;
+
+  if (!ce_cli_parse ("camera health", "ID",
+          "A camera's last probe and its status changes (from the health "
+          "sweeps and `cityeye camera probe`).",
+          "Examples:\n"
+          "  cityeye camera health 31011300001320000001\n"
+          "  cityeye camera health 31011300001320000001 --since 7d --json",
+          entries, TRUE, &argc, &argv))
+    return CE_EXIT_USAGE;
+  if (argc != 2)
+    return ce_cli_usage_error ("camera health", "give one camera id");
+  if (!parse_since (since_text != NULL ? since_text : "30d", now, &since,
+          &error))
+    return ce_cli_usage_error ("camera health", "%s", error->message);
+
+  registry = ce_cli_open_registry (CE_REGISTRY_OPEN_READ_ONLY);
+  if (registry == NULL)
+    return CE_EXIT_RUNTIME;
+  camera = ce_registry_dup_camera (registry, argv[1], &error);
+  if (camera == NULL) {
+    ce_cli_error ("%s", error->message);
+    return CE_EXIT_RUNTIME;
+  }
+  rec = ce_registry_dup_health (registry, argv[1], &error);
+  if (rec == NULL &&
+      !g_error_matches (error, CE_REGISTRY_ERROR,
+          CE_REGISTRY_ERROR_NOT_FOUND)) {
+    ce_cli_error ("%s", error->message);
+    return CE_EXIT_RUNTIME;
+  }
+  g_clear_error (&error);
+  history = ce_registry_dup_status_history (registry, argv[1], since, now + 1,
+      &error);
+  if (history == NULL) {
+    ce_cli_error ("%s", error->message);
+    return CE_EXIT_RUNTIME;
+  }
+
+  if (ce_cli_output () == CE_OUTPUT_JSON) {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonNode) root = NULL;
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "id");
+    json_builder_add_string_value (b, camera->id);
+    json_builder_set_member_name (b, "name");
+    json_builder_add_string_value (b, camera->name);
+    json_builder_set_member_name (b, "health");
+    json_builder_add_string_value (b,
+        ce_health_to_string (rec != NULL ? rec->health : CE_HEALTH_UNKNOWN));
+    if (rec != NULL) {
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, rec->reason);
+      json_builder_set_member_name (b, "probed_at");
+      json_builder_add_int_value (b, rec->probed_at);
+      json_builder_set_member_name (b, "changed_at");
+      json_builder_add_int_value (b, rec->changed_at);
+      json_builder_set_member_name (b, "down_since");
+      if (rec->down_since > 0)
+        json_builder_add_int_value (b, rec->down_since);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "latency_ms");
+      json_builder_add_int_value (b, rec->latency_ms);
+      json_builder_set_member_name (b, "codec");
+      json_builder_add_string_value (b, rec->codec);
+      json_builder_set_member_name (b, "width");
+      json_builder_add_int_value (b, rec->width);
+      json_builder_set_member_name (b, "height");
+      json_builder_add_int_value (b, rec->height);
+      json_builder_set_member_name (b, "detail");
+      json_builder_add_string_value (b, rec->detail);
+    }
+    json_builder_set_member_name (b, "history");
+    json_builder_begin_array (b);
+    for (guint i = 0; i < history->len; i++) {
+      CeStatusChange *c = &g_array_index (history, CeStatusChange, i);
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "at");
+      json_builder_add_int_value (b, c->at);
+      json_builder_set_member_name (b, "from");
+      json_builder_add_string_value (b, ce_health_to_string (c->from));
+      json_builder_set_member_name (b, "to");
+      json_builder_add_string_value (b, ce_health_to_string (c->to));
+      json_builder_end_object (b);
+    }
+    json_builder_end_array (b);
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    ce_json_print (root);
+    return CE_EXIT_OK;
+  }
+
+  printf ("%s  %s\n", camera->id, camera->name);
+  if (rec == NULL) {
+    printf ("Never probed.\n");
+  } else {
+    g_autofree char *probed = format_time (rec->probed_at);
+    g_autofree char *changed = format_time (rec->changed_at);
+
+    printf ("Health:     %s%s%s%s since %s\n",
+        ce_health_to_string (rec->health), *rec->reason != '\0' ? " (" : "",
+        rec->reason, *rec->reason != '\0' ? ")" : "", changed);
+    if (rec->down_since > 0) {
+      g_autofree char *down = format_time (rec->down_since);
+      g_autofree char *down_for = format_duration (now - rec->down_since);
+
+      printf ("Down since: %s (%s)\n", down, down_for);
+    }
+    printf ("Last probe: %s, %u ms: %s\n", probed, rec->latency_ms,
+        rec->detail);
+  }
+  {
+    static const char *const headers[] = {"AT", "FROM", "TO", NULL};
+    g_autoptr (CeTable) table = ce_table_new (headers);
+
+    for (guint i = 0; i < history->len; i++) {
+      CeStatusChange *c = &g_array_index (history, CeStatusChange, i);
+      g_autofree char *at = format_time (c->at);
+      const char *cells[] = {at, ce_health_to_string (c->from),
+          ce_health_to_string (c->to), NULL};
+
+      ce_table_add_row (table, cells);
+    }
+    printf ("\n%u status changes in the window:\n", history->len);
+    if (history->len > 0)
       ce_table_print (table, stdout);
   }
   return CE_EXIT_OK;

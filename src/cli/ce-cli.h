@@ -126,6 +126,7 @@ int ce_cli_db (int argc, char **argv);
 int ce_cli_stats (int argc, char **argv);
 /* Camera health (ce-cli-probe.c). */
 int ce_cli_camera_probe (int argc, char **argv);
+int ce_cli_camera_health (int argc, char **argv);
 int ce_cli_stats_online (int argc, char **argv);
 int ce_cli_stats_offline (int argc, char **argv);
 

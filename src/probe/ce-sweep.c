@@ -210,6 +210,13 @@ pump (CeSweep *self)
     if (q == NULL)
       break;
     camera = g_queue_pop_head (&q->cameras);
+    if (camera->rtsp_url == NULL || *camera->rtsp_url == '\0') {
+      /* Nothing to probe (a camera known only by its GB/T 28181 id): no
+       * result, rather than an "offline" that would weigh on the KPIs. */
+      self->summary.skipped++;
+      after_one (self);
+      continue;
+    }
     if (answer_from_relay (self, camera))
       continue;
     if (interval > 0)

@@ -41,7 +41,8 @@ typedef struct
   guint auth_failed;
   guint no_video;
   guint relayed; /* of online: from the relay, not probed */
-  guint skipped; /* the relay was connecting to them: no result */
+  guint skipped; /* no result: the relay was connecting to them, or they
+                   have no RTSP URL */
   guint in_flight;
   guint max_in_flight;
   gint64 elapsed_ms;
@@ -53,7 +54,8 @@ typedef struct
 {
   /* Asked just before a camera's probe would start (nullable). */
   CeSweepLive (*live) (const char *camera_id, gpointer user_data);
-  /* One camera's result (valid during the call); not for skipped ones. */
+  /* One camera's result (valid during the call); not for skipped ones
+   * (relay connecting, no RTSP URL). */
   void (*result) (CeSweep *sweep, const CeCamera *camera,
       const CeProbeResult *result, gpointer user_data);
   /* After each camera (nullable). */

@@ -218,6 +218,34 @@ test_probe_and_stats (Fixture *f, gconstpointer data)
       cameras[2].id);
   g_assert_cmpstr (json_object_get_string_member (first, "health"), ==,
       "offline");
+  g_clear_pointer (&root, json_node_unref);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* One camera's health and history. */
+  g_assert_cmpint (
+      run (f, &out, &err, "camera", "health", cameras[2].id, "--json", NULL),
+      ==, 0);
+  root = parse (out);
+  first = json_node_get_object (root);
+  g_assert_cmpstr (json_object_get_string_member (first, "health"), ==,
+      "offline");
+  g_assert_cmpstr (json_object_get_string_member (first, "reason"), ==,
+      "status");
+  g_assert_cmpuint (
+      json_array_get_length (json_object_get_array_member (first, "history")),
+      ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (f, &out, &err, "camera", "health", cameras[3].id, NULL),
+      ==, 0);
+  g_assert_nonnull (strstr (out, "Never probed."));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run (f, &out, &err, "camera", "health", cameras[0].id, NULL),
+      ==, 0);
+  g_assert_nonnull (strstr (out, "Health:     online"));
+  g_assert_nonnull (strstr (out, "1 status changes in the window"));
 }
 
 static void

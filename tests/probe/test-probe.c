@@ -771,9 +771,18 @@ test_sweep_relayed (void)
   CeSweepConfig config;
   CeCamera *live = g_ptr_array_index (cameras, 2);
   SweepRun run = {.results = results, .relayed_id = live->id};
+  CeCamera *no_url = ce_camera_new ();
 
+  /* A camera without an RTSP URL is skipped: no result at all. */
+  no_url->id = g_strdup ("31011300001320099999");
+  no_url->name = g_strdup ("no-url");
+  g_ptr_array_add (cameras, no_url);
   ce_sweep_config_init (&config);
   run_sweep (cameras, &config, &run);
+  g_assert_cmpuint (run.summary.total, ==, 6);
+  g_assert_cmpuint (run.summary.done, ==, 6);
+  g_assert_cmpuint (run.summary.skipped, ==, 1);
+  g_assert_false (g_hash_table_contains (results, no_url->id));
   g_assert_cmpuint (run.summary.relayed, ==, 1);
   g_assert_cmpuint (run.summary.online, ==, 5);
   g_assert_cmpuint (run.live_asked, ==, 5);
