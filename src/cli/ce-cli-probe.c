@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 /* Results are listed one per camera up to this many cameras; beyond, only
  * the cameras that are not online (the summary says the rest). */
@@ -110,6 +111,24 @@ probe_done (CeSweep *sweep, const CeSweepSummary *summary, gpointer data)
 
   run->summary = *summary;
   g_main_loop_quit (run->loop);
+}
+
+/* Each probe in flight holds a socket: raises the soft limit on open files
+ * towards the hard one when @needed is above it.  Returns the limit. */
+static guint64
+ensure_open_files (guint64 needed)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
+    return needed;
+  if (rl.rlim_cur < needed && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = MIN (rl.rlim_max, needed);
+    if (setrlimit (RLIMIT_NOFILE, &rl) != 0 ||
+        getrlimit (RLIMIT_NOFILE, &rl) != 0)
+      return 0;
+  }
+  return rl.rlim_cur;
 }
 
 static gboolean
@@ -216,6 +235,13 @@ ce_cli_camera_probe (int argc, char **argv)
     return ce_cli_usage_error ("camera probe",
         "which cameras? Give ids, a filter such as --street, or --all");
 
+  if (ensure_open_files ((guint64) concurrency + 64) <
+      (guint64) concurrency + 64) {
+    ce_cli_error ("--concurrency %d needs %d open files and the limit is "
+                  "lower: raise it (ulimit -n) or probe fewer at a time",
+        concurrency, concurrency + 64);
+    return CE_EXIT_RUNTIME;
+  }
   registry = ce_cli_open_registry (
       dry_run ? CE_REGISTRY_OPEN_READ_ONLY : CE_REGISTRY_OPEN_NO_CREATE);
   if (registry == NULL)
