@@ -50,7 +50,7 @@ Every figure line carries the 1-minute load average.
   --skip LIST          skip scenarios: cli,daemon
   --keep               keep the work directory (logs, registry) at the end
 
-Needs curl and jq.  Port $port must be free: the sample's URLs name it.
+Needs curl, jq and GNU time (/usr/bin/time).  Port $port must be free: the sample's URLs name it.
 EOF
 }
 
@@ -78,7 +78,7 @@ sample=$build/samples/inventory/baoshan-23k.csv
 for f in "$cityeye" "$cityeyed" "$camsim" "$sample"; do
   [[ -e $f ]] || { echo "bench-probe: $f missing: build first (ninja -C $build)" >&2; exit 1; }
 done
-for tool in curl jq; do
+for tool in curl jq /usr/bin/time; do
   command -v $tool > /dev/null || { echo "bench-probe: needs $tool" >&2; exit 1; }
 done
 if ss -ltn 2> /dev/null | awk '{print $4}' | grep -q ":$port\$"; then
@@ -96,6 +96,7 @@ cleanup() {
 trap cleanup EXIT
 
 loadavg() { cut -d' ' -f1 /proc/loadavg; }
+calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
 skipped() { [[ ",$skip," == *",$1,"* ]]; }
 # CPU seconds (user + system) of a process so far.
 cpu_of() {
@@ -129,7 +130,7 @@ if ! skipped cli; then
       --concurrency "$c" --timeout "$((timeout * 1000))" --json -q > "$work/cli-$c.json"
     read -r wall user sys < "$work/time-$c"
     jq -r --arg c "$c" --arg wall "$wall" \
-      --arg cpu "$(echo "$user + $sys" | bc)" --arg load "$(loadavg)" \
+      --arg cpu "$(calc "$user + $sys")" --arg load "$(loadavg)" \
       '.summary | [$c, $wall, $cpu, .online, .offline, .auth_failed,
         .no_video, .changes, $load] | @tsv' "$work/cli-$c.json" |
       awk -F'\t' '{ printf "%-12s %9s %9s %8s %8s %8s %8s %8s %6s\n",
@@ -216,9 +217,9 @@ EOF
       ratio=$(jq -r '.min_frame_ratio' "$work/load-$c.json" 2> /dev/null)
     fi
     # What relaying alone would have cost over the sweep's duration.
-    relay_cpu=$(echo "scale=2; ($base1 - $base0) / 5 * ${sweep_s:-0}" | bc)
+    relay_cpu=$(calc "($base1 - $base0) / 5 * ${sweep_s:-0}")
     printf '%-12s %8s %9s %9s %7s %8s %8s %12s %6s %9s %6s\n' "$c" \
-      "${sweep_s:--}" "$(echo "$cpu1 - $cpu0" | bc)" "$relay_cpu" \
+      "${sweep_s:--}" "$(calc "$cpu1 - $cpu0")" "$relay_cpu" \
       "${online:--}" "${relayed_n:--}" "$viewers" "$frames" "$gaps" "$ratio" \
       "$(loadavg)"
     echo "  $summary"
