@@ -32,20 +32,6 @@ health_stmts_free (gpointer data)
   g_free (s);
 }
 
-static sqlite3_stmt *
-prepare (CeRegistry *self, const char *sql, gboolean persistent, GError **error)
-{
-  sqlite3_stmt *stmt = NULL;
-  int rc = sqlite3_prepare_v3 (ce_registry_get_db (self), sql, -1,
-      persistent ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, NULL);
-
-  if (rc != SQLITE_OK) {
-    ce_registry_set_db_error (self, error, rc, "Preparing a health query");
-    return NULL;
-  }
-  return stmt;
-}
-
 static HealthStmts *
 health_stmts (CeRegistry *self, GError **error)
 {
@@ -54,20 +40,20 @@ health_stmts (CeRegistry *self, GError **error)
   if (s != NULL)
     return s;
   s = g_new0 (HealthStmts, 1);
-  s->get = prepare (self,
+  s->get = ce_registry_prepare (self,
       "SELECT c.rowid, c.status, h.health, h.changed_at, h.down_since"
       " FROM camera c LEFT JOIN camera_health h ON h.camera = c.rowid"
       " WHERE c.id = ?1",
       TRUE, error);
   s->log = s->get == NULL ? NULL
-                          : prepare (self,
+                          : ce_registry_prepare (self,
                                 "INSERT INTO camera_status_log (camera, at,"
                                 " from_health, to_health) VALUES (?1, ?2, ?3,"
                                 " ?4)",
                                 TRUE, error);
   s->put = s->log == NULL
       ? NULL
-      : prepare (self,
+      : ce_registry_prepare (self,
             "INSERT OR REPLACE INTO camera_health (camera, health,"
             " reason, probed_at, changed_at, down_since,"
             " latency_ms, codec, width, height, detail) VALUES"
@@ -95,20 +81,6 @@ step_done (CeRegistry *self, sqlite3_stmt *stmt, const char *what,
     return FALSE;
   }
   return TRUE;
-}
-
-static const char *
-col_text (sqlite3_stmt *stmt, int col)
-{
-  const unsigned char *text = sqlite3_column_text (stmt, col);
-
-  return text != NULL ? (const char *) text : "";
-}
-
-static void
-bind_text0 (sqlite3_stmt *stmt, int idx, const char *text)
-{
-  sqlite3_bind_text (stmt, idx, text != NULL ? text : "", -1, SQLITE_STATIC);
 }
 
 const char *
@@ -175,7 +147,7 @@ ce_registry_record_health (CeRegistry *self, const char *id,
   if (s == NULL)
     return FALSE;
 
-  bind_text0 (s->get, 1, id);
+  ce_registry_bind_text (s->get, 1, id);
   rc = sqlite3_step (s->get);
   if (rc != SQLITE_ROW) {
     sqlite3_reset (s->get);
@@ -216,7 +188,7 @@ ce_registry_record_health (CeRegistry *self, const char *id,
 
   sqlite3_bind_int64 (s->put, 1, rowid);
   sqlite3_bind_int (s->put, 2, report->health);
-  bind_text0 (s->put, 3, report->reason);
+  ce_registry_bind_text (s->put, 3, report->reason);
   sqlite3_bind_int64 (s->put, 4, at);
   sqlite3_bind_int64 (s->put, 5, changed_at);
   if (down_since > 0)
@@ -224,10 +196,10 @@ ce_registry_record_health (CeRegistry *self, const char *id,
   else
     sqlite3_bind_null (s->put, 6);
   sqlite3_bind_int64 (s->put, 7, report->latency_ms);
-  bind_text0 (s->put, 8, report->codec);
+  ce_registry_bind_text (s->put, 8, report->codec);
   sqlite3_bind_int64 (s->put, 9, report->width);
   sqlite3_bind_int64 (s->put, 10, report->height);
-  bind_text0 (s->put, 11, report->detail);
+  ce_registry_bind_text (s->put, 11, report->detail);
   if (!step_done (self, s->put, "Recording a probe result", error))
     return FALSE;
 
@@ -262,7 +234,7 @@ ce_registry_dup_health (CeRegistry *self, const char *id, GError **error)
   g_return_val_if_fail (CE_IS_REGISTRY (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  stmt = prepare (self,
+  stmt = ce_registry_prepare (self,
       "SELECT h.health, h.reason, h.probed_at, h.changed_at, h.down_since,"
       " h.latency_ms, h.codec, h.width, h.height, h.detail"
       " FROM camera c JOIN camera_health h ON h.camera = c.rowid"
@@ -270,7 +242,7 @@ ce_registry_dup_health (CeRegistry *self, const char *id, GError **error)
       FALSE, error);
   if (stmt == NULL)
     return NULL;
-  bind_text0 (stmt, 1, id);
+  ce_registry_bind_text (stmt, 1, id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE) {
     g_set_error (error, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_NOT_FOUND,
@@ -284,15 +256,15 @@ ce_registry_dup_health (CeRegistry *self, const char *id, GError **error)
   r = g_new0 (CeHealthRecord, 1);
   r->camera_id = g_strdup (id);
   r->health = health_of (sqlite3_column_int (stmt, 0));
-  r->reason = g_strdup (col_text (stmt, 1));
+  r->reason = g_strdup (ce_registry_col_text (stmt, 1));
   r->probed_at = sqlite3_column_int64 (stmt, 2);
   r->changed_at = sqlite3_column_int64 (stmt, 3);
   r->down_since = sqlite3_column_int64 (stmt, 4);
   r->latency_ms = (guint) sqlite3_column_int64 (stmt, 5);
-  r->codec = g_strdup (col_text (stmt, 6));
+  r->codec = g_strdup (ce_registry_col_text (stmt, 6));
   r->width = (guint) sqlite3_column_int64 (stmt, 7);
   r->height = (guint) sqlite3_column_int64 (stmt, 8);
-  r->detail = g_strdup (col_text (stmt, 9));
+  r->detail = g_strdup (ce_registry_col_text (stmt, 9));
   return r;
 }
 
@@ -307,7 +279,7 @@ ce_registry_dup_status_history (CeRegistry *self, const char *id, gint64 since,
   g_return_val_if_fail (CE_IS_REGISTRY (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  stmt = prepare (self,
+  stmt = ce_registry_prepare (self,
       "SELECT l.at, l.from_health, l.to_health FROM camera c"
       " JOIN camera_status_log l ON l.camera = c.rowid"
       " WHERE c.id = ?1 AND l.at >= ?2 AND l.at < ?3"
@@ -315,7 +287,7 @@ ce_registry_dup_status_history (CeRegistry *self, const char *id, gint64 since,
       FALSE, error);
   if (stmt == NULL)
     return NULL;
-  bind_text0 (stmt, 1, id);
+  ce_registry_bind_text (stmt, 1, id);
   sqlite3_bind_int64 (stmt, 2, since);
   sqlite3_bind_int64 (stmt, 3, until);
   changes = g_array_new (FALSE, FALSE, sizeof (CeStatusChange));
@@ -419,7 +391,7 @@ ce_registry_online_rate (CeRegistry *self, CeKpiGroup group, gint64 since,
       " FROM camera c LEFT JOIN kpi k ON k.cam = c.rowid"
       " GROUP BY %s ORDER BY %s",
       key, group == CE_KPI_BY_CAMERA ? "min (c.name)" : name, key, key);
-  stmt = prepare (self, sql, FALSE, error);
+  stmt = ce_registry_prepare (self, sql, FALSE, error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, since);
@@ -429,10 +401,10 @@ ce_registry_online_rate (CeRegistry *self, CeKpiGroup group, gint64 since,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
     CeOnlineRateRow *r = g_new0 (CeOnlineRateRow, 1);
 
-    r->key = g_strdup (col_text (stmt, 0));
+    r->key = g_strdup (ce_registry_col_text (stmt, 0));
     r->name = sqlite3_column_type (stmt, 1) == SQLITE_NULL
         ? NULL
-        : g_strdup (col_text (stmt, 1));
+        : g_strdup (ce_registry_col_text (stmt, 1));
     r->cameras = (guint) sqlite3_column_int64 (stmt, 2);
     r->observed = (guint) sqlite3_column_int64 (stmt, 3);
     r->online_now = (guint) sqlite3_column_int64 (stmt, 4);
@@ -468,7 +440,7 @@ ce_registry_offline_longest (CeRegistry *self, guint limit, GError **error)
 
   g_return_val_if_fail (CE_IS_REGISTRY (self), NULL);
 
-  stmt = prepare (self,
+  stmt = ce_registry_prepare (self,
       "SELECT c.id, c.name, c.source, c.street, h.health, h.down_since,"
       " h.detail FROM camera_health h JOIN camera c ON c.rowid = h.camera"
       " WHERE h.down_since IS NOT NULL ORDER BY h.down_since, c.id"
@@ -481,14 +453,14 @@ ce_registry_offline_longest (CeRegistry *self, guint limit, GError **error)
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
     CeDownCamera *d = g_new0 (CeDownCamera, 1);
 
-    d->camera_id = g_strdup (col_text (stmt, 0));
-    d->name = g_strdup (col_text (stmt, 1));
-    if (!ce_source_from_string (col_text (stmt, 2), &d->source))
+    d->camera_id = g_strdup (ce_registry_col_text (stmt, 0));
+    d->name = g_strdup (ce_registry_col_text (stmt, 1));
+    if (!ce_source_from_string (ce_registry_col_text (stmt, 2), &d->source))
       d->source = 0;
-    d->street = g_strdup (col_text (stmt, 3));
+    d->street = g_strdup (ce_registry_col_text (stmt, 3));
     d->health = health_of (sqlite3_column_int (stmt, 4));
     d->down_since = sqlite3_column_int64 (stmt, 5);
-    d->detail = g_strdup (col_text (stmt, 6));
+    d->detail = g_strdup (ce_registry_col_text (stmt, 6));
     g_ptr_array_add (rows, d);
   }
   if (rc != SQLITE_DONE) {

@@ -732,6 +732,25 @@ ce_registry_check_writable (CeRegistry *self, GError **error)
   return writable (self, error);
 }
 
+sqlite3_stmt *
+ce_registry_prepare (CeRegistry *self, const char *sql, gboolean persistent,
+    GError **error)
+{
+  return prepare (self, sql, persistent, error);
+}
+
+const char *
+ce_registry_col_text (sqlite3_stmt *stmt, int col)
+{
+  return col_text (stmt, col);
+}
+
+void
+ce_registry_bind_text (sqlite3_stmt *stmt, int idx, const char *text)
+{
+  bind_text0 (stmt, idx, text);
+}
+
 static gboolean
 writable (CeRegistry *self, GError **error)
 {
