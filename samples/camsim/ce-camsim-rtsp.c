@@ -477,6 +477,13 @@ shared_mount (CeCamsimShared *shared, CeCamsimCamera *camera,
   return path;
 }
 
+char *
+ce_camsim_shared_mount (CeCamsimShared *shared, CeCamsimCamera *camera,
+    CeCamsimProfile profile)
+{
+  return shared_mount (shared, camera, profile);
+}
+
 void
 ce_camsim_shared_init (CeCamsimShared *shared, const CeCamsimConfig *config,
     CeCamsimCameras *cameras, CeCamsimLoops *loops, CeCamsimTicker *ticker,
@@ -776,6 +783,16 @@ ce_camsim_client_new (CeCamsimShared *shared, CeCamsimCamera *camera,
   self->camera = camera;
   self->dedicated = dedicated;
   return self;
+}
+
+void
+ce_camsim_client_adopt_count (CeCamsimClient *self, CeCamsimStreamStats *stats)
+{
+  g_return_if_fail (CE_IS_CAMSIM_CLIENT (self));
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_add (self->counted, stats);
+  g_mutex_unlock (&self->lock);
 }
 
 gboolean

@@ -39,6 +39,12 @@ void ce_camsim_shared_clear (CeCamsimShared *shared);
 /* Number of camera streams currently mounted. */
 guint ce_camsim_shared_get_n_mounts (CeCamsimShared *shared);
 
+/* Mounts one camera stream if needed (as a DESCRIBE through
+ * gst-rtsp-server does), so that a SETUP naming it finds it.  Returns the
+ * mount path (g_free). */
+char *ce_camsim_shared_mount (CeCamsimShared *shared, CeCamsimCamera *camera,
+    CeCamsimProfile profile);
+
 /* Returns: (transfer none) (nullable): the camera a media belongs to. */
 CeCamsimCamera *ce_camsim_media_get_camera (GstRTSPMedia *media);
 
@@ -53,6 +59,12 @@ CeCamsimClient *ce_camsim_client_new (CeCamsimShared *shared,
     CeCamsimCamera *camera, gboolean dedicated);
 
 /* TRUE if the client asked for a stream of @camera. */
+/* Takes over a connection count made before the hand-over (the server's
+ * own DESCRIBE answers): @stats is not counted again, and its active count
+ * is given back when the client closes. */
+void ce_camsim_client_adopt_count (CeCamsimClient *self,
+    CeCamsimStreamStats *stats);
+
 gboolean ce_camsim_client_uses_camera (CeCamsimClient *self,
     CeCamsimCamera *camera);
 gboolean ce_camsim_client_is_dedicated (CeCamsimClient *self);

@@ -10,6 +10,8 @@
 
 #include "ce-camsim-private.h"
 #include "ce-camsim-rtsp.h"
+#include "ce-nal.h"
+#include "ce-sdp.h"
 
 /* The first request of a connection must arrive within this time and fit
  * in this many bytes. */
@@ -28,6 +30,11 @@ typedef struct
   GString *head;
   gint64 deadline; /* monotonic µs, 0 for tarpitted connections */
   gboolean tarpit;
+  /* The stream a DESCRIBE answered here counted this connection for; the
+   * count goes with the connection to gst-rtsp-server. */
+  CeCamsimStreamStats *counted;
+  CeCamsimCamera *counted_camera; /* and its camera and profile */
+  CeCamsimProfile counted_profile;
 } Connection;
 
 struct _CeCamsimServer
@@ -51,6 +58,11 @@ struct _CeCamsimServer
    * gst_rtsp_server_transfer_connection() calls synchronously. */
   CeCamsimCamera *next_camera;
   gboolean next_dedicated;
+  CeCamsimStreamStats *next_counted;
+
+  /* SDP answered by the fast DESCRIBE path, per codec and profile (normal
+   * size); only touched on @context. */
+  char *sdp[CE_CAMSIM_N_CODECS][CE_CAMSIM_N_PROFILES];
 
   /* Atomic, for the statistics. */
   gint pending_count;
@@ -73,6 +85,8 @@ connection_free (Connection *conn)
   g_atomic_int_add (conn->tarpit ? &conn->server->tarpit_count
                                  : &conn->server->pending_count,
       -1);
+  if (conn->counted != NULL)
+    g_atomic_int_add (&conn->counted->connections_active, -1);
   g_string_free (conn->head, TRUE);
   g_free (conn);
 }
@@ -142,6 +156,13 @@ transfer (Connection *conn, CeCamsimCamera *camera)
   self->next_camera = camera;
   self->next_dedicated = camera != NULL &&
       ce_camsim_camera_get_mode (camera) == CE_CAMSIM_FAULT_SLOW;
+  if (conn->counted != NULL) {
+    /* Our DESCRIBE did not mount the stream (that is what makes it
+     * cheap): do it now, for the SETUP that usually follows. */
+    g_free (ce_camsim_shared_mount (&self->shared, conn->counted_camera,
+        conn->counted_profile));
+  }
+  self->next_counted = g_steal_pointer (&conn->counted);
   GST_DEBUG ("connection from %s:%u for %s%s", ip ? ip : "?", port,
       camera ? camera->name : "(no camera)",
       self->next_dedicated ? " on a thread of its own" : "");
@@ -151,7 +172,168 @@ transfer (Connection *conn, CeCamsimCamera *camera)
     g_warning ("Cannot hand a connection to the RTSP server");
   self->next_camera = NULL;
   self->next_dedicated = FALSE;
+  self->next_counted = NULL;
   connection_close (conn);
+}
+
+/* ------------------------------------------------------------------------
+ * The fast path: OPTIONS and DESCRIBE of a camera without a fault (or with
+ * the refuse fault) are answered here, on the acceptor's thread, from an
+ * SDP built once per codec and profile.  Through gst-rtsp-server a DESCRIBE
+ * prepares the camera's media (a pipeline and its threads), which made a
+ * health sweep of thousands of cameras (DESCRIBE only) crawl.  Everything
+ * else (SETUP, auth, slow and resized cameras …) goes to gst-rtsp-server
+ * with the bytes not yet answered; SETUP there finds or builds the media
+ * from the URL as after its own DESCRIBE.
+ */
+
+/* Length of the first complete request head in @head, 0 if none yet. */
+static gsize
+head_length (const GString *head)
+{
+  const char *crlf = strstr (head->str, "\r\n\r\n");
+  const char *lf = strstr (head->str, "\n\n");
+
+  if (crlf != NULL && (lf == NULL || crlf < lf))
+    return (gsize) (crlf - head->str) + 4;
+  if (lf != NULL)
+    return (gsize) (lf - head->str) + 2;
+  return 0;
+}
+
+/* The value of header @name (lower case, with the colon) in @head, or -1. */
+static int
+header_int (const char *head, const char *name)
+{
+  g_autofree char *lower = g_ascii_strdown (head, -1);
+  g_autofree char *needle = g_strconcat ("\n", name, NULL);
+  const char *p = strstr (lower, needle);
+
+  if (p == NULL)
+    return -1;
+  p += strlen (needle);
+  while (*p == ' ' || *p == '\t')
+    p++;
+  if (!g_ascii_isdigit (*p))
+    return -1;
+  return (int) MIN (g_ascii_strtoll (p, NULL, 10), G_MAXINT);
+}
+
+static const char *
+fast_sdp (CeCamsimServer *self, CeCamsimCamera *camera, CeCamsimProfile profile)
+{
+  CeCamsimLoop *loop;
+  CeVideoParams params = {0};
+  GstMapInfo map;
+
+  if (self->sdp[camera->codec][profile] != NULL)
+    return self->sdp[camera->codec][profile];
+  loop = ce_camsim_loops_peek (self->shared.loops, camera->codec, profile, 0);
+  if (loop == NULL || loop->headers == NULL)
+    return NULL; /* not encoded yet: gst-rtsp-server will */
+  params.codec =
+      camera->codec == CE_CAMSIM_CODEC_H265 ? CE_CODEC_H265 : CE_CODEC_H264;
+  if (!gst_buffer_map (loop->headers, &map, GST_MAP_READ))
+    return NULL;
+  ce_video_params_update (&params, map.data, map.size);
+  gst_buffer_unmap (loop->headers, &map);
+  if (ce_video_params_complete (&params))
+    self->sdp[camera->codec][profile] =
+        ce_sdp_build (&params, "Session streamed by cityeye-camsim",
+            self->config->address, g_random_int (), "stream=0");
+  ce_video_params_clear (&params);
+  return self->sdp[camera->codec][profile];
+}
+
+/* Answers the request of @len bytes at the start of conn->head here, if it
+ * can; FALSE leaves it to gst-rtsp-server. */
+static gboolean
+fast_answer (Connection *conn, gsize len)
+{
+  CeCamsimServer *self = conn->server;
+  g_autofree char *head = g_strndup (conn->head->str, len);
+  g_autofree char *path = NULL, *query = NULL, *name = NULL, *control = NULL;
+  g_autofree char *base = NULL, *mount = NULL, *answer = NULL;
+  g_auto (GStrv) words = NULL;
+  CeCamsimProfile profile;
+  CeCamsimCamera *camera;
+  CeCamsimFaultMode mode;
+  CeCamsimStreamStats *stats;
+  const char *sdp = NULL, *end;
+  gboolean describe;
+  int cseq;
+
+  words = g_strsplit (head, " ", 3);
+  if (g_strv_length (words) < 3 || !g_str_has_prefix (words[2], "RTSP/1.0"))
+    return FALSE;
+  describe = strcmp (words[0], "DESCRIBE") == 0;
+  if (!describe && strcmp (words[0], "OPTIONS") != 0)
+    return FALSE;
+  cseq = header_int (head, "cseq:");
+  if (cseq < 0 || header_int (head, "content-length:") > 0 ||
+      !g_str_has_prefix (words[1], "rtsp://"))
+    return FALSE;
+  if (!ce_camsim_parse_request_line (head, &path, &query) ||
+      !ce_camsim_parse_camera_url (path, query, &name, &profile, &control) ||
+      (control != NULL && *control != '\0'))
+    return FALSE;
+  camera = ce_camsim_cameras_get (self->shared.cameras, name);
+  if (camera == NULL)
+    return FALSE;
+  mode = ce_camsim_camera_get_mode (camera);
+  stats = &camera->streams[profile];
+  if ((mode != CE_CAMSIM_FAULT_NONE && mode != CE_CAMSIM_FAULT_REFUSE) ||
+      g_atomic_int_get (&stats->variant) != 0 ||
+      (conn->counted != NULL && conn->counted != stats))
+    return FALSE;
+
+  if (!describe) {
+    answer = g_strdup_printf ("RTSP/1.0 200 OK\r\nCSeq: %d\r\n"
+                              "Public: OPTIONS, DESCRIBE, ANNOUNCE, "
+                              "GET_PARAMETER, PAUSE, PLAY, RECORD, SETUP, "
+                              "SET_PARAMETER, TEARDOWN\r\n"
+                              "Server: cityeye-camsim\r\n\r\n",
+        cseq);
+  } else {
+    if (mode == CE_CAMSIM_FAULT_NONE) {
+      sdp = fast_sdp (self, camera, profile);
+      if (sdp == NULL)
+        return FALSE;
+    }
+    if (conn->counted == NULL) {
+      conn->counted = stats;
+      conn->counted_camera = camera;
+      conn->counted_profile = profile;
+      g_atomic_int_inc (&stats->connections_total);
+      g_atomic_int_inc (&stats->connections_active);
+    }
+    if (mode == CE_CAMSIM_FAULT_REFUSE) {
+      g_atomic_int_inc (&camera->refused);
+      GST_INFO ("camera %s: refusing DESCRIBE", camera->name);
+      answer = g_strdup_printf ("RTSP/1.0 503 Service Unavailable\r\n"
+                                "CSeq: %d\r\nServer: cityeye-camsim\r\n\r\n",
+          cseq);
+    } else {
+      /* As gst-rtsp-server: the base is the internal mount path, which
+       * SETUP then names. */
+      end = strchr (words[1] + strlen ("rtsp://"), '/');
+      base = g_strndup (words[1],
+          end != NULL ? (gsize) (end - words[1]) : strlen (words[1]));
+      mount = ce_camsim_mount_path (name, profile);
+      answer = g_strdup_printf ("RTSP/1.0 200 OK\r\nCSeq: %d\r\n"
+                                "Content-Type: application/sdp\r\n"
+                                "Content-Base: %s%s/\r\n"
+                                "Server: cityeye-camsim\r\n"
+                                "Content-Length: %zu\r\n\r\n%s",
+          cseq, base, mount, strlen (sdp), sdp);
+    }
+  }
+  if (g_socket_send_with_blocking (conn->socket, answer, strlen (answer), TRUE,
+          NULL, NULL) < 0)
+    return FALSE;
+  GST_DEBUG ("camera %s: answered %s here", camera->name, words[0]);
+  g_string_erase (conn->head, 0, (gssize) len);
+  return TRUE;
 }
 
 static gboolean
@@ -180,26 +362,38 @@ on_connection_ready (GSocket *socket, GIOCondition condition, gpointer data)
     return G_SOURCE_REMOVE;
   }
   g_string_append_len (conn->head, buffer, n);
-  if (strstr (conn->head->str, "\r\n\r\n") == NULL &&
-      strstr (conn->head->str, "\n\n") == NULL &&
-      conn->head->len < FIRST_REQUEST_MAX) {
-    /* Keep reading with a fresh source. */
-    conn->source = g_socket_create_source (conn->socket,
-        G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-    g_source_set_callback (conn->source, G_SOURCE_FUNC (on_connection_ready),
-        conn, NULL);
-    g_source_attach (conn->source, self->context);
-    return G_SOURCE_REMOVE;
-  }
+  for (;;) {
+    gsize len = head_length (conn->head);
 
-  if (ce_camsim_parse_request_line (conn->head->str, &path, &query) &&
-      ce_camsim_split_camera_path (path, &name, &rest))
-    camera = ce_camsim_cameras_get (self->shared.cameras, name);
-  if (camera != NULL &&
-      ce_camsim_camera_get_mode (camera) == CE_CAMSIM_FAULT_TARPIT)
-    start_tarpit (conn, camera);
-  else
-    transfer (conn, camera);
+    if (len == 0 && conn->head->len < FIRST_REQUEST_MAX) {
+      /* Keep reading with a fresh source. */
+      conn->source = g_socket_create_source (conn->socket,
+          G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+      g_source_set_callback (conn->source, G_SOURCE_FUNC (on_connection_ready),
+          conn, NULL);
+      g_source_attach (conn->source, self->context);
+      return G_SOURCE_REMOVE;
+    }
+    g_clear_pointer (&path, g_free);
+    g_clear_pointer (&query, g_free);
+    g_clear_pointer (&name, g_free);
+    g_clear_pointer (&rest, g_free);
+    camera = NULL;
+    if (ce_camsim_parse_request_line (conn->head->str, &path, &query) &&
+        ce_camsim_split_camera_path (path, &name, &rest))
+      camera = ce_camsim_cameras_get (self->shared.cameras, name);
+    if (camera != NULL &&
+        ce_camsim_camera_get_mode (camera) == CE_CAMSIM_FAULT_TARPIT) {
+      start_tarpit (conn, camera);
+      return G_SOURCE_REMOVE;
+    }
+    if (len == 0 || !fast_answer (conn, len))
+      break;
+    /* Answered: the client has as long again for its next request. */
+    conn->deadline = g_get_monotonic_time () +
+        FIRST_REQUEST_TIMEOUT_SECONDS * G_USEC_PER_SEC;
+  }
+  transfer (conn, camera);
   return G_SOURCE_REMOVE;
 }
 
@@ -276,6 +470,8 @@ server_create_client (GstRTSPServer *base)
 
   client = ce_camsim_client_new (&self->shared, self->next_camera,
       self->next_dedicated);
+  if (self->next_counted != NULL)
+    ce_camsim_client_adopt_count (client, self->next_counted);
   gst_rtsp_client_set_session_pool (GST_RTSP_CLIENT (client), sessions);
   gst_rtsp_client_set_mount_points (GST_RTSP_CLIENT (client),
       self->shared.mounts);
@@ -291,6 +487,9 @@ ce_camsim_server_finalize (GObject *object)
 
   ce_camsim_server_stop (self);
   g_hash_table_unref (self->connections);
+  for (guint c = 0; c < CE_CAMSIM_N_CODECS; c++)
+    for (guint p = 0; p < CE_CAMSIM_N_PROFILES; p++)
+      g_free (self->sdp[c][p]);
   g_clear_object (&self->pool);
   ce_camsim_shared_clear (&self->shared);
   g_main_context_unref (self->context);

@@ -1059,6 +1059,8 @@ static const struct
     {"rm", cmd_rm, "Remove cameras"},
     {"import", cmd_import, "Import CSV, GB/T 28181 catalog XML or GeoJSON"},
     {"export", cmd_export, "Export CSV, catalog XML, GeoJSON or KML"},
+    {"probe", ce_cli_camera_probe, "Probe cameras now, record their health"},
+    {"health", ce_cli_camera_health, "A camera's last probe and history"},
 };
 
 int

@@ -28,6 +28,12 @@ ce_cli_stats (int argc, char **argv)
   CeStatsRow total = {.key = (char *) "total"};
   CeQuery q;
 
+  /* Health KPIs from the probes' history (ce-cli-probe.c). */
+  if (argc >= 2 && strcmp (argv[1], "online") == 0)
+    return ce_cli_stats_online (argc - 1, argv + 1);
+  if (argc >= 2 && strcmp (argv[1], "offline") == 0)
+    return ce_cli_stats_offline (argc - 1, argv + 1);
+
   /* Attribute filters only (the first four), no areas. */
   for (guint i = 0; i < 4; i++)
     entries[n++] = ce_filter_entries[i];
@@ -42,7 +48,11 @@ ce_cli_stats (int argc, char **argv)
           "Examples:\n"
           "  cityeye stats\n"
           "  cityeye stats --by street --source xueliang\n"
-          "  cityeye stats --by street --csv > streets.csv",
+          "  cityeye stats --by street --csv > streets.csv\n"
+          "\n"
+          "Online rate over time, from the probes' history:\n"
+          "  cityeye stats online --by street --since 7d\n"
+          "  cityeye stats offline   (cameras down longest)",
           entries, TRUE, &argc, &argv))
     return CE_EXIT_USAGE;
   if (argc != 1)

@@ -132,5 +132,10 @@ int ce_cli_audit (int argc, char **argv);
  * 0); durations like 30d, 12h, 90m, 3600s. */
 char *ce_cli_time_string (gint64 us);
 gboolean ce_cli_parse_duration (const char *text, gint64 *us, GError **error);
+/* Camera health (ce-cli-probe.c). */
+int ce_cli_camera_probe (int argc, char **argv);
+int ce_cli_camera_health (int argc, char **argv);
+int ce_cli_stats_online (int argc, char **argv);
+int ce_cli_stats_offline (int argc, char **argv);
 
 G_END_DECLS

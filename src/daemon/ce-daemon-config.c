@@ -21,6 +21,10 @@ ce_daemon_config_init (CeDaemonConfig *config)
   config->rtsp.address = g_strdup ("127.0.0.1");
   ce_api_config_init (&config->http);
   ce_auth_config_init (&config->auth);
+  config->probe_interval_s = 600;
+  config->probe_start_delay_s = 60;
+  config->probe_timeout_ms = 3000;
+  ce_sweep_config_init (&config->probe);
 }
 
 void
@@ -48,6 +52,7 @@ typedef enum
   KEY_KILOBYTES,  /* KiB in the file, bytes in memory */
   KEY_BOOL,       /* true/false in the file, gboolean in memory */
   KEY_INT,        /* may be negative */
+  KEY_DOUBLE,
 } KeyType;
 
 typedef struct
@@ -116,6 +121,12 @@ static const Key keys[] = {
     {"auth", "play_token_ttl", KEY_SECONDS, OFF (auth.play_token_ttl_s), 5,
         86400},
     {"auth", "realm", KEY_STRING, OFF (auth.realm), 0, 0},
+    {"probe", "interval", KEY_SECONDS, OFF (probe_interval_s), 0, 86400},
+    {"probe", "start_delay", KEY_SECONDS, OFF (probe_start_delay_s), 0, 86400},
+    {"probe", "concurrency", KEY_UINT, OFF (probe.concurrency), 1, 4096},
+    {"probe", "rate_per_source", KEY_DOUBLE, OFF (probe.rate_per_source), 0,
+        100000},
+    {"probe", "timeout", KEY_SECONDS_MS, OFF (probe_timeout_ms), 0.1, 60},
 };
 
 static gboolean bad (GError **error, const char *file, const Key *k,
@@ -292,6 +303,9 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
         break;
       case KEY_KILOBYTES:
         *(gsize *) field = (gsize) (number * 1024);
+        break;
+      case KEY_DOUBLE:
+        *(double *) field = number;
         break;
       case KEY_STRING:
       case KEY_PATH:

@@ -9,6 +9,7 @@
 #include "ce-rtsp-server.h"
 #include "ce-api.h"
 #include "ce-auth.h"
+#include "ce-sweep.h"
 
 G_BEGIN_DECLS
 
@@ -24,6 +25,11 @@ typedef struct
   char *auth_anonymous_role;
   char *auth_anonymous_from;
   char *auth_anonymous_sources;
+  /* [probe]: health sweeps (ce-daemon-probe.c) */
+  guint probe_interval_s;    /* between sweep starts; 0 = no sweeps */
+  guint probe_start_delay_s; /* the first sweep after start-up */
+  guint probe_timeout_ms;    /* connect and each answer; total 2.5× */
+  CeSweepConfig probe;       /* concurrency, rate_per_source */
 } CeDaemonConfig;
 
 void ce_daemon_config_init (CeDaemonConfig *config);

@@ -6,6 +6,7 @@
  */
 #include "ce-config.h"
 #include "ce-daemon-config.h"
+#include "ce-daemon-probe.h"
 #include "ce-registry.h"
 #include "ce-relay.h"
 #include "ce-rtsp-server.h"
@@ -212,6 +213,7 @@ main (int argc, char **argv)
   CeRelay *relay;
   CeRtspServer *rtsp;
   CeAuth *auth;
+  CeDaemonProbe *probe = NULL;
   Resolver resolver;
   CeApi *api = NULL;
   CeApiDeps api_deps = {0};
@@ -335,6 +337,18 @@ main (int argc, char **argv)
     return 1;
   }
   /* ---- end HTTP API ---- */
+  if (config.probe_interval_s > 0) {
+    probe = ce_daemon_probe_new (&config, config.database, relay, &error);
+    if (probe == NULL) {
+      fprintf (stderr, "cityeyed: %s\n", error->message);
+      ce_api_free (api);
+      ce_rtsp_server_free (rtsp);
+      ce_relay_free (relay);
+      ce_auth_free (auth);
+      ce_daemon_config_clear (&config);
+      return 1;
+    }
+  }
   g_unix_signal_add (SIGINT, on_signal, loop);
   g_unix_signal_add (SIGTERM, on_signal, loop);
   g_message ("cityeyed %s: registry %s", CE_VERSION, config.database);
@@ -346,6 +360,7 @@ main (int argc, char **argv)
 
   g_main_loop_run (loop);
 
+  ce_daemon_probe_free (probe);
   ce_api_free (api);
   ce_rtsp_server_free (rtsp);
   ce_relay_free (relay);

@@ -258,6 +258,35 @@ static const char *const migrations[] = {
     "  WHEN EXISTS (SELECT 1 FROM audit WHERE id = new.id) BEGIN"
     "  SELECT RAISE (ABORT, 'the viewing audit is append-only');"
     "END;",
+    /* 3: camera health (the last probe) and status history (see
+     * ce-registry-health.c); rows keyed by the camera's rowid, removed
+     * with the camera. */
+    "CREATE TABLE camera_health ("
+    "  camera INTEGER PRIMARY KEY,"
+    "  health INTEGER NOT NULL CHECK (health BETWEEN 1 AND 4),"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  probed_at INTEGER NOT NULL,"
+    "  changed_at INTEGER NOT NULL,"
+    "  down_since INTEGER,"
+    "  latency_ms INTEGER NOT NULL DEFAULT 0,"
+    "  codec TEXT NOT NULL DEFAULT '',"
+    "  width INTEGER NOT NULL DEFAULT 0,"
+    "  height INTEGER NOT NULL DEFAULT 0,"
+    "  detail TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX camera_health_down ON camera_health (down_since)"
+    "  WHERE down_since IS NOT NULL;"
+    "CREATE TABLE camera_status_log ("
+    "  camera INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  from_health INTEGER NOT NULL,"
+    "  to_health INTEGER NOT NULL);"
+    "CREATE INDEX camera_status_log_by_camera ON camera_status_log"
+    "  (camera, at);"
+    "CREATE INDEX camera_status_log_by_time ON camera_status_log (at);"
+    "CREATE TRIGGER camera_ad_health AFTER DELETE ON camera BEGIN"
+    "  DELETE FROM camera_health WHERE camera = old.rowid;"
+    "  DELETE FROM camera_status_log WHERE camera = old.rowid;"
+    "END;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CE_REGISTRY_SCHEMA_VERSION);
@@ -730,6 +759,46 @@ validate (const CeCamera *camera, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+static gboolean writable (CeRegistry *self, GError **error);
+
+sqlite3 *
+ce_registry_get_db (CeRegistry *self)
+{
+  return self->db;
+}
+
+void
+ce_registry_set_db_error (CeRegistry *self, GError **error, int rc,
+    const char *what)
+{
+  set_db_error (self, error, rc, what);
+}
+
+gboolean
+ce_registry_check_writable (CeRegistry *self, GError **error)
+{
+  return writable (self, error);
+}
+
+sqlite3_stmt *
+ce_registry_prepare (CeRegistry *self, const char *sql, gboolean persistent,
+    GError **error)
+{
+  return prepare (self, sql, persistent, error);
+}
+
+const char *
+ce_registry_col_text (sqlite3_stmt *stmt, int col)
+{
+  return col_text (stmt, col);
+}
+
+void
+ce_registry_bind_text (sqlite3_stmt *stmt, int idx, const char *text)
+{
+  bind_text0 (stmt, idx, text);
 }
 
 static gboolean
@@ -1707,23 +1776,3 @@ ce_registry_backup (CeRegistry *self, const char *dest,
   return TRUE;
 }
 
-/* ---- for ce-registry-accounts.c (ce-registry-private.h) --------------- */
-
-sqlite3 *
-ce_registry_get_db (CeRegistry *self)
-{
-  return self->db;
-}
-
-gboolean
-ce_registry_check_writable (CeRegistry *self, GError **error)
-{
-  return writable (self, error);
-}
-
-void
-ce_registry_set_db_error (CeRegistry *self, GError **error, int rc,
-    const char *what)
-{
-  set_db_error (self, error, rc, what);
-}

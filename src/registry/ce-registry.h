@@ -28,7 +28,7 @@ typedef enum
   CE_REGISTRY_ERROR_SCHEMA,    /* written by a newer cityeye, or damaged */
 } CeRegistryError;
 
-#define CE_REGISTRY_SCHEMA_VERSION 2
+#define CE_REGISTRY_SCHEMA_VERSION 3
 
 typedef enum
 {

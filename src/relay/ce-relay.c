@@ -678,3 +678,23 @@ ce_relay_get_stats (CeRelay *relay, CeRelayStats *stats)
   stats->reconnects = relay->reconnects;
   stats->starts = relay->starts;
 }
+
+gboolean
+ce_relay_has_camera (CeRelay *relay, const char *camera_id, gboolean *playing)
+{
+  gboolean found = FALSE, play = FALSE;
+
+  for (int p = CE_PROFILE_MAIN; p <= CE_PROFILE_SUB; p++) {
+    g_autofree char *key = g_strdup_printf ("%s/%s", camera_id,
+        ce_profile_to_string ((CeProfile) p));
+    CeStream *stream = g_hash_table_lookup (relay->streams, key);
+
+    if (stream != NULL) {
+      found = TRUE;
+      play = play || stream->state == CE_STREAM_PLAYING;
+    }
+  }
+  if (playing != NULL)
+    *playing = play;
+  return found;
+}

@@ -158,4 +158,12 @@ typedef struct
 
 void ce_relay_get_stats (CeRelay *relay, CeRelayStats *stats);
 
+/* Whether the relay holds an upstream of @camera_id (any profile) right
+ * now; *playing (nullable) says whether one of them is playing, that is
+ * receiving media: the stall watchdog ends an upstream that stops
+ * delivering for stall_timeout.  For health sweeps, which must not open a
+ * second connection to a camera being relayed. */
+gboolean ce_relay_has_camera (CeRelay *relay, const char *camera_id,
+    gboolean *playing);
+
 G_END_DECLS

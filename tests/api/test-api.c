@@ -139,7 +139,7 @@ env_start (void)
   g_clear_object (&r);
 
   conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
-                          "[rtsp]\nport=0\n"
+                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
                           "[relay]\nlinger=3\nstart_timeout=4\n"
                           "connect_timeout=1\nbackoff_initial=0.2\n"
                           "backoff_max=0.5\n"
@@ -1204,10 +1204,12 @@ test_config (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autofree char *conf = cases[i].conf != NULL
-        ? g_strdup_printf ("[registry]\ndatabase=%s\n[rtsp]\nport=0\n%s",
+        ? g_strdup_printf ("[registry]\ndatabase=%s\n[probe]\ninterval=0\n["
+                           "rtsp]\nport=0\n%s",
               env.db, cases[i].conf)
-        : g_strdup_printf ("[registry]\ndatabase=%s\n[rtsp]\nport=0\n"
-                           "[http]\nport=%u\n",
+        : g_strdup_printf (
+              "[registry]\ndatabase=%s\n[probe]\ninterval=0\n[rtsp]\nport=0\n"
+              "[http]\nport=%u\n",
               env.db, env.http_port);
     g_autoptr (GError) error = NULL;
     g_autoptr (GSubprocess) p = NULL;

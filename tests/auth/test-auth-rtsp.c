@@ -505,7 +505,8 @@ test_anonymous (void)
   g_autofree char *conf = g_build_filename (env.dir, "anon.conf", NULL);
   g_autofree char *log = g_build_filename (env.dir, "anon.log", NULL);
   g_autofree char *text = g_strdup_printf (
-      "[registry]\ndatabase=%s\n[rtsp]\nport=0\n[http]\nport=0\n"
+      "[registry]\ndatabase=%s\n[probe]\ninterval=0\n[rtsp]\nport=0\n[http]"
+      "\nport=0\n"
       "[auth]\nallow_anonymous=true\nanonymous_from=127.0.0.1,::1\n",
       env.db);
   g_autofree char *logged = NULL;
@@ -603,9 +604,9 @@ main (int argc, char **argv)
   env.alice = new_token ("alice");
   env.root = new_token ("root");
   /* No [auth] group: anonymous access is off. */
-  text = g_strdup_printf (
-      "[registry]\ndatabase=%s\n[rtsp]\nport=0\n[http]\nport=0\n"
-      "[relay]\nlinger=1\nstart_timeout=20\n",
+  text = g_strdup_printf ("[registry]\ndatabase=%s\n[probe]\ninterval=0\n[rtsp]"
+                          "\nport=0\n[http]\nport=0\n"
+                          "[relay]\nlinger=1\nstart_timeout=20\n",
       env.db);
   g_assert_true (g_file_set_contents (env.conf, text, -1, NULL));
   env.gw = gateway_start (env.conf, env.log, &env.port);

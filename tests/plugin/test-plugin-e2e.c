@@ -194,12 +194,13 @@ env_set_up (void)
   env.other = make_token ("other", "公安");
   g_assert_cmpuint (strlen (env.token), >, 16);
 
-  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
-                          "[rtsp]\naddress=127.0.0.1\nport=%u\n"
-                          "[http]\naddress=127.0.0.1\nport=%u\n"
-                          "[relay]\nlinger=2\nstart_timeout=15\n"
-                          "stall_timeout=3\nconnect_timeout=2\n"
-                          "backoff_initial=0.2\nbackoff_max=1\n",
+  conf = g_strdup_printf (
+      "[registry]\ndatabase=%s\n"
+      "[probe]\ninterval=0\n[rtsp]\naddress=127.0.0.1\nport=%u\n"
+      "[http]\naddress=127.0.0.1\nport=%u\n"
+      "[relay]\nlinger=2\nstart_timeout=15\n"
+      "stall_timeout=3\nconnect_timeout=2\n"
+      "backoff_initial=0.2\nbackoff_max=1\n",
       env.db, env.gw_port, free_port ());
   g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
   gw_start ();

@@ -155,17 +155,18 @@ env_set_up (Env *e, gconstpointer data)
   e->conf = g_build_filename (e->dir, "cityeye.conf", NULL);
   r = ce_registry_open (e->db, 0, &error);
   g_assert_no_error (error);
-  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
+  conf = g_strdup_printf (
+      "[registry]\ndatabase=%s\n"
 
-                          "[rtsp]\nport=0\nsession_timeout=10\n"
-                          "viewer_drop_after=4\n[http]\nport=0\n"
-                          "[relay]\ningest=%s\nlinger=2\nstart_timeout=15\n"
-                          "stall_timeout=2\nconnect_timeout=2\n"
-                          "backoff_initial=0.2\nbackoff_max=1\n"
-                          /* These tests are about media, not access: the
-                           * auth tests cover the refusals. */
-                          "[auth]\nallow_anonymous=true\n"
-                          "anonymous_sources=all\nanonymous_secrecy=1\n",
+      "[probe]\ninterval=0\n[rtsp]\nport=0\nsession_timeout=10\n"
+      "viewer_drop_after=4\n[http]\nport=0\n"
+      "[relay]\ningest=%s\nlinger=2\nstart_timeout=15\n"
+      "stall_timeout=2\nconnect_timeout=2\n"
+      "backoff_initial=0.2\nbackoff_max=1\n"
+      /* These tests are about media, not access: the
+       * auth tests cover the refusals. */
+      "[auth]\nallow_anonymous=true\n"
+      "anonymous_sources=all\nanonymous_secrecy=1\n",
       e->db,
       g_getenv ("CE_TEST_INGEST") != NULL ? g_getenv ("CE_TEST_INGEST")
                                           : "native");

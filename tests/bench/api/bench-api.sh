@@ -88,7 +88,7 @@ log "imported $(wc -l < "$work/inv.csv") lines in $(echo "$(date +%s.%N) - $t0" 
 token=$("$cityeye" token create --user bench --label bench --db "$db" | grep -o 'cet_[A-Za-z0-9_-]*' | head -n 1)
 [[ -n $token ]] || { log "no token"; exit 1; }
 
-printf '[relay]\nlinger=10\n[rtsp]\nmax_connections=100000\n' > "$work/gw.conf"
+printf '[relay]\nlinger=10\n[rtsp]\nmax_connections=100000\n[probe]\ninterval=0\n' > "$work/gw.conf"
 "$gateway" --config "$work/gw.conf" --db "$db" --rtsp-port 0 --http-port 0 \
   > "$work/gw.out" 2> "$work/gw.err" &
 gw_pid=$!
