@@ -530,6 +530,30 @@ test_h264_packets (void)
   g_assert_cmpuint (st.bad_packets, ==, 0);
 }
 
+/* A two-slice IDR with the parameter sets repeated before its second
+ * slice (rtph264pay config-interval=-1 does that): one set of each, in
+ * front of the picture, so that parsers downstream see one picture. */
+static void
+test_h264_sets_between_slices (void)
+{
+  g_autoptr (CeDepay) depay = ce_depay_new (CE_CODEC_H264, 90000);
+  g_autoptr (GArray) outs = outs_new ();
+  CeDepayStats st;
+
+  PUSH (depay, outs, 1, 1000, FALSE, "\x67\x42\x00\x1f");
+  PUSH (depay, outs, 2, 1000, FALSE, "\x68\xce");
+  PUSH (depay, outs, 3, 1000, FALSE, "\x65\x88\x84");
+  PUSH (depay, outs, 4, 1000, FALSE, "\x67\x42\x00\x1f");
+  PUSH (depay, outs, 5, 1000, FALSE, "\x68\xce");
+  PUSH (depay, outs, 6, 1000, TRUE, "\x65\x4a\x21");
+  g_assert_cmpuint (outs->len, ==, 1);
+  ASSERT_OUT (outs, 0,
+      SC "\x67\x42\x00\x1f" SC "\x68\xce" SC "\x65\x88\x84" SC "\x65\x4a\x21",
+      0, TRUE, FALSE);
+  ce_depay_get_stats (depay, &st);
+  g_assert_cmpuint (st.sets_dropped, ==, 2);
+}
+
 /* H.265: single, AP, FU; PACI skipped and the AU dropped. */
 static void
 test_h265_packets (void)
@@ -1245,6 +1269,8 @@ main (int argc, char **argv)
     g_test_add_data_func (path, rt, test_roundtrip);
   }
   g_test_add_func ("/depay/h264/packets", test_h264_packets);
+  g_test_add_func ("/depay/h264/sets-between-slices",
+      test_h264_sets_between_slices);
   g_test_add_func ("/depay/h264/unsupported", test_h264_unsupported);
   g_test_add_func ("/depay/h265/packets", test_h265_packets);
   g_test_add_func ("/depay/h265/rasl", test_h265_rasl);

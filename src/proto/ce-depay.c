@@ -301,6 +301,16 @@ nal_begin (CeDepay *self, guint type, const guint8 *header, int first_byte)
 {
   if (!keeping (self) || is_dropped (self, type))
     return FALSE;
+  /* Parameter sets between the slices of a picture (GStreamer's
+   * payloaders with config-interval=-1 repeat them before every slice of a
+   * multi-slice IDR; some cameras do too) would start a new access unit
+   * for any parser downstream (H.264 7.4.1.2.3, H.265 7.4.2.4.4) and split
+   * the picture: the sets before the first slice are the ones that
+   * count. */
+  if (self->au_vcl && set_index (self, type) >= 0) {
+    self->stats.sets_dropped++;
+    return FALSE;
+  }
   if (is_vcl (self, type)) {
     /* After a gap between AUs, an AU is whole only if nothing before its
      * first slice but parameter sets or SEI was lost; the sets are

@@ -31,6 +31,8 @@ typedef struct
   guint64 bad_packets;   /* refused: bad RTP header or malformed payload */
   guint64 skipped_types; /* payloads of unsupported or undefined types */
   guint64 sets_inserted; /* keyframes given the known parameter sets */
+  guint64 sets_dropped;  /* parameter sets between the slices of a
+                            picture, left out */
 } CeDepayStats;
 
 /**

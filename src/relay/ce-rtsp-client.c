@@ -115,7 +115,6 @@ send_request (CeRtspClient *c, const char *method, const char *uri,
     const char *extra_name, const char *extra_value)
 {
   g_autofree char *auth = authorization (c, method, uri);
-  g_autofree char *timeout = NULL;
   const char *headers[12];
   guint n = 0;
   g_autoptr (GBytes) bytes = NULL;
@@ -367,16 +366,13 @@ process_input (CeRtspClient *c)
 
 /* ---- I/O ---------------------------------------------------------------- */
 
+/* attach_io() makes the socket source again with the new condition. */
 static void
 set_want_write (CeRtspClient *c, gboolean want)
 {
-  GIOCondition cond = G_IO_IN | G_IO_HUP | G_IO_ERR;
-
   if (c->io == NULL || c->want_write == want)
     return;
   c->want_write = want;
-  if (want)
-    cond |= G_IO_OUT;
   /* A socket source cannot change its condition: replace it. */
   g_source_destroy (c->io);
   g_source_unref (c->io);

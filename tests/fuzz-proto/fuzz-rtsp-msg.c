@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz-chunks.h"
 #include "ce-rtsp-msg.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -166,32 +167,6 @@ drain (GByteArray *buf, GString *log)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_autoptr (GByteArray) buf = g_byte_array_new ();
-  g_autoptr (GString) all = g_string_new (NULL);
-  g_autoptr (GString) pieces = g_string_new (NULL);
-  guint32 state = 2166136261u;
-  gsize fed = 0;
-
-  /* Everything at once. */
-  g_byte_array_append (buf, data, size);
-  drain (buf, all);
-
-  /* The same bytes in pieces of 1 to 64 bytes, as the network delivers
-   * them: the parser must find the same items. */
-  for (gsize i = 0; i < size; i++)
-    state = (state ^ data[i]) * 16777619u;
-  g_byte_array_set_size (buf, 0);
-  while (fed < size) {
-    gsize n;
-
-    state = state * 1103515245u + 12345u;
-    n = MIN (size - fed, 1 + ((state >> 16) & 63));
-    g_byte_array_append (buf, data + fed, n);
-    fed += n;
-    if (!drain (buf, pieces))
-      break;
-  }
-  if (!g_str_equal (all->str, pieces->str))
-    __builtin_trap ();
+  fuzz_check_chunked (data, size, drain);
   return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz-chunks.h"
 #include "ce-rtsp-msg.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -182,29 +183,6 @@ drain (GByteArray *buf, GString *log)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  g_autoptr (GByteArray) buf = g_byte_array_new ();
-  g_autoptr (GString) all = g_string_new (NULL);
-  g_autoptr (GString) pieces = g_string_new (NULL);
-  guint32 state = 2166136261u;
-  gsize fed = 0;
-
-  g_byte_array_append (buf, data, size);
-  drain (buf, all);
-
-  for (gsize i = 0; i < size; i++)
-    state = (state ^ data[i]) * 16777619u;
-  g_byte_array_set_size (buf, 0);
-  while (fed < size) {
-    gsize n;
-
-    state = state * 1103515245u + 12345u;
-    n = MIN (size - fed, 1 + ((state >> 16) & 63));
-    g_byte_array_append (buf, data + fed, n);
-    fed += n;
-    if (!drain (buf, pieces))
-      break;
-  }
-  if (!g_str_equal (all->str, pieces->str))
-    __builtin_trap ();
+  fuzz_check_chunked (data, size, drain);
   return 0;
 }

@@ -93,6 +93,12 @@ wanted() { # scenario
   [[ ",$skip," != *",$1,"* ]]
 }
 
+# Absolute: the binaries are run through symbolic links in the work
+# directory.
+build=$(cd "$build" 2> /dev/null && pwd) || {
+  echo "bench-relay: no build directory (meson setup build-bench -Dbuildtype=release)" >&2
+  exit 2
+}
 camsim=$build/samples/camsim/cityeye-camsim
 gen=$build/samples/inventory/cityeye-sample-gen
 cli=$build/src/cli/cityeye
