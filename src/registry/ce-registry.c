@@ -1775,4 +1775,3 @@ ce_registry_backup (CeRegistry *self, const char *dest,
   }
   return TRUE;
 }
-
