@@ -282,7 +282,9 @@ fast_answer (Connection *conn, gsize len)
     return FALSE;
   mode = ce_camsim_camera_get_mode (camera);
   stats = &camera->streams[profile];
+  /* Cameras with audio: the prepared SDP is video only. */
   if ((mode != CE_CAMSIM_FAULT_NONE && mode != CE_CAMSIM_FAULT_REFUSE) ||
+      ce_camsim_audio_for_name (camera->name) != CE_CAMSIM_AUDIO_NONE ||
       g_atomic_int_get (&stats->variant) != 0 ||
       (conn->counted != NULL && conn->counted != stats))
     return FALSE;

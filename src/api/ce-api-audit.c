@@ -8,60 +8,6 @@
 
 #include <string.h>
 
-/* ISO 8601 with a zone, or unix seconds. */
-static gboolean
-param_time (GHashTable *params, const char *name, gint64 *out_us,
-    GError **error)
-{
-  const char *v = g_hash_table_lookup (params, name);
-  g_autoptr (GDateTime) dt = NULL;
-  gint64 secs;
-
-  if (v == NULL)
-    return TRUE;
-  if (g_ascii_string_to_signed (v, 10, 0, G_MAXINT64 / G_USEC_PER_SEC, &secs,
-          NULL)) {
-    *out_us = secs * G_USEC_PER_SEC;
-    return TRUE;
-  }
-  dt = g_date_time_new_from_iso8601 (v, NULL);
-  if (dt == NULL) {
-    g_set_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST,
-        "%s: “%.40s” is neither ISO 8601 with a time zone nor unix seconds",
-        name, v);
-    return FALSE;
-  }
-  *out_us = g_date_time_to_unix (dt) * G_USEC_PER_SEC +
-      g_date_time_get_microsecond (dt);
-  return TRUE;
-}
-
-static void
-add_string (JsonBuilder *b, const char *name, const char *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value != NULL && *value != '\0')
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_time (JsonBuilder *b, const char *name, gint64 us)
-{
-  g_autoptr (GDateTime) dt = NULL;
-  g_autofree char *s = NULL;
-
-  json_builder_set_member_name (b, name);
-  if (us <= 0 ||
-      (dt = g_date_time_new_from_unix_utc (us / G_USEC_PER_SEC)) == NULL) {
-    json_builder_add_null_value (b);
-    return;
-  }
-  s = g_date_time_format_iso8601 (dt);
-  json_builder_add_string_value (b, s);
-}
-
 void
 ce_api_audit_list (CeApiRequest *req)
 {
@@ -78,8 +24,8 @@ ce_api_audit_list (CeApiRequest *req)
 
   ce_audit_query_init (&q);
   if (!ce_api_params_check (req->params, known, &error) ||
-      !param_time (req->params, "since", &q.since_us, &error) ||
-      !param_time (req->params, "until", &q.until_us, &error) ||
+      !ce_api_param_time (req->params, "since", &q.since_us, &error) ||
+      !ce_api_param_time (req->params, "until", &q.until_us, &error) ||
       !ce_api_param_int (req->params, "limit", 1, CE_API_MAX_PAGE, &limit,
           &error))
     goto fail;
@@ -126,18 +72,18 @@ ce_api_audit_list (CeApiRequest *req)
     json_builder_begin_object (b);
     json_builder_set_member_name (b, "id");
     json_builder_add_int_value (b, r->id);
-    add_time (b, "at", r->at_us);
-    add_string (b, "user", r->user);
-    add_string (b, "camera_id", r->camera_id);
-    add_string (b, "protocol", r->protocol);
-    add_string (b, "client", r->client);
-    add_string (b, "action", r->action);
-    add_time (b, "start", r->start_us);
-    add_time (b, "end", r->end_us);
+    ce_api_json_add_time (b, "at", r->at_us);
+    ce_api_json_add_string (b, "user", r->user);
+    ce_api_json_add_string (b, "camera_id", r->camera_id);
+    ce_api_json_add_string (b, "protocol", r->protocol);
+    ce_api_json_add_string (b, "client", r->client);
+    ce_api_json_add_string (b, "action", r->action);
+    ce_api_json_add_time (b, "start", r->start_us);
+    ce_api_json_add_time (b, "end", r->end_us);
     json_builder_set_member_name (b, "bytes");
     json_builder_add_int_value (b, (gint64) r->bytes);
-    add_string (b, "incident", r->incident);
-    add_string (b, "reason", r->reason);
+    ce_api_json_add_string (b, "incident", r->incident);
+    ce_api_json_add_string (b, "reason", r->reason);
     json_builder_end_object (b);
   }
   json_builder_end_array (b);

@@ -269,6 +269,35 @@ ce_api_metrics_get (CeApiRequest *req)
         nl + 1, *count);
   }
 
+  /* Registered cameras by source and status, as the health sweeps last
+   * saw them (在线率 at a glance; history is in /api/v1/stats/online). */
+  {
+    g_autoptr (GError) stats_error = NULL;
+    g_autoptr (GPtrArray) rows = ce_registry_stats (req->api->registry,
+        CE_STATS_BY_SOURCE, NULL, &stats_error);
+
+    if (rows == NULL) {
+      g_warning ("Metrics: camera counts: %s", stats_error->message);
+    } else {
+      g_string_append (out,
+          "# HELP cityeye_cameras Registered cameras, by source and status "
+          "(online, offline, unknown = never probed).\n"
+          "# TYPE cityeye_cameras gauge\n");
+      for (guint i = 0; i < rows->len; i++) {
+        const CeStatsRow *r = g_ptr_array_index (rows, i);
+        const char *status[] = {"online", "offline", "unknown"};
+        gint64 n[] = {r->online, r->offline, r->unknown};
+
+        for (guint k = 0; k < G_N_ELEMENTS (status); k++) {
+          g_string_append (out, "cityeye_cameras{source=\"");
+          append_label_value (out, r->key);
+          g_string_append_printf (out,
+              "\",status=\"%s\"} %" G_GINT64_FORMAT "\n", status[k], n[k]);
+        }
+      }
+    }
+  }
+
   len = out->len;
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (req->msg,

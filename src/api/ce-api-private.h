@@ -66,6 +66,15 @@ CeCamera *ce_api_request_camera (CeApiRequest *req, GError **error);
 
 gboolean ce_api_require_admin (CeApiRequest *req);
 
+/* Times: ISO 8601 with a zone, or unix seconds, in @params[@name] (left
+ * as it is when absent); in answers ISO 8601 UTC, null for 0.  Strings:
+ * null for NULL or "". */
+gboolean ce_api_param_time (GHashTable *params, const char *name,
+    gint64 *out_us, GError **error);
+void ce_api_json_add_time (JsonBuilder *b, const char *name, gint64 us);
+void ce_api_json_add_string (JsonBuilder *b, const char *name,
+    const char *value);
+
 /* ce_principal_restrict_query(), then a source filter that lets every
  * source through is dropped: the same result, and the registry's plans
  * without a source filter are the faster ones. */
@@ -83,6 +92,8 @@ void ce_api_streams_grant (CeApiRequest *req);
 void ce_api_streams_list (CeApiRequest *req);
 void ce_api_streams_close (CeApiRequest *req);
 void ce_api_audit_list (CeApiRequest *req);
+void ce_api_health_show (CeApiRequest *req);
+void ce_api_stats_online (CeApiRequest *req);
 void ce_api_snapshot_get (CeApiRequest *req);
 void ce_api_metrics_get (CeApiRequest *req);
 

@@ -10,6 +10,7 @@
 #include "ce-geo.h"
 #include "ce-registry.h"
 #include "ce-registry-accounts.h"
+#include "ce-registry-health.h"
 #include "camsim-fixture.h"
 
 #include <glib/gstdio.h>
@@ -434,9 +435,10 @@ test_health_and_openapi (void)
       {"post", "/api/v1/cameras:import"}, {"get", "/api/v1/cameras/{id}"},
       {"patch", "/api/v1/cameras/{id}"}, {"delete", "/api/v1/cameras/{id}"},
       {"post", "/api/v1/cameras/{id}/streams"},
-      {"get", "/api/v1/cameras/{id}/snapshot.jpg"}, {"get", "/api/v1/stats"},
-      {"get", "/api/v1/streams"}, {"delete", "/api/v1/streams/{id}"},
-      {"get", "/api/v1/audit"}};
+      {"get", "/api/v1/cameras/{id}/snapshot.jpg"},
+      {"get", "/api/v1/cameras/{id}/health"}, {"get", "/api/v1/stats"},
+      {"get", "/api/v1/stats/online"}, {"get", "/api/v1/streams"},
+      {"delete", "/api/v1/streams/{id}"}, {"get", "/api/v1/audit"}};
   JsonObject *paths;
   JsonObjectIter iter;
   const char *path;
@@ -1122,6 +1124,106 @@ test_snapshot (void)
       strstr (text, "cityeye_snapshot_seconds_count{cache=\"cold\"} 0\n"));
 }
 
+/* Health from the sweeps, as the registry stores it, read back over the
+ * API: one camera's last probe and changes; the online rate (admin). */
+static void
+record (CeRegistry *r, const char *id, CeHealth health, const char *reason,
+    gint64 at)
+{
+  g_autoptr (GError) error = NULL;
+  CeHealthReport report = {health, reason, 12, "h264", 640, 360, NULL};
+
+  g_assert_true (ce_registry_record_health (r, id, &report, at, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_camera_health (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeRegistry) reg = ce_registry_open (env.db, 0, &error);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr (Reply) h = NULL, ps = NULL, never = NULL, bad = NULL;
+  g_autoptr (Reply) kpi = NULL, kpi_op = NULL, kpi_bad = NULL;
+  JsonArray *changes, *rows;
+  gboolean found = FALSE;
+
+  g_assert_no_error (error);
+  /* Online an hour ago, offline for 20 min, online again 10 min ago: 40 of
+   * 60 minutes online. */
+  record (reg, ID_XL, CE_HEALTH_ONLINE, NULL, now - 3600);
+  record (reg, ID_XL, CE_HEALTH_OFFLINE, "refused", now - 1800);
+  record (reg, ID_XL, CE_HEALTH_ONLINE, NULL, now - 600);
+
+  h = get ("/api/v1/cameras/" ID_XL "/health", env.operator);
+  assert_status (h, 200);
+  g_assert_cmpstr (json_object_get_string_member (obj (h), "health"), ==,
+      "online");
+  g_assert_cmpstr (json_object_get_string_member (obj (h), "codec"), ==,
+      "h264");
+  g_assert_cmpint (json_object_get_int_member (obj (h), "width"), ==, 640);
+  changes = json_object_get_array_member (obj (h), "changes");
+  g_assert_cmpuint (json_array_get_length (changes), >=, 2);
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (changes,
+                                         json_array_get_length (changes) - 2),
+          "to"),
+      ==, "offline");
+  g_assert_cmpstr (
+      json_object_get_string_member (json_array_get_object_element (changes,
+                                         json_array_get_length (changes) - 1),
+          "to"),
+      ==, "online");
+
+  /* The camera's own access rules; never probed; bad window. */
+  ps = get ("/api/v1/cameras/" ID_PS "/health", env.operator);
+  assert_error (ps, 403, "forbidden");
+  never = get ("/api/v1/cameras/" ID_SO "/health", env.admin);
+  assert_status (never, 200);
+  g_assert_cmpstr (json_object_get_string_member (obj (never), "health"), ==,
+      "unknown");
+  g_assert_cmpuint (json_array_get_length (
+                        json_object_get_array_member (obj (never), "changes")),
+      ==, 0);
+  bad = get ("/api/v1/cameras/" ID_XL "/health?since=yesterday", env.admin);
+  assert_error (bad, 400, "bad_request");
+
+  kpi = get ("/api/v1/stats/online?by=camera", env.admin);
+  assert_status (kpi, 200);
+  rows = json_object_get_array_member (obj (kpi), "rows");
+  for (guint i = 0; i < json_array_get_length (rows); i++) {
+    JsonObject *row = json_array_get_object_element (rows, i);
+
+    if (g_strcmp0 (json_object_get_string_member (row, "key"), ID_XL) != 0)
+      continue;
+    found = TRUE;
+    g_test_message ("online rate of %s: %.4f", ID_XL,
+        json_object_get_double_member (row, "online_rate"));
+    g_assert_cmpfloat (json_object_get_double_member (row, "online_rate"), >,
+        0.6);
+    g_assert_cmpfloat (json_object_get_double_member (row, "online_rate"), <,
+        0.7);
+  }
+  g_assert_true (found);
+  kpi_op = get ("/api/v1/stats/online?by=street", env.operator);
+  assert_error (kpi_op, 403, "forbidden");
+  kpi_bad = get ("/api/v1/stats/online?by=planet", env.admin);
+  assert_error (kpi_bad, 422, "out_of_range");
+
+  /* The camera's status (online again) counted in the metrics. */
+  {
+    g_autoptr (Reply) m = get ("/metrics", env.admin);
+    g_autofree char *text = g_strndup (g_bytes_get_data (m->body, NULL),
+        g_bytes_get_size (m->body));
+    const char *line = strstr (text,
+        "cityeye_cameras{source=\"xueliang\",status=\"online\"} ");
+
+    assert_status (m, 200);
+    g_assert_nonnull (line);
+    g_assert_cmpint (g_ascii_strtoll (strchr (line, '}') + 2, NULL, 10), >=, 1);
+  }
+}
+
 static void
 test_metrics (void)
 {
@@ -1248,6 +1350,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/streams-grant-play-close", test_grant_and_streams);
   g_test_add_func ("/api/rtsp-boundaries", test_rtsp_boundaries);
   g_test_add_func ("/api/snapshot", test_snapshot);
+  g_test_add_func ("/api/camera-health", test_camera_health);
   g_test_add_func ("/api/metrics", test_metrics);
   g_test_add_func ("/api/audit", test_audit);
   g_test_add_func ("/api/config", test_config);
