@@ -85,8 +85,12 @@ test_sweeps_and_relay (void)
   g_clear_object (&registry);
   g_assert_cmpuint (camsim_set_fault (sim, "pd-off", "refuse", 0), ==, 200);
 
+  /* Anonymous access: this test is about sweeps, not accounts. */
   conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
                           "[rtsp]\nport=0\n"
+                          "[http]\nport=0\n"
+                          "[auth]\nallow_anonymous=true\n"
+                          "anonymous_sources=all\nanonymous_secrecy=1\n"
                           "[probe]\ninterval=2\nstart_delay=0\n"
                           "concurrency=2\ntimeout=2\n",
       db);
