@@ -496,8 +496,9 @@ ce_api_camera_query_parse (GHashTable *params, CeApiCameraQuery *out,
 }
 
 /* json-glib 1.6 accepts several top-level values ("0{…}", "{…} {…}"),
- * returns the first and leaks the others: the body must start with "{"
- * and only blanks may follow the object that "{" opens.  On success @len
+ * returns the first and leaks the others, and reads C comments: the body
+ * must start with "{", hold no "/" or "#" outside strings, and only blanks
+ * may follow the object that "{" opens.  On success @len
  * is cut to the object (when it is not closed, json-glib says so). */
 static gboolean
 check_one_object (const char *text, gsize *len, GError **error)
@@ -521,6 +522,12 @@ check_one_object (const char *text, gsize *len, GError **error)
         in_string = FALSE;
     } else if (*p == '"') {
       in_string = TRUE;
+    } else if (*p == '/' || *p == '#') {
+      /* json-glib's scanner takes these for comments and leaks on some
+       * of them; JSON has neither outside strings. */
+      g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON,
+          "Body: not JSON (“/” or “#” outside a string)");
+      return FALSE;
     } else if (*p == '{' || *p == '[') {
       depth++;
     } else if ((*p == '}' || *p == ']') && --depth == 0) {
