@@ -438,7 +438,20 @@ test_health_and_openapi (void)
       {"get", "/api/v1/cameras/{id}/snapshot.jpg"},
       {"get", "/api/v1/cameras/{id}/health"}, {"get", "/api/v1/stats"},
       {"get", "/api/v1/stats/online"}, {"get", "/api/v1/streams"},
-      {"delete", "/api/v1/streams/{id}"}, {"get", "/api/v1/audit"}};
+      {"delete", "/api/v1/streams/{id}"}, {"get", "/api/v1/audit"},
+      /* Walls and incidents (tests/api/test-walls.c) */
+      {"get", "/api/v1/walls"}, {"post", "/api/v1/walls"},
+      {"get", "/api/v1/walls/{name}"}, {"patch", "/api/v1/walls/{name}"},
+      {"delete", "/api/v1/walls/{name}"},
+      {"post", "/api/v1/walls/{name}/locks"},
+      {"delete", "/api/v1/walls/{name}/locks/{sub}"},
+      {"get", "/api/v1/walls/{name}/presets"},
+      {"put", "/api/v1/walls/{name}/presets/{sub}"},
+      {"delete", "/api/v1/walls/{name}/presets/{sub}"},
+      {"post", "/api/v1/walls/{name}/presets/{sub}/apply"},
+      {"get", "/api/v1/incidents"}, {"post", "/api/v1/incidents"},
+      {"get", "/api/v1/incidents/{name}"},
+      {"post", "/api/v1/incidents/{name}/close"}};
   JsonObject *paths;
   JsonObjectIter iter;
   const char *path;
@@ -468,6 +481,8 @@ test_health_and_openapi (void)
     g_autoptr (GString) real = g_string_new (path);
 
     g_string_replace (real, "{id}", ID_NONE, 0);
+    g_string_replace (real, "{name}", "no-wall", 0);
+    g_string_replace (real, "{sub}", "no-preset", 0);
     json_object_iter_init (&mi, json_node_get_object (node));
     while (json_object_iter_next (&mi, &method, NULL)) {
       g_autofree char *m = g_ascii_strup (method, -1);
