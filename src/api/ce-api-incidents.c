@@ -625,7 +625,8 @@ revert (CeApiRequest *req, const CeIncidentRecord *rec, GError **error)
 
   if (wall == NULL)
     return FALSE;
-  if (!json_parser_load_from_data (p, rec->takeover, -1, NULL) ||
+  if (!ce_wall_json_text_ok (rec->takeover, '[') ||
+      !json_parser_load_from_data (p, rec->takeover, -1, NULL) ||
       !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (p)) ||
       json_array_get_length (
           before = json_node_get_array (json_parser_get_root (p))) != 1 ||

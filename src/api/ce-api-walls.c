@@ -949,7 +949,8 @@ add_preset (JsonBuilder *b, const CePresetRecord *p)
   ce_api_json_add_time (b, "updated_at", p->updated_at * G_USEC_PER_SEC);
   ce_api_json_add_string (b, "updated_by", p->updated_by);
   json_builder_set_member_name (b, "monitors");
-  if (json_parser_load_from_data (parser, p->monitors, -1, NULL))
+  if (ce_wall_json_text_ok (p->monitors, '[') &&
+      json_parser_load_from_data (parser, p->monitors, -1, NULL))
     json_builder_add_value (b, json_node_copy (json_parser_get_root (parser)));
   else
     json_builder_add_null_value (b);
@@ -1195,7 +1196,8 @@ ce_api_presets_apply (CeApiRequest *req)
       ce_registry_dup_preset (req->api->registry, req->name, req->sub, &error);
   if (preset == NULL)
     goto fail;
-  if (!json_parser_load_from_data (parser, preset->monitors, -1, &error) ||
+  if (!ce_wall_json_text_ok (preset->monitors, '[') ||
+      !json_parser_load_from_data (parser, preset->monitors, -1, &error) ||
       !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser))) {
     g_clear_error (&error);
     g_set_error (&error, CE_API_ERROR, CE_API_ERROR_INTERNAL,

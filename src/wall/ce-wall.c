@@ -851,6 +851,40 @@ bad:
   return FALSE;
 }
 
+gboolean
+ce_wall_json_text_ok (const char *text, char open)
+{
+  const char *p = text;
+  gsize depth = 0;
+  gboolean in_string = FALSE;
+
+  for (; g_ascii_isspace (*p); p++)
+    ;
+  if (*p != open || !g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (; *p != '\0'; p++) {
+    if (in_string) {
+      if (*p == '\\' && p[1] != '\0')
+        p++;
+      else if (*p == '"')
+        in_string = FALSE;
+    } else if (*p == '"') {
+      in_string = TRUE;
+    } else if (*p == '/' || *p == '#') {
+      return FALSE;
+    } else if (*p == '{' || *p == '[') {
+      depth++;
+    } else if ((*p == '}' || *p == ']') && --depth == 0) {
+      break;
+    }
+  }
+  if (*p == '\0')
+    return FALSE;
+  for (p++; g_ascii_isspace (*p); p++)
+    ;
+  return *p == '\0';
+}
+
 CeWall *
 ce_wall_from_state (const char *name, const char *title, guint rows, guint cols,
     gint64 revision, const char *state, GError **error)
@@ -865,7 +899,8 @@ ce_wall_from_state (const char *name, const char *title, guint rows, guint cols,
   w->revision = revision;
   if (state == NULL || *state == '\0')
     return g_steal_pointer (&w);
-  if (!json_parser_load_from_data (p, state, -1, NULL) ||
+  if (!ce_wall_json_text_ok (state, '{') ||
+      !json_parser_load_from_data (p, state, -1, NULL) ||
       !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))) {
     g_set_error (error, CE_WALL_ERROR, CE_WALL_ERROR_INVALID,
         "Wall %s: the stored state is not a JSON object", name);

@@ -14,6 +14,7 @@
 #include <libsoup/soup.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/prctl.h>
 #include <string.h>
 
@@ -756,6 +757,90 @@ test_incidents (void)
   g_assert_cmpuint (r->status, ==, 404);
 }
 
+/* Runs the CLI with the gateway's address and @token; returns its exit
+ * status, its standard output in *out. */
+static int
+cli (const char *token, char **out, ...)
+{
+  g_autoptr (GSubprocessLauncher) l =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GSubprocess) p = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *gw = g_strdup_printf ("http://127.0.0.1:%u", env.http_port);
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, g_strdup (g_getenv ("CITYEYE_CLI")));
+  va_start (ap, out);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_setenv (l, "CITYEYE_DB", env.db, TRUE);
+  g_subprocess_launcher_setenv (l, "CITYEYE_GATEWAY", gw, TRUE);
+  g_subprocess_launcher_setenv (l, "CITYEYE_TOKEN", token, TRUE);
+  p = g_subprocess_launcher_spawnv (l, (const char *const *) argv->pdata,
+      &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, out, NULL, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (p);
+}
+
+static void
+test_cli (void)
+{
+  g_autoptr (Reply) r = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *at = g_strdup_printf ("%.6f,%.6f", POINT_LON, POINT_LAT);
+
+  g_assert_cmpint (cli (env.op1, &out, "wall", "list", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "指挥大厅"));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cli (env.op1, &out, "wall", "show", "hall", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, CAM ("11")));
+  g_clear_pointer (&out, g_free);
+
+  r = call ("PUT", "/api/v1/walls/hall/presets/daily", env.op1,
+      "{\"title\": \"日常\", \"monitors\": [{\"index\": 0, \"layout\": \"1\","
+      " \"tiles\": [\"" CAM ("07") "\"]}]}");
+  g_assert_cmpuint (r->status, ==, 201);
+  g_assert_cmpint (
+      cli (env.wall1, &out, "wall", "apply", "daily", "--wall", "hall", NULL),
+      ==, 0);
+  g_assert_nonnull (strstr (out, "shows preset daily"));
+  g_clear_pointer (&out, g_free);
+  /* A refusal is the gateway's message and exit status 1. */
+  g_assert_cmpint (
+      cli (env.viewer, &out, "wall", "apply", "daily", "--wall", "hall", NULL),
+      ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cli (env.op1, &out, "wall", "tour", "--wall", "hall",
+                       "--monitor", "2", "--dwell", "5", CAM ("05"), CAM ("06"),
+                       NULL),
+      ==, 0);
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (cli (env.op1, &out, "incident", "open", "--at", at,
+                       "--radius", "300", "--wall", "hall", "--monitor", "3",
+                       NULL),
+      ==, 0);
+  id = g_strdup (g_strstrip (out));
+  g_clear_pointer (&out, g_free);
+  g_assert_true (g_str_has_prefix (id, "inc-"));
+  g_assert_cmpint (cli (env.op1, &out, "incident", "list", "--open", NULL), ==,
+      0);
+  g_assert_nonnull (strstr (out, id));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cli (env.op1, &out, "incident", "close", id, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (cli (env.op1, &out, "incident", "list", "--open", NULL), ==,
+      0);
+  g_assert_null (strstr (out, id));
+}
+
 static void
 test_openapi (void)
 {
@@ -796,6 +881,7 @@ main (int argc, char **argv)
   g_test_add_func ("/walls/presets", test_presets);
   g_test_add_func ("/walls/tours", test_tours);
   g_test_add_func ("/walls/incidents", test_incidents);
+  g_test_add_func ("/walls/cli", test_cli);
   g_test_add_func ("/walls/openapi", test_openapi);
   rc = g_test_run ();
   env_stop ();
