@@ -109,6 +109,7 @@ void ce_api_walls_update (CeApiRequest *req);
 void ce_api_walls_delete (CeApiRequest *req);
 void ce_api_walls_lock (CeApiRequest *req);
 void ce_api_walls_unlock (CeApiRequest *req);
+void ce_api_walls_events (CeApiRequest *req);
 void ce_api_presets_list (CeApiRequest *req);
 void ce_api_presets_save (CeApiRequest *req);
 void ce_api_presets_delete (CeApiRequest *req);
@@ -157,6 +158,9 @@ typedef void (*CeApiWarmDone) (gpointer data, gboolean shutdown, guint ready,
  * timeout passed (or with @shutdown when the API goes away). */
 void ce_api_walls_wait (CeApi *api, GPtrArray *streams, CeApiWarmDone done,
     gpointer data);
+/* Pushes @wall to its WebSocket watchers as an event of @type
+ * ("change", "tour"). */
+void ce_api_walls_notify (CeApi *api, const CeWall *wall, const char *type);
 /* Warms the cameras of every open incident again (at start). */
 void ce_api_incidents_resume (CeApi *api);
 

@@ -227,6 +227,7 @@ static const Route routes[] = {
     {"POST", "/api/v1/walls/{name}/locks", ce_api_walls_lock, ROUTE_AUTH},
     {"DELETE", "/api/v1/walls/{name}/locks/{sub}", ce_api_walls_unlock,
         ROUTE_AUTH},
+    {"GET", "/api/v1/walls/{name}/events", ce_api_walls_events, ROUTE_AUTH},
     {"GET", "/api/v1/walls/{name}/presets", ce_api_presets_list, ROUTE_AUTH},
     {"PUT", "/api/v1/walls/{name}/presets/{sub}", ce_api_presets_save,
         ROUTE_AUTH},

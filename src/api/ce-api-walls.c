@@ -34,6 +34,7 @@ struct _CeApiWalls
   GHashTable *live;  /* wall name → Live */
   GList *waits;      /* Wait, in progress */
   guint tour_timer;
+  GHashTable *watchers; /* wall name → GPtrArray of SoupWebsocketConnection */
 };
 
 typedef struct
@@ -347,6 +348,7 @@ on_tour_tick (gpointer data)
      * its turn. */
     if (moved) {
       live_rewarm (w->api, l);
+      ce_api_walls_notify (w->api, l->wall, "tour");
     }
   }
   return G_SOURCE_CONTINUE;
@@ -399,6 +401,7 @@ ce_api_walls_commit (CeApi *api, CeWall *wall, gint64 base_revision,
   live_set (api->walls, ce_wall_copy (wall));
   g_message ("Wall %s: revision %" G_GINT64_FORMAT " by %s", wall->name,
       revision, user);
+  ce_api_walls_notify (api, wall, "change");
   return TRUE;
 }
 
@@ -412,6 +415,8 @@ ce_api_walls_new (CeApi *api)
   w->api = api;
   w->holds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, hold_free);
   w->live = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, live_free);
+  w->watchers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) g_ptr_array_unref);
   api->walls = w;
   /* Every wall shows again what it showed, warm, with its tours running. */
   walls = ce_registry_list_walls (api->registry, &error);
@@ -450,6 +455,18 @@ ce_api_walls_free (CeApiWalls *w)
     w->waits = g_list_delete_link (w->waits, w->waits);
     wait_finish (wt, TRUE);
   }
+  /* Watchers see the gateway go away. */
+  g_hash_table_iter_init (&it, w->watchers);
+  while (g_hash_table_iter_next (&it, NULL, &value)) {
+    GPtrArray *conns = value;
+
+    for (guint i = 0; i < conns->len; i++) {
+      g_signal_handlers_disconnect_by_data (conns->pdata[i], w);
+      soup_websocket_connection_close (conns->pdata[i],
+          SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "The gateway is stopping");
+    }
+  }
+  g_hash_table_unref (w->watchers);
   g_hash_table_iter_init (&it, w->holds);
   while (g_hash_table_iter_next (&it, NULL, &value))
     hold_release_all (w, value);
@@ -932,6 +949,147 @@ ce_api_walls_unlock (CeApiRequest *req)
 fail:
   ce_api_walls_respond_error (req->msg, error,
       wall != NULL ? wall->revision : -1);
+}
+
+/* ---- change push over WebSocket ---------------------------------------- */
+
+/* At most this many watchers per wall (a wall page per monitor, operator
+ * consoles): a bound on what a wall's changes cost. */
+#define MAX_WATCHERS 256
+
+static char *
+event_text (const CeWall *wall, const char *type)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type);
+  json_builder_set_member_name (b, "revision");
+  json_builder_add_int_value (b, wall->revision);
+  json_builder_set_member_name (b, "wall");
+  json_builder_add_value (b, ce_wall_to_json (wall));
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  return json_to_string (root, FALSE);
+}
+
+void
+ce_api_walls_notify (CeApi *api, const CeWall *wall, const char *type)
+{
+  GPtrArray *conns = g_hash_table_lookup (api->walls->watchers, wall->name);
+  g_autofree char *text = NULL;
+
+  if (conns == NULL || conns->len == 0)
+    return;
+  text = event_text (wall, type);
+  for (guint i = 0; i < conns->len; i++)
+    if (soup_websocket_connection_get_state (conns->pdata[i]) ==
+        SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_send_text (conns->pdata[i], text);
+}
+
+static void
+on_watcher_closed (SoupWebsocketConnection *conn, gpointer data)
+{
+  CeApiWalls *w = data;
+  const char *name = g_object_get_data (G_OBJECT (conn), "ce-wall");
+  GPtrArray *conns = g_hash_table_lookup (w->watchers, name);
+
+  g_signal_handlers_disconnect_by_data (conn, w);
+  if (conns != NULL)
+    g_ptr_array_remove (conns, conn);
+}
+
+typedef struct
+{
+  CeApi *api;
+  char *wall;
+} Upgrade;
+
+static void
+upgrade_free (gpointer data, GClosure *closure)
+{
+  Upgrade *u = data;
+
+  g_free (u->wall);
+  g_free (u);
+}
+
+/* After the 101 went out, the connection is the WebSocket's. */
+static void
+on_upgraded (SoupServerMessage *msg, gpointer data)
+{
+  Upgrade *u = data;
+  CeApiWalls *w = u->api->walls;
+  g_autoptr (GIOStream) stream = soup_server_message_steal_connection (msg);
+  g_autoptr (CeWall) wall = NULL;
+  g_autofree char *text = NULL;
+  SoupWebsocketConnection *conn;
+  GPtrArray *conns;
+
+  if (stream == NULL)
+    return;
+  conn = soup_websocket_connection_new (stream,
+      soup_server_message_get_uri (msg), SOUP_WEBSOCKET_CONNECTION_SERVER,
+      soup_message_headers_get_one (
+          soup_server_message_get_request_headers (msg), "Origin"),
+      NULL, NULL);
+  /* Dead peers are noticed within a minute. */
+  soup_websocket_connection_set_keepalive_interval (conn, 30);
+  g_object_set_data_full (G_OBJECT (conn), "ce-wall", g_strdup (u->wall),
+      g_free);
+  conns = g_hash_table_lookup (w->watchers, u->wall);
+  if (conns == NULL) {
+    conns = g_ptr_array_new_with_free_func (g_object_unref);
+    g_hash_table_insert (w->watchers, g_strdup (u->wall), conns);
+  }
+  g_ptr_array_add (conns, conn);
+  g_signal_connect (conn, "closed", G_CALLBACK (on_watcher_closed), w);
+  /* The first message is the whole wall; then one per change. */
+  wall = ce_api_walls_dup_live (u->api, u->wall, NULL);
+  if (wall != NULL) {
+    text = event_text (wall, "snapshot");
+    soup_websocket_connection_send_text (conn, text);
+  }
+}
+
+void
+ce_api_walls_events (CeApiRequest *req)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeWall) wall = NULL;
+  GPtrArray *conns;
+  Upgrade *u;
+
+  if (!ce_api_walls_check_role (req, CE_API_WALL_OPERATE))
+    return;
+  if (!ce_api_params_check (req->params, NULL, &error) ||
+      (wall = ce_api_walls_dup_live (req->api, req->name, &error)) == NULL) {
+    ce_api_walls_respond_error (req->msg, error, -1);
+    return;
+  }
+  conns = g_hash_table_lookup (req->api->walls->watchers, req->name);
+  if (conns != NULL && conns->len >= MAX_WATCHERS) {
+    ce_api_respond_error (req->msg, CE_API_ERROR_UNAVAILABLE,
+        "This wall has as many watchers as it may have");
+    return;
+  }
+  if (!soup_websocket_server_check_handshake (req->msg, NULL, NULL, NULL,
+          &error)) {
+    g_autofree char *m =
+        g_strdup_printf ("Not a WebSocket handshake (%s)", error->message);
+
+    ce_api_respond_error (req->msg, CE_API_ERROR_BAD_REQUEST, m);
+    return;
+  }
+  soup_websocket_server_process_handshake (req->msg, NULL, NULL, NULL, NULL);
+  u = g_new0 (Upgrade, 1);
+  u->api = req->api;
+  u->wall = g_strdup (req->name);
+  g_signal_connect_data (req->msg, "wrote-informational",
+      G_CALLBACK (on_upgraded), u, upgrade_free, 0);
 }
 
 /* ---- presets ------------------------------------------------------------ */

@@ -445,6 +445,7 @@ test_health_and_openapi (void)
       {"delete", "/api/v1/walls/{name}"},
       {"post", "/api/v1/walls/{name}/locks"},
       {"delete", "/api/v1/walls/{name}/locks/{sub}"},
+      {"get", "/api/v1/walls/{name}/events"},
       {"get", "/api/v1/walls/{name}/presets"},
       {"put", "/api/v1/walls/{name}/presets/{sub}"},
       {"delete", "/api/v1/walls/{name}/presets/{sub}"},

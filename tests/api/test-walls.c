@@ -841,6 +841,186 @@ test_cli (void)
   g_assert_null (strstr (out, id));
 }
 
+/* ---- change push -------------------------------------------------------- */
+
+typedef struct
+{
+  SoupWebsocketConnection *conn;
+  GError *error;
+  GPtrArray *events; /* JsonNode */
+  GArray *times;     /* gint64 arrival, monotonic µs */
+  gboolean done;
+} Watch;
+
+static void
+on_ws_message (SoupWebsocketConnection *c, gint type, GBytes *message,
+    gpointer data)
+{
+  Watch *w = data;
+  g_autoptr (JsonParser) p = json_parser_new ();
+  gint64 now = g_get_monotonic_time ();
+
+  g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
+  g_assert_true (json_parser_load_from_data (p,
+      g_bytes_get_data (message, NULL), g_bytes_get_size (message), NULL));
+  g_ptr_array_add (w->events, json_node_ref (json_parser_get_root (p)));
+  g_array_append_val (w->times, now);
+}
+
+static void
+on_ws_connected (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Watch *w = data;
+
+  w->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source),
+      result, &w->error);
+  if (w->conn != NULL)
+    g_signal_connect (w->conn, "message", G_CALLBACK (on_ws_message), w);
+  w->done = TRUE;
+}
+
+static void
+watch_start (Watch *w, SoupSession *session, const char *token)
+{
+  g_autofree char *uri = g_strdup_printf (
+      "ws://127.0.0.1:%u/api/v1/walls/hall/events", env.http_port);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+
+  memset (w, 0, sizeof (*w));
+  w->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
+  w->times = g_array_new (FALSE, FALSE, sizeof (gint64));
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Authorization", auth);
+  soup_session_websocket_connect_async (session, msg, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, on_ws_connected, w);
+  while (!w->done)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+watch_clear (Watch *w)
+{
+  if (w->conn != NULL) {
+    soup_websocket_connection_close (w->conn, SOUP_WEBSOCKET_CLOSE_NORMAL,
+        NULL);
+    while (soup_websocket_connection_get_state (w->conn) !=
+        SOUP_WEBSOCKET_STATE_CLOSED)
+      g_main_context_iteration (NULL, TRUE);
+    g_clear_object (&w->conn);
+  }
+  g_clear_error (&w->error);
+  g_ptr_array_unref (w->events);
+  g_array_unref (w->times);
+}
+
+static gboolean
+on_deadline (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Waits for event number @n (0-based); FALSE after @timeout_ms. */
+static gboolean
+watch_wait (Watch *w, guint n, guint timeout_ms)
+{
+  gboolean late = FALSE;
+  guint id = g_timeout_add (timeout_ms, on_deadline, &late);
+
+  while (w->events->len <= n && !late)
+    g_main_context_iteration (NULL, TRUE);
+  if (!late)
+    g_source_remove (id);
+  return w->events->len > n;
+}
+
+static const char *
+event_type (Watch *w, guint n)
+{
+  return json_object_get_string_member (
+      json_node_get_object (w->events->pdata[n]), "type");
+}
+
+static gint64
+event_revision (Watch *w, guint n)
+{
+  return json_object_get_int_member (json_node_get_object (w->events->pdata[n]),
+      "revision");
+}
+
+static void
+on_patched (GObject *source, GAsyncResult *result, gpointer data)
+{
+  g_autoptr (GBytes) body =
+      soup_session_send_and_read_finish (SOUP_SESSION (source), result, NULL);
+
+  *(gboolean *) data = TRUE;
+}
+
+static void
+test_events (void)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree char *uri =
+      g_strdup_printf ("http://127.0.0.1:%u/api/v1/walls/hall", env.http_port);
+  g_autoptr (SoupMessage) patch = soup_message_new ("PATCH", uri);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", env.op1);
+  g_autofree char *body = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  Watch denied, w;
+  gint64 rev, sent;
+  gboolean patched = FALSE;
+  guint tour = 0;
+
+  watch_start (&denied, session, env.viewer);
+  g_assert_null (denied.conn);
+  g_assert_nonnull (denied.error);
+  watch_clear (&denied);
+
+  watch_start (&w, session, env.wall1);
+  g_assert_no_error (w.error);
+  g_assert_true (watch_wait (&w, 0, 5000));
+  g_assert_cmpstr (event_type (&w, 0), ==, "snapshot");
+  rev = event_revision (&w, 0);
+  g_assert_cmpint (rev, ==, revision (env.wall1));
+
+  body = patch_body (rev,
+      "[{\"index\": 0, \"layout\": \"1\", \"tiles\": [\"" CAM ("08") "\"]}]");
+  bytes = g_bytes_new (body, strlen (body));
+  soup_message_headers_replace (soup_message_get_request_headers (patch),
+      "Authorization", auth);
+  soup_message_set_request_body_from_bytes (patch, "application/json", bytes);
+  sent = g_get_monotonic_time ();
+  soup_session_send_and_read_async (session, patch, G_PRIORITY_DEFAULT, NULL,
+      on_patched, &patched);
+  /* The change arrives; tour steps of monitor 1 may come in between. */
+  for (guint n = 1; n < 10; n++) {
+    g_assert_true (watch_wait (&w, n, 5000));
+    if (strcmp (event_type (&w, n), "change") == 0) {
+      gint64 at = g_array_index (w.times, gint64, n);
+
+      g_assert_cmpint (event_revision (&w, n), ==, rev + 1);
+      g_test_message ("change pushed %.1f ms after the PATCH was sent",
+          (at - sent) / 1000.0);
+      g_assert_cmpint (at - sent, <, 1000 * 1000);
+      break;
+    }
+    g_assert_cmpstr (event_type (&w, n), ==, "tour");
+  }
+  while (!patched)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (soup_message_get_status (patch), ==, 200);
+  /* Monitor 1 still tours every 2 s: its steps are pushed too. */
+  for (guint n = w.events->len; n < 20 && tour == 0; n++) {
+    g_assert_true (watch_wait (&w, n, 4000));
+    if (strcmp (event_type (&w, n), "tour") == 0)
+      tour++;
+  }
+  g_assert_cmpuint (tour, ==, 1);
+  watch_clear (&w);
+}
+
 static void
 test_openapi (void)
 {
@@ -851,6 +1031,7 @@ test_openapi (void)
       {"patch", "/api/v1/walls/{name}"}, {"delete", "/api/v1/walls/{name}"},
       {"post", "/api/v1/walls/{name}/locks"},
       {"delete", "/api/v1/walls/{name}/locks/{sub}"},
+      {"get", "/api/v1/walls/{name}/events"},
       {"get", "/api/v1/walls/{name}/presets"},
       {"put", "/api/v1/walls/{name}/presets/{sub}"},
       {"delete", "/api/v1/walls/{name}/presets/{sub}"},
@@ -882,6 +1063,7 @@ main (int argc, char **argv)
   g_test_add_func ("/walls/tours", test_tours);
   g_test_add_func ("/walls/incidents", test_incidents);
   g_test_add_func ("/walls/cli", test_cli);
+  g_test_add_func ("/walls/events", test_events);
   g_test_add_func ("/walls/openapi", test_openapi);
   rc = g_test_run ();
   env_stop ();
