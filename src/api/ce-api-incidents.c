@@ -234,6 +234,7 @@ take_over (OpenJob *job, GError **error)
   if (!ce_wall_check_locks (wall, bit, rec->opened_by, error))
     return FALSE;
   before = ce_wall_monitors_to_json (wall, bit);
+  g_free (rec->takeover);
   rec->takeover = json_to_string (before, FALSE);
 
   json_builder_begin_array (b);
@@ -388,8 +389,8 @@ body_text (JsonObject *o, const char *name, guint max, const char **out,
 void
 ce_api_incidents_open (CeApiRequest *req)
 {
-  static const char *const known[] = {"lon", "lat", "crs", "kind", "title",
-      "radius_m", "k", "sources", "wall", "monitor", NULL};
+  static const char *const known[] = {"id", "lon", "lat", "crs", "kind",
+      "title", "radius_m", "k", "sources", "wall", "monitor", NULL};
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonNode) body = NULL;
   g_autoptr (GPtrArray) cameras = NULL;
@@ -400,7 +401,7 @@ ce_api_incidents_open (CeApiRequest *req)
   g_auto (GStrv) cams = NULL;
   JsonObject *o;
   JsonNode *n;
-  const char *kind, *title, *wall_name, *crs_name;
+  const char *kind, *title, *wall_name, *crs_name, *given_id;
   double lon = 0, lat = 0, radius = DEFAULT_RADIUS_M, k = DEFAULT_K;
   double monitor = 0;
   CeCrs crs = CE_CRS_WGS84;
@@ -424,8 +425,23 @@ ce_api_incidents_open (CeApiRequest *req)
       !body_text (o, "crs", 8, &crs_name, &error) ||
       !body_text (o, "kind", 64, &kind, &error) ||
       !body_text (o, "title", 256, &title, &error) ||
-      !body_text (o, "wall", 64, &wall_name, &error))
+      !body_text (o, "wall", 64, &wall_name, &error) ||
+      !body_text (o, "id", 64, &given_id, &error))
     goto fail;
+  /* The city-operations platform's own id, when it has one: grants and
+   * the audit then carry the id people know. */
+  if (*given_id != '\0') {
+    g_autoptr (CeIncidentRecord) taken = NULL;
+
+    if (!ce_wall_name_valid (given_id, "Body: id", &error))
+      goto fail;
+    taken = ce_registry_dup_incident (req->api->registry, given_id, NULL);
+    if (taken != NULL) {
+      g_set_error (&error, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_DUPLICATE,
+          "Incident %s exists already", given_id);
+      goto fail;
+    }
+  }
   if (*crs_name != '\0' && !ce_crs_from_string (crs_name, &crs)) {
     g_set_error (&error, CE_API_ERROR, CE_API_ERROR_OUT_OF_RANGE,
         "Body: crs: “%s” is not wgs84, gcj02 or bd09", crs_name);
@@ -477,8 +493,9 @@ ce_api_incidents_open (CeApiRequest *req)
   job->crs = crs;
   job->base = -1;
   job->rec = g_new0 (CeIncidentRecord, 1);
-  job->rec->id =
-      g_strdup_printf ("inc-%s-%08x%04x", stamp, r[0], r[1] & 0xffff);
+  job->rec->id = *given_id != '\0'
+      ? g_strdup (given_id)
+      : g_strdup_printf ("inc-%s-%08x%04x", stamp, r[0], r[1] & 0xffff);
   job->rec->kind = g_strdup (kind);
   job->rec->title = g_strdup (title);
   job->rec->lon = lon;

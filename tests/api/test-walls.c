@@ -744,6 +744,24 @@ test_incidents (void)
       "op2");
   g_clear_pointer (&r, reply_free);
 
+  /* The platform's own id is kept; it is unique. */
+  r = call ("POST", "/api/v1/incidents", env.op1,
+      "{\"id\": \"INC-2026-0042\", \"lon\": 121.4, \"lat\": 31.35,"
+      " \"k\": 1}");
+  g_assert_cmpuint (r->status, ==, 201);
+  g_assert_cmpstr (
+      json_object_get_string_member (
+          json_object_get_object_member (obj (r), "incident"), "id"),
+      ==, "INC-2026-0042");
+  g_clear_pointer (&r, reply_free);
+  r = call ("POST", "/api/v1/incidents", env.op1,
+      "{\"id\": \"INC-2026-0042\", \"lon\": 121.4, \"lat\": 31.35}");
+  g_assert_cmpuint (r->status, ==, 409);
+  g_clear_pointer (&r, reply_free);
+  r = call ("POST", "/api/v1/incidents/INC-2026-0042/close", env.op1, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_clear_pointer (&r, reply_free);
+
   /* Bad input. */
   r = call ("POST", "/api/v1/incidents", env.op1,
       "{\"lon\": 121.4, \"lat\": 31.35, \"k\": 99}");
