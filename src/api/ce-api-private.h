@@ -161,6 +161,8 @@ void ce_api_walls_wait (CeApi *api, GPtrArray *streams, CeApiWarmDone done,
 /* Pushes @wall to its WebSocket watchers as an event of @type
  * ("change", "tour"). */
 void ce_api_walls_notify (CeApi *api, const CeWall *wall, const char *type);
+/* The walls' gauges and counters in Prometheus text. */
+void ce_api_walls_append_metrics (CeApi *api, GString *out);
 /* Warms the cameras of every open incident again (at start). */
 void ce_api_incidents_resume (CeApi *api);
 

@@ -35,6 +35,8 @@ struct _CeApiWalls
   GList *waits;      /* Wait, in progress */
   guint tour_timer;
   GHashTable *watchers; /* wall name → GPtrArray of SoupWebsocketConnection */
+  /* For /metrics. */
+  guint64 changes, conflicts, tour_steps, applies;
 };
 
 typedef struct
@@ -341,6 +343,7 @@ on_tour_tick (gpointer data)
       ce_wall_tour_advance (t);
       *(gint64 *) since = now;
       moved = TRUE;
+      w->tour_steps++;
       g_debug ("Wall %s: monitor %u tile %u tours to camera %s", l->wall->name,
           monitor, cell, t->camera_id);
     }
@@ -390,13 +393,18 @@ ce_api_walls_commit (CeApi *api, CeWall *wall, gint64 base_revision,
     const char *user, GError **error)
 {
   g_autofree char *state = ce_wall_state_to_string (wall);
+  g_autoptr (GError) local = NULL;
   gint64 revision = 0;
 
   if (!ce_registry_update_wall (api->registry, wall->name, base_revision, state,
-          user, &revision, error)) {
+          user, &revision, &local)) {
+    if (g_error_matches (local, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_CONFLICT))
+      api->walls->conflicts++;
+    g_propagate_error (error, g_steal_pointer (&local));
     wall->revision = revision;
     return FALSE;
   }
+  api->walls->changes++;
   wall->revision = revision;
   live_set (api->walls, ce_wall_copy (wall));
   g_message ("Wall %s: revision %" G_GINT64_FORMAT " by %s", wall->name,
@@ -822,6 +830,7 @@ ce_api_walls_update (CeApiRequest *req)
         ": reload it and apply the change again",
         wall->name, base, revision);
 
+    req->api->walls->conflicts++;
     ce_api_respond_conflict (req->msg, m, base);
     return;
   }
@@ -949,6 +958,61 @@ ce_api_walls_unlock (CeApiRequest *req)
 fail:
   ce_api_walls_respond_error (req->msg, error,
       wall != NULL ? wall->revision : -1);
+}
+
+void
+ce_api_walls_append_metrics (CeApi *api, GString *out)
+{
+  CeApiWalls *w = api->walls;
+  g_autoptr (GHashTable) distinct =
+      g_hash_table_new (g_direct_hash, g_direct_equal);
+  GHashTableIter it;
+  gpointer key, value;
+  guint incidents = 0, watchers = 0;
+
+  g_hash_table_iter_init (&it, w->holds);
+  while (g_hash_table_iter_next (&it, &key, &value)) {
+    GHashTableIter si;
+    gpointer stream;
+
+    if (g_str_has_prefix (key, "incident/"))
+      incidents++;
+    g_hash_table_iter_init (&si, ((Hold *) value)->streams);
+    while (g_hash_table_iter_next (&si, NULL, &stream))
+      g_hash_table_add (distinct, stream);
+  }
+  g_hash_table_iter_init (&it, w->watchers);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    watchers += ((GPtrArray *) value)->len;
+  g_string_append_printf (out,
+      "# HELP cityeye_walls Video walls shown by the gateway.\n"
+      "# TYPE cityeye_walls gauge\n"
+      "cityeye_walls %u\n"
+      "# HELP cityeye_wall_warm_streams Streams held warm for walls, tours "
+      "and incidents.\n"
+      "# TYPE cityeye_wall_warm_streams gauge\n"
+      "cityeye_wall_warm_streams %u\n"
+      "# HELP cityeye_incidents_warm Open incidents holding cameras.\n"
+      "# TYPE cityeye_incidents_warm gauge\n"
+      "cityeye_incidents_warm %u\n"
+      "# HELP cityeye_wall_watchers WebSocket watchers of walls.\n"
+      "# TYPE cityeye_wall_watchers gauge\n"
+      "cityeye_wall_watchers %u\n"
+      "# HELP cityeye_wall_changes_total Wall revisions written.\n"
+      "# TYPE cityeye_wall_changes_total counter\n"
+      "cityeye_wall_changes_total %" G_GUINT64_FORMAT "\n"
+      "# HELP cityeye_wall_conflicts_total Wall changes refused for a stale "
+      "revision.\n"
+      "# TYPE cityeye_wall_conflicts_total counter\n"
+      "cityeye_wall_conflicts_total %" G_GUINT64_FORMAT "\n"
+      "# HELP cityeye_wall_preset_applies_total Presets applied.\n"
+      "# TYPE cityeye_wall_preset_applies_total counter\n"
+      "cityeye_wall_preset_applies_total %" G_GUINT64_FORMAT "\n"
+      "# HELP cityeye_wall_tour_steps_total Tour steps.\n"
+      "# TYPE cityeye_wall_tour_steps_total counter\n"
+      "cityeye_wall_tour_steps_total %" G_GUINT64_FORMAT "\n",
+      g_hash_table_size (w->live), g_hash_table_size (distinct), incidents,
+      watchers, w->changes, w->conflicts, w->applies, w->tour_steps);
 }
 
 /* ---- change push over WebSocket ---------------------------------------- */
@@ -1284,6 +1348,7 @@ on_apply_warm (gpointer data, gboolean shutdown, guint ready, guint total,
     if (!job->gone)
       ce_api_walls_respond_error (job->msg, error, job->wall->revision);
   } else {
+    job->api->walls->applies++;
     g_message ("Wall %s: preset %s applied by %s (%u of %u cameras ready "
                "after %.0f ms)",
         job->wall->name, job->preset, job->user, ready, total, ms);

@@ -1039,6 +1039,49 @@ test_events (void)
   watch_clear (&w);
 }
 
+static gboolean
+metric (const char *text, const char *name, double *value)
+{
+  g_autofree char *needle = g_strdup_printf ("\n%s ", name);
+  const char *p = strstr (text, needle);
+
+  if (p == NULL)
+    return FALSE;
+  *value = g_ascii_strtod (p + strlen (needle), NULL);
+  return TRUE;
+}
+
+static void
+test_metrics (void)
+{
+  g_autofree char *uri =
+      g_strdup_printf ("http://127.0.0.1:%u/metrics", env.http_port);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *text = NULL;
+  double v;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Authorization", auth);
+  body = soup_session_send_and_read (env.session, msg, NULL, NULL);
+  g_assert_nonnull (body);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_true (metric (text, "cityeye_walls", &v));
+  g_assert_cmpfloat (v, ==, 1);
+  /* The wall shows cameras and tours: some are held warm. */
+  g_assert_true (metric (text, "cityeye_wall_warm_streams", &v));
+  g_assert_cmpfloat (v, >=, 2);
+  g_assert_true (metric (text, "cityeye_wall_conflicts_total", &v));
+  g_assert_cmpfloat (v, >=, 1);
+  g_assert_true (metric (text, "cityeye_wall_preset_applies_total", &v));
+  g_assert_cmpfloat (v, ==, 2);
+  g_assert_true (metric (text, "cityeye_wall_tour_steps_total", &v));
+  g_assert_cmpfloat (v, >=, 3);
+  g_assert_true (metric (text, "cityeye_incidents_warm", &v));
+  g_assert_cmpfloat (v, ==, 0);
+}
+
 static void
 test_openapi (void)
 {
@@ -1082,6 +1125,7 @@ main (int argc, char **argv)
   g_test_add_func ("/walls/incidents", test_incidents);
   g_test_add_func ("/walls/cli", test_cli);
   g_test_add_func ("/walls/events", test_events);
+  g_test_add_func ("/walls/metrics", test_metrics);
   g_test_add_func ("/walls/openapi", test_openapi);
   rc = g_test_run ();
   env_stop ();
