@@ -1347,6 +1347,35 @@ test_config (void)
   g_unlink (path);
 }
 
+/* Without [wall] in the configuration, a tour dwells at least 5 s (the
+ * wall tests run with a shorter minimum). */
+static void
+test_wall_default_dwell (void)
+{
+  g_autoptr (Reply) w = request_full ("POST", "/api/v1/walls", env.admin, NULL,
+      "{\"name\": \"dwell\", \"rows\": 1, \"cols\": 1}", -1);
+  g_autoptr (Reply) short_tour = NULL;
+  g_autoptr (Reply) tour = NULL;
+#define DWELL_BODY(s) \
+  "{\"revision\": 0, \"monitors\": [{\"index\": 0, \"layout\": \"1\"," \
+  " \"tiles\": [{\"tour\": {\"cameras\": [\"" ID_XL "\", \"" ID_SO "\"]," \
+  " \"dwell_s\": " s "}}]}]}"
+  const char *four = DWELL_BODY ("4");
+  const char *five = DWELL_BODY ("5");
+
+  assert_status (w, 201);
+  short_tour =
+      request_full ("PATCH", "/api/v1/walls/dwell", env.admin, NULL, four, -1);
+  assert_error (short_tour, 422, "out_of_range");
+  g_assert_nonnull (strstr (
+      json_object_get_string_member (
+          json_object_get_object_member (obj (short_tour), "error"), "message"),
+      "at least 5 s"));
+  tour =
+      request_full ("PATCH", "/api/v1/walls/dwell", env.admin, NULL, five, -1);
+  assert_status (tour, 200);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1370,6 +1399,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/metrics", test_metrics);
   g_test_add_func ("/api/audit", test_audit);
   g_test_add_func ("/api/config", test_config);
+  g_test_add_func ("/api/wall-default-dwell", test_wall_default_dwell);
   rc = g_test_run ();
   env_stop ();
   return rc;
