@@ -16,8 +16,12 @@
 # warm-up figure, and the 1-minute load average.  What the page shows
 # (frames presented in a browser) is not measured here.
 #
+# --start-at-idr makes the simulated cameras start every new session with
+# a keyframe (as many IP cameras do on request): a cold switch then waits
+# for the connection, not for the camera's next keyframe.
+#
 # Usage: bash tests/bench/wall/bench-wall.sh [--build DIR] [--rounds N]
-#          [--keep]
+#          [--start-at-idr] [--keep]
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,14 +30,16 @@ build=$repo/build
 rounds=3
 keep=0
 linger=10
+sim_start=--start-anywhere
 
 while (($#)); do
   case $1 in
     --build) build=$(cd "$2" && pwd); shift 2 ;;
     --rounds) rounds=$2; shift 2 ;;
     --keep) keep=1; shift ;;
+    --start-at-idr) sim_start=--start-at-idr; shift ;;
     -h | --help)
-      sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '3,24p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     *) echo "bench-wall: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -68,7 +74,7 @@ wait_line() {
 }
 
 # ---- set-up ------------------------------------------------------------
-"$sim" --port 0 --control-port 0 > "$work/sim.out" 2> "$work/sim.err" &
+"$sim" --port 0 --control-port 0 "$sim_start" > "$work/sim.out" 2> "$work/sim.err" &
 pids+=($!)
 wait_line "$work/sim.out" 'rtsp=' 60 || { log "camsim did not start"; exit 1; }
 sim_port=$(sed -n 's/.*rtsp=[^ ]*:\([0-9]*\).*/\1/p' "$work/sim.out" | head -n 1)
@@ -160,7 +166,7 @@ done
 stats() { printf '%s\n' $1 | sort -n | awk -v f="$2" '{a[NR]=$1*f} END {printf "%.0f | %.0f | %.0f", a[int((NR+1)/2)], a[1], a[NR]}'; }
 echo "# cityeye wall benchmark ($(nproc) cores, $(date -u +%FT%TZ), $rounds rounds, load avg at round starts: ${loads[*]})"
 echo
-echo "Camera simulator: 1280x720 main / 640x360 sub, 25 fps, GOP 2 s; tiles of"
+echo "Camera simulator ($sim_start): 1280x720 main / 640x360 sub, 25 fps, GOP 2 s; tiles of"
 echo "the 16 layout play the sub stream.  Client = curl's total time of the"
 echo "POST (it answers when every camera is ready); gateway = its own warm-up"
 echo "figure (the wait for the first keyframes)."
