@@ -79,19 +79,65 @@ add_user (CeRegistry *r, const char *name, const char *role, guint sources)
   return token;
 }
 
+/* Starts cityeyed on the test's registry (again, for a restart). */
+static void
+gateway_start (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) out = NULL;
+
+  env.http_port = 0;
+  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  env.gw = g_subprocess_launcher_spawn (launcher, &error,
+      g_getenv ("CITYEYED_BIN"), "--config", env.conf, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
+  while (env.http_port == 0) {
+    g_autofree char *line =
+        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+    const char *p;
+
+    g_assert_no_error (error);
+    if (line == NULL)
+      g_error ("cityeyed exited before printing its ports");
+    if ((p = strstr (line, "http=")) != NULL)
+      env.http_port = (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
+  }
+  env.session = soup_session_new_with_options ("timeout", 30, "proxy-resolver",
+      NULL, NULL);
+}
+
+/* SIGTERM; it must exit cleanly and log no critical. */
+static void
+gateway_stop (void)
+{
+  g_autofree char *log = NULL;
+
+  g_clear_object (&env.session);
+  g_subprocess_send_signal (env.gw, SIGTERM);
+  g_subprocess_wait (env.gw, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (env.gw));
+  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
+  g_clear_object (&env.gw);
+  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
+  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
+    g_error ("cityeyed logged a critical:\n%s", log);
+}
+
 static void
 env_start (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (CeRegistry) r = NULL;
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
   g_autofree char *conf = NULL;
-  const char *bin = g_getenv ("CITYEYED_BIN");
   guint ops =
       CE_SOURCE_BIT (CE_SOURCE_XUELIANG) | CE_SOURCE_BIT (CE_SOURCE_SOCIAL);
 
-  g_assert_nonnull (bin);
+  g_assert_nonnull (g_getenv ("CITYEYED_BIN"));
   env.dir = g_dir_make_tmp ("cityeye-walls-XXXXXX", &error);
   g_assert_no_error (error);
   env.db = g_build_filename (env.dir, "registry.db", NULL);
@@ -125,46 +171,17 @@ env_start (void)
                           "[wall]\nmin_dwell=1\nwarm_timeout=4\n",
       env.db);
   g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
-  env.gw = g_subprocess_launcher_spawn (launcher, &error, bin, "--config",
-      env.conf, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
-  while (env.http_port == 0) {
-    g_autofree char *line =
-        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-    const char *p;
-
-    g_assert_no_error (error);
-    if (line == NULL)
-      g_error ("cityeyed exited before printing its ports");
-    if ((p = strstr (line, "http=")) != NULL)
-      env.http_port = (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
-  }
-  env.session = soup_session_new_with_options ("timeout", 30, "proxy-resolver",
-      NULL, NULL);
+  gateway_start ();
 }
 
 static void
 env_stop (void)
 {
   g_autoptr (GDir) d = NULL;
-  g_autofree char *log = NULL;
   const char *name;
 
-  g_clear_object (&env.session);
-  g_subprocess_send_signal (env.gw, SIGTERM);
-  g_subprocess_wait (env.gw, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (env.gw));
-  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
-  g_clear_object (&env.gw);
+  gateway_stop ();
   camsim_process_stop (env.sim);
-  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
-  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
-    g_error ("cityeyed logged a critical:\n%s", log);
   d = g_dir_open (env.dir, 0, NULL);
   while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
     g_autofree char *p = g_build_filename (env.dir, name, NULL);
@@ -1082,6 +1099,53 @@ test_metrics (void)
   g_assert_cmpfloat (v, ==, 0);
 }
 
+/* After a restart the walls show again what they showed, warm, and their
+ * tours run; open incidents hold their cameras again. */
+static void
+test_restart (void)
+{
+  g_autoptr (Reply) r = NULL;
+  g_autoptr (Reply) w = NULL;
+  /* At w09, which no monitor shows. */
+  g_autofree char *body = g_strdup_printf (
+      "{\"id\": \"INC-restart\", \"lon\": %.7f, \"lat\": %.7f, \"k\": 1,"
+      " \"radius_m\": 20}",
+      POINT_LON + 360.0 / (111320.0 * cos (POINT_LAT * G_PI / 180)), POINT_LAT);
+  g_autofree char *before = NULL;
+  g_autofree char *chosen = NULL;
+
+  r = call ("POST", "/api/v1/incidents", env.op1, body);
+  g_assert_cmpuint (r->status, ==, 201);
+  chosen = g_strdup (json_array_get_string_element (
+      json_object_get_array_member (
+          json_object_get_object_member (obj (r), "incident"), "cameras"),
+      0));
+  g_assert_cmpstr (chosen, ==, CAM ("09"));
+  g_clear_pointer (&r, reply_free);
+  w = call ("GET", "/api/v1/walls/hall", env.wall1, NULL);
+  before = g_strdup (tile_camera (w, 0, 0));
+  gateway_stop ();
+  gateway_start ();
+  /* Nobody asked for anything yet: the gateway pulls on its own. */
+  g_assert_true (wait_playing (before, 5000));
+  g_assert_true (wait_playing (chosen, 5000));
+  g_assert_cmpint (revision (env.wall1), ==,
+      json_object_get_int_member (obj (w), "revision"));
+  /* Monitor 1 still tours (2 s). */
+  g_clear_pointer (&w, reply_free);
+  w = call ("GET", "/api/v1/walls/hall", env.wall1, NULL);
+  {
+    g_autofree char *now = g_strdup (tile_camera (w, 1, 0));
+    const char *next = strcmp (now, CAM ("01")) == 0 ? CAM ("02")
+        : strcmp (now, CAM ("02")) == 0              ? CAM ("12")
+                                                     : CAM ("01");
+
+    g_assert_true (wait_tile (next, 1, 4000));
+  }
+  r = call ("POST", "/api/v1/incidents/INC-restart/close", env.op1, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+}
+
 static void
 test_openapi (void)
 {
@@ -1126,6 +1190,7 @@ main (int argc, char **argv)
   g_test_add_func ("/walls/cli", test_cli);
   g_test_add_func ("/walls/events", test_events);
   g_test_add_func ("/walls/metrics", test_metrics);
+  g_test_add_func ("/walls/restart", test_restart);
   g_test_add_func ("/walls/openapi", test_openapi);
   rc = g_test_run ();
   env_stop ();
