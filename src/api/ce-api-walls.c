@@ -612,10 +612,90 @@ ce_api_walls_check_cameras (CeApiRequest *req, const CeWall *wall,
   return TRUE;
 }
 
+/* Tiles showing a camera @p may not see (or touring one) become
+ * {"hidden": true}: a wall may be shared by roles of different sources,
+ * and a camera outside a caller's sources never appears in what it gets.
+ * @monitors is a monitors array of the wall's JSON. */
+static void
+redact_monitors (CeApi *api, const CePrincipal *p, JsonArray *monitors)
+{
+  g_autoptr (GHashTable) seen =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  if (ce_principal_is_admin (p))
+    return;
+  for (guint i = 0; i < json_array_get_length (monitors); i++) {
+    JsonObject *m = json_array_get_object_element (monitors, i);
+    JsonArray *tiles = m != NULL && json_object_has_member (m, "tiles")
+        ? json_object_get_array_member (m, "tiles")
+        : NULL;
+
+    for (guint k = 0; tiles != NULL && k < json_array_get_length (tiles); k++) {
+      JsonNode *t = json_array_get_element (tiles, k);
+      JsonObject *o;
+      JsonArray *tour = NULL;
+      GPtrArray *ids = g_ptr_array_new ();
+      gboolean hide = FALSE;
+
+      /* The model writes tiles as null or objects. */
+      if (JSON_NODE_HOLDS_OBJECT (t)) {
+        o = json_node_get_object (t);
+        if (json_object_has_member (o, "camera_id"))
+          g_ptr_array_add (ids,
+              (gpointer) json_object_get_string_member (o, "camera_id"));
+        if (json_object_has_member (o, "tour"))
+          tour = json_object_get_array_member (
+              json_object_get_object_member (o, "tour"), "cameras");
+        for (guint c = 0; tour != NULL && c < json_array_get_length (tour); c++)
+          g_ptr_array_add (ids,
+              (gpointer) json_array_get_string_element (tour, c));
+      }
+      for (guint c = 0; c < ids->len && !hide; c++) {
+        const char *id = ids->pdata[c];
+        gpointer known;
+
+        if (id == NULL)
+          continue;
+        if (!g_hash_table_lookup_extended (seen, id, NULL, &known)) {
+          g_autoptr (CeCamera) camera =
+              ce_registry_dup_camera (api->registry, id, NULL);
+
+          known = GINT_TO_POINTER (
+              camera != NULL && ce_principal_may_see (p, camera));
+          g_hash_table_insert (seen, g_strdup (id), known);
+        }
+        hide = !GPOINTER_TO_INT (known);
+      }
+      g_ptr_array_unref (ids);
+      if (hide) {
+        JsonObject *h = json_object_new ();
+
+        json_object_set_boolean_member (h, "hidden", TRUE);
+        /* An object tile: json_node_set_object() swaps the objects
+         * (json_node_init() would release the old one twice in
+         * json-glib 1.6). */
+        json_node_set_object (t, h);
+        json_object_unref (h);
+      }
+    }
+  }
+}
+
+/* The wall's JSON as @p may see it.  (transfer full) */
+static JsonNode *
+wall_json_for (CeApi *api, const CePrincipal *p, const CeWall *wall)
+{
+  JsonNode *node = ce_wall_to_json (wall);
+
+  redact_monitors (api, p,
+      json_object_get_array_member (json_node_get_object (node), "monitors"));
+  return node;
+}
+
 static void
 respond_wall (CeApiRequest *req, guint status, const CeWall *wall)
 {
-  g_autoptr (JsonNode) node = ce_wall_to_json (wall);
+  g_autoptr (JsonNode) node = wall_json_for (req->api, req->principal, wall);
 
   ce_api_respond_json (req->msg, status, node);
 }
@@ -1022,7 +1102,8 @@ ce_api_walls_append_metrics (CeApi *api, GString *out)
 #define MAX_WATCHERS 256
 
 static char *
-event_text (const CeWall *wall, const char *type)
+event_text (CeApi *api, const CePrincipal *p, const CeWall *wall,
+    const char *type)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -1033,7 +1114,7 @@ event_text (const CeWall *wall, const char *type)
   json_builder_set_member_name (b, "revision");
   json_builder_add_int_value (b, wall->revision);
   json_builder_set_member_name (b, "wall");
-  json_builder_add_value (b, ce_wall_to_json (wall));
+  json_builder_add_value (b, wall_json_for (api, p, wall));
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   return json_to_string (root, FALSE);
@@ -1043,15 +1124,28 @@ void
 ce_api_walls_notify (CeApi *api, const CeWall *wall, const char *type)
 {
   GPtrArray *conns = g_hash_table_lookup (api->walls->watchers, wall->name);
-  g_autofree char *text = NULL;
+  g_autofree char *shared = NULL;
 
   if (conns == NULL || conns->len == 0)
     return;
-  text = event_text (wall, type);
-  for (guint i = 0; i < conns->len; i++)
-    if (soup_websocket_connection_get_state (conns->pdata[i]) ==
+  for (guint i = 0; i < conns->len; i++) {
+    const CePrincipal *p =
+        g_object_get_data (G_OBJECT (conns->pdata[i]), "ce-principal");
+    g_autofree char *own = NULL;
+
+    if (soup_websocket_connection_get_state (conns->pdata[i]) !=
         SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_send_text (conns->pdata[i], text);
+      continue;
+    /* Admins see everything: one text for all of them. */
+    if (ce_principal_is_admin (p)) {
+      if (shared == NULL)
+        shared = event_text (api, p, wall, type);
+      soup_websocket_connection_send_text (conns->pdata[i], shared);
+    } else {
+      own = event_text (api, p, wall, type);
+      soup_websocket_connection_send_text (conns->pdata[i], own);
+    }
+  }
 }
 
 static void
@@ -1070,6 +1164,7 @@ typedef struct
 {
   CeApi *api;
   char *wall;
+  CePrincipal *principal;
 } Upgrade;
 
 static void
@@ -1078,6 +1173,7 @@ upgrade_free (gpointer data, GClosure *closure)
   Upgrade *u = data;
 
   g_free (u->wall);
+  ce_principal_unref (u->principal);
   g_free (u);
 }
 
@@ -1104,6 +1200,8 @@ on_upgraded (SoupServerMessage *msg, gpointer data)
   soup_websocket_connection_set_keepalive_interval (conn, 30);
   g_object_set_data_full (G_OBJECT (conn), "ce-wall", g_strdup (u->wall),
       g_free);
+  g_object_set_data_full (G_OBJECT (conn), "ce-principal",
+      ce_principal_ref (u->principal), (GDestroyNotify) ce_principal_unref);
   conns = g_hash_table_lookup (w->watchers, u->wall);
   if (conns == NULL) {
     conns = g_ptr_array_new_with_free_func (g_object_unref);
@@ -1114,7 +1212,7 @@ on_upgraded (SoupServerMessage *msg, gpointer data)
   /* The first message is the whole wall; then one per change. */
   wall = ce_api_walls_dup_live (u->api, u->wall, NULL);
   if (wall != NULL) {
-    text = event_text (wall, "snapshot");
+    text = event_text (u->api, u->principal, wall, "snapshot");
     soup_websocket_connection_send_text (conn, text);
   }
 }
@@ -1152,6 +1250,7 @@ ce_api_walls_events (CeApiRequest *req)
   u = g_new0 (Upgrade, 1);
   u->api = req->api;
   u->wall = g_strdup (req->name);
+  u->principal = ce_principal_ref (req->principal);
   g_signal_connect_data (req->msg, "wrote-informational",
       G_CALLBACK (on_upgraded), u, upgrade_free, 0);
 }
@@ -1159,7 +1258,7 @@ ce_api_walls_events (CeApiRequest *req)
 /* ---- presets ------------------------------------------------------------ */
 
 static void
-add_preset (JsonBuilder *b, const CePresetRecord *p)
+add_preset (CeApiRequest *req, JsonBuilder *b, const CePresetRecord *p)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
 
@@ -1172,10 +1271,15 @@ add_preset (JsonBuilder *b, const CePresetRecord *p)
   ce_api_json_add_string (b, "updated_by", p->updated_by);
   json_builder_set_member_name (b, "monitors");
   if (ce_wall_json_text_ok (p->monitors, '[') &&
-      json_parser_load_from_data (parser, p->monitors, -1, NULL))
-    json_builder_add_value (b, json_node_copy (json_parser_get_root (parser)));
-  else
+      json_parser_load_from_data (parser, p->monitors, -1, NULL) &&
+      JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser))) {
+    JsonNode *copy = json_node_copy (json_parser_get_root (parser));
+
+    redact_monitors (req->api, req->principal, json_node_get_array (copy));
+    json_builder_add_value (b, copy);
+  } else {
     json_builder_add_null_value (b);
+  }
   json_builder_end_object (b);
 }
 
@@ -1202,7 +1306,7 @@ ce_api_presets_list (CeApiRequest *req)
   json_builder_set_member_name (b, "presets");
   json_builder_begin_array (b);
   for (guint i = 0; i < presets->len; i++)
-    add_preset (b, presets->pdata[i]);
+    add_preset (req, b, presets->pdata[i]);
   json_builder_end_array (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
@@ -1263,7 +1367,7 @@ ce_api_presets_save (CeApiRequest *req)
   if (!ce_registry_put_preset (req->api->registry, &rec, &error))
     goto fail;
   rec.updated_at = g_get_real_time () / G_USEC_PER_SEC;
-  add_preset (b, &rec);
+  add_preset (req, b, &rec);
   root = json_builder_get_root (b);
   ce_api_respond_json (req->msg,
       had != NULL ? SOUP_STATUS_OK : SOUP_STATUS_CREATED, root);
@@ -1298,6 +1402,7 @@ typedef struct
   CeWall *wall; /* the wall with the preset applied */
   gint64 base;  /* the revision it was applied to */
   char *user;
+  CePrincipal *principal;
   char *owner; /* the apply's own hold */
   char *preset;
 } ApplyJob;
@@ -1315,6 +1420,7 @@ apply_job_free (ApplyJob *job)
   g_object_unref (job->msg);
   ce_wall_free (job->wall);
   g_free (job->user);
+  ce_principal_unref (job->principal);
   g_free (job->owner);
   g_free (job->preset);
   g_free (job);
@@ -1352,7 +1458,7 @@ on_apply_warm (gpointer data, gboolean shutdown, guint ready, guint total,
     g_message ("Wall %s: preset %s applied by %s (%u of %u cameras ready "
                "after %.0f ms)",
         job->wall->name, job->preset, job->user, ready, total, ms);
-    wall_json = ce_wall_to_json (job->wall);
+    wall_json = wall_json_for (job->api, job->principal, job->wall);
     json_builder_begin_object (b);
     json_builder_set_member_name (b, "wall");
     json_builder_add_value (b, g_steal_pointer (&wall_json));
@@ -1437,6 +1543,7 @@ ce_api_presets_apply (CeApiRequest *req)
   job->base = wall->revision;
   job->wall = g_steal_pointer (&wall);
   job->user = g_strdup (req->principal->user);
+  job->principal = ce_principal_ref (req->principal);
   job->preset = g_strdup (req->sub);
   job->owner = g_strdup_printf ("apply/%s/%u", req->name, ++serial);
   job->disconnected_id = g_signal_connect (req->msg, "disconnected",

@@ -485,6 +485,27 @@ test_locks (void)
   g_assert_cmpuint (r->status, ==, 404);
 }
 
+/* A camera outside a caller's sources never appears in what it gets. */
+static void
+test_hidden (void)
+{
+  g_autoptr (Reply) r = NULL;
+  g_autoptr (Reply) w = NULL;
+  g_autofree char *body = patch_body (revision (env.admin),
+      "[{\"index\": 3, \"layout\": \"4\", \"tiles\": [\"" ID_PS
+      "\", \"" CAM ("04") "\"]}]");
+  JsonObject *t;
+
+  r = call ("PATCH", "/api/v1/walls/hall", env.admin, body);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_assert_cmpstr (tile_camera (r, 3, 0), ==, ID_PS);
+  w = call ("GET", "/api/v1/walls/hall", env.wall1, NULL);
+  t = json_array_get_object_element (tiles_of (w, 3), 0);
+  g_assert_true (json_object_get_boolean_member (t, "hidden"));
+  g_assert_false (json_object_has_member (t, "camera_id"));
+  g_assert_cmpstr (tile_camera (w, 3, 1), ==, CAM ("04"));
+}
+
 static void
 test_presets (void)
 {
@@ -1184,6 +1205,7 @@ main (int argc, char **argv)
   g_test_add_func ("/walls/create-and-roles", test_create_and_roles);
   g_test_add_func ("/walls/revisions", test_revisions);
   g_test_add_func ("/walls/locks", test_locks);
+  g_test_add_func ("/walls/hidden", test_hidden);
   g_test_add_func ("/walls/presets", test_presets);
   g_test_add_func ("/walls/tours", test_tours);
   g_test_add_func ("/walls/incidents", test_incidents);
