@@ -250,6 +250,51 @@ live_rewarm (CeApi *api, Live *l)
   g_ptr_array_unref (ce_api_walls_hold (api, owner, keys));
 }
 
+/* With [wall] warm_presets, every preset's cameras are held too, so that
+ * applying one switches at once even to cameras with long GOPs (a pull
+ * per camera is the price). */
+static void
+presets_rewarm (CeApi *api, const CeWall *wall)
+{
+  g_autofree char *owner = g_strconcat ("presets/", wall->name, NULL);
+  g_autoptr (GHashTable) keys = NULL;
+  g_autoptr (GPtrArray) presets = NULL;
+
+  if (!api->config.wall_warm_presets)
+    return;
+  keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  presets = ce_registry_list_presets (api->registry, wall->name, NULL);
+  for (guint i = 0; presets != NULL && i < presets->len; i++) {
+    const CePresetRecord *p = presets->pdata[i];
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autoptr (CeWall) shown = ce_wall_copy (wall);
+    guint64 touched = 0;
+
+    if (!ce_wall_json_text_ok (p->monitors, '[') ||
+        !json_parser_load_from_data (parser, p->monitors, -1, NULL) ||
+        !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)) ||
+        !ce_wall_set_monitors (shown,
+            json_node_get_array (json_parser_get_root (parser)), 0, &touched,
+            NULL))
+      continue;
+    for (guint m = 0; m < shown->monitors->len; m++) {
+      CeWallMonitor *mon = g_ptr_array_index (shown->monitors, m);
+
+      if ((touched & ce_wall_monitor_bit (m)) == 0)
+        continue;
+      for (guint t = 0; t < mon->tiles->len; t++) {
+        CeWallTile *tile = g_ptr_array_index (mon->tiles, t);
+
+        if (tile->camera_id != NULL)
+          g_hash_table_add (keys,
+              g_strdup_printf ("%s/%s", tile->camera_id,
+                  ce_wall_profile_to_string (ce_wall_tile_profile (mon, t))));
+      }
+    }
+  }
+  g_ptr_array_unref (ce_api_walls_hold (api, owner, keys));
+}
+
 static gboolean on_tour_tick (gpointer data);
 
 static void
@@ -442,6 +487,7 @@ ce_api_walls_new (CeApi *api)
       g_warning ("Walls: %s", local->message);
     else
       live_set (w, wall);
+    presets_rewarm (api, wall);
   }
   ce_api_incidents_resume (api);
   return w;
@@ -937,6 +983,9 @@ ce_api_walls_delete (CeApiRequest *req)
     return;
   }
   g_ptr_array_unref (ce_api_walls_hold (req->api, owner, NULL));
+  g_free (owner);
+  owner = g_strconcat ("presets/", req->name, NULL);
+  g_ptr_array_unref (ce_api_walls_hold (req->api, owner, NULL));
   g_hash_table_remove (req->api->walls->live, req->name);
   update_tour_timer (req->api->walls);
   g_message ("Wall %s removed by %s", req->name, req->principal->user);
@@ -1367,6 +1416,7 @@ ce_api_presets_save (CeApiRequest *req)
   if (!ce_registry_put_preset (req->api->registry, &rec, &error))
     goto fail;
   rec.updated_at = g_get_real_time () / G_USEC_PER_SEC;
+  presets_rewarm (req->api, wall);
   add_preset (req, b, &rec);
   root = json_builder_get_root (b);
   ce_api_respond_json (req->msg,
@@ -1389,6 +1439,12 @@ ce_api_presets_delete (CeApiRequest *req)
           &error)) {
     ce_api_walls_respond_error (req->msg, error, -1);
     return;
+  }
+  if (req->api->config.wall_warm_presets) {
+    g_autoptr (CeWall) wall = ce_api_walls_dup_live (req->api, req->name, NULL);
+
+    if (wall != NULL)
+      presets_rewarm (req->api, wall);
   }
   soup_server_message_set_status (req->msg, SOUP_STATUS_NO_CONTENT, NULL);
 }

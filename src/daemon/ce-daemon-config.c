@@ -131,6 +131,7 @@ static const Key keys[] = {
     {"wall", "warm_timeout", KEY_SECONDS_MS, OFF (http.wall_warm_timeout_ms),
         0.1, 60},
     {"wall", "lock_ttl", KEY_SECONDS, OFF (http.wall_lock_ttl_s), 10, 86400},
+    {"wall", "warm_presets", KEY_BOOL, OFF (http.wall_warm_presets), 0, 0},
 };
 
 static gboolean bad (GError **error, const char *file, const Key *k,

@@ -144,6 +144,7 @@ env_start (void)
                           "[relay]\nlinger=3\nstart_timeout=4\n"
                           "connect_timeout=1\nbackoff_initial=0.2\n"
                           "backoff_max=0.5\n"
+                          "[wall]\nwarm_presets=true\n"
                           "[http]\nport=0\nmax_body=4\n"
                           "snapshot_timeout=2.5\nsnapshot_cache=1\n",
       env.db);
@@ -1374,6 +1375,67 @@ test_wall_default_dwell (void)
   tour =
       request_full ("PATCH", "/api/v1/walls/dwell", env.admin, NULL, five, -1);
   assert_status (tour, 200);
+  /* The wall goes, and the cameras it held warm with it. */
+  g_clear_pointer (&tour, reply_free);
+  tour =
+      request_full ("DELETE", "/api/v1/walls/dwell", env.admin, NULL, NULL, -1);
+  assert_status (tour, 204);
+}
+
+/* Whether the relay holds a playing upstream of @id. */
+static gboolean
+stream_playing (const char *id)
+{
+  g_autoptr (Reply) s = get ("/api/v1/streams", env.admin);
+  JsonArray *a = json_object_get_array_member (obj (s), "streams");
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *o = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (o, "camera_id"), id) == 0 &&
+        strcmp (json_object_get_string_member (o, "state"), "playing") == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Waits until stream_playing (@id) is @want; FALSE after @seconds. */
+static gboolean
+wait_stream (const char *id, gboolean want, int seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline) {
+    if (stream_playing (id) == want)
+      return TRUE;
+    g_usleep (100 * 1000);
+  }
+  return FALSE;
+}
+
+/* With [wall] warm_presets a saved preset's cameras run before it is
+ * applied, and stop when the preset (here: its wall) goes. */
+static void
+test_wall_warm_presets (void)
+{
+  g_autoptr (Reply) w = request_full ("POST", "/api/v1/walls", env.admin, NULL,
+      "{\"name\": \"warm\", \"rows\": 1, \"cols\": 1}", -1);
+  g_autoptr (Reply) p = NULL;
+  g_autoptr (Reply) gone = NULL;
+
+  assert_status (w, 201);
+  /* Earlier tests' viewers of the camera linger 3 s. */
+  g_assert_true (wait_stream (ID_SO, FALSE, 10));
+  p = request_full ("PUT", "/api/v1/walls/warm/presets/p", env.admin, NULL,
+      "{\"monitors\": [{\"index\": 0, \"layout\": \"1\", \"tiles\": [\"" ID_SO
+      "\"]}]}",
+      -1);
+  assert_status (p, 201);
+  g_assert_true (wait_stream (ID_SO, TRUE, 10));
+  gone =
+      request_full ("DELETE", "/api/v1/walls/warm", env.admin, NULL, NULL, -1);
+  assert_status (gone, 204);
+  g_assert_true (wait_stream (ID_SO, FALSE, 10));
 }
 
 int
@@ -1400,6 +1462,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/audit", test_audit);
   g_test_add_func ("/api/config", test_config);
   g_test_add_func ("/api/wall-default-dwell", test_wall_default_dwell);
+  g_test_add_func ("/api/wall-warm-presets", test_wall_warm_presets);
   rc = g_test_run ();
   env_stop ();
   return rc;
