@@ -633,7 +633,7 @@ static gboolean
 revert (CeApiRequest *req, const CeIncidentRecord *rec, GError **error)
 {
   g_autoptr (CeWall) wall = ce_api_walls_dup_live (req->api, rec->wall, error);
-  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (JsonNode) saved = NULL;
   JsonArray *before;
   JsonObject *m0;
   guint index;
@@ -642,11 +642,8 @@ revert (CeApiRequest *req, const CeIncidentRecord *rec, GError **error)
 
   if (wall == NULL)
     return FALSE;
-  if (!ce_wall_json_text_ok (rec->takeover, '[') ||
-      !json_parser_load_from_data (p, rec->takeover, -1, NULL) ||
-      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (p)) ||
-      json_array_get_length (
-          before = json_node_get_array (json_parser_get_root (p))) != 1 ||
+  if ((saved = ce_wall_json_parse (rec->takeover, '[')) == NULL ||
+      json_array_get_length (before = json_node_get_array (saved)) != 1 ||
       !JSON_NODE_HOLDS_OBJECT (json_array_get_element (before, 0))) {
     g_set_error (error, CE_API_ERROR, CE_API_ERROR_INTERNAL,
         "Incident %s: the saved wall region is damaged", rec->id);

@@ -266,16 +266,13 @@ presets_rewarm (CeApi *api, const CeWall *wall)
   presets = ce_registry_list_presets (api->registry, wall->name, NULL);
   for (guint i = 0; presets != NULL && i < presets->len; i++) {
     const CePresetRecord *p = presets->pdata[i];
-    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autoptr (JsonNode) monitors = ce_wall_json_parse (p->monitors, '[');
     g_autoptr (CeWall) shown = ce_wall_copy (wall);
     guint64 touched = 0;
 
-    if (!ce_wall_json_text_ok (p->monitors, '[') ||
-        !json_parser_load_from_data (parser, p->monitors, -1, NULL) ||
-        !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser)) ||
-        !ce_wall_set_monitors (shown,
-            json_node_get_array (json_parser_get_root (parser)), 0, &touched,
-            NULL))
+    if (monitors == NULL ||
+        !ce_wall_set_monitors (shown, json_node_get_array (monitors), 0,
+            &touched, NULL))
       continue;
     for (guint m = 0; m < shown->monitors->len; m++) {
       CeWallMonitor *mon = g_ptr_array_index (shown->monitors, m);
@@ -1309,7 +1306,7 @@ ce_api_walls_events (CeApiRequest *req)
 static void
 add_preset (CeApiRequest *req, JsonBuilder *b, const CePresetRecord *p)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonNode *monitors = ce_wall_json_parse (p->monitors, '[');
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "name");
@@ -1319,13 +1316,9 @@ add_preset (CeApiRequest *req, JsonBuilder *b, const CePresetRecord *p)
   ce_api_json_add_time (b, "updated_at", p->updated_at * G_USEC_PER_SEC);
   ce_api_json_add_string (b, "updated_by", p->updated_by);
   json_builder_set_member_name (b, "monitors");
-  if (ce_wall_json_text_ok (p->monitors, '[') &&
-      json_parser_load_from_data (parser, p->monitors, -1, NULL) &&
-      JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser))) {
-    JsonNode *copy = json_node_copy (json_parser_get_root (parser));
-
-    redact_monitors (req->api, req->principal, json_node_get_array (copy));
-    json_builder_add_value (b, copy);
+  if (monitors != NULL) {
+    redact_monitors (req->api, req->principal, json_node_get_array (monitors));
+    json_builder_add_value (b, monitors);
   } else {
     json_builder_add_null_value (b);
   }
@@ -1548,7 +1541,7 @@ ce_api_presets_apply (CeApiRequest *req)
   g_autoptr (JsonNode) body = NULL;
   g_autoptr (CeWall) wall = NULL;
   g_autoptr (CePresetRecord) preset = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) monitors = NULL;
   g_autoptr (GHashTable) keys = NULL;
   g_autoptr (GPtrArray) streams = NULL;
   SoupMessageBody *raw = soup_server_message_get_request_body (req->msg);
@@ -1581,16 +1574,12 @@ ce_api_presets_apply (CeApiRequest *req)
       ce_registry_dup_preset (req->api->registry, req->name, req->sub, &error);
   if (preset == NULL)
     goto fail;
-  if (!ce_wall_json_text_ok (preset->monitors, '[') ||
-      !json_parser_load_from_data (parser, preset->monitors, -1, &error) ||
-      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (parser))) {
-    g_clear_error (&error);
+  if ((monitors = ce_wall_json_parse (preset->monitors, '[')) == NULL) {
     g_set_error (&error, CE_API_ERROR, CE_API_ERROR_INTERNAL,
         "Preset %s of wall %s is damaged", req->sub, req->name);
     goto fail;
   }
-  if (!apply_monitors (req, wall,
-          json_node_get_array (json_parser_get_root (parser)), &error))
+  if (!apply_monitors (req, wall, json_node_get_array (monitors), &error))
     goto fail;
 
   job = g_new0 (ApplyJob, 1);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ce-camera.h"
+#include "ce-json-check.h"
 
 G_DEFINE_QUARK (cityeye_wall_error, ce_wall_error)
 
@@ -851,38 +852,36 @@ bad:
   return FALSE;
 }
 
-gboolean
-ce_wall_json_text_ok (const char *text, char open)
+JsonNode *
+ce_wall_json_parse (const char *text, char open)
 {
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *wrapped = NULL;
   const char *p = text;
-  gsize depth = 0;
-  gboolean in_string = FALSE;
+  JsonNode *root, *value;
+  gsize len;
 
   for (; g_ascii_isspace (*p); p++)
     ;
   if (*p != open || !g_utf8_validate (text, -1, NULL))
-    return FALSE;
-  for (; *p != '\0'; p++) {
-    if (in_string) {
-      if (*p == '\\' && p[1] != '\0')
-        p++;
-      else if (*p == '"')
-        in_string = FALSE;
-    } else if (*p == '"') {
-      in_string = TRUE;
-    } else if (*p == '/' || *p == '#') {
-      return FALSE;
-    } else if (*p == '{' || *p == '[') {
-      depth++;
-    } else if ((*p == '}' || *p == ']') && --depth == 0) {
-      break;
-    }
-  }
-  if (*p == '\0')
-    return FALSE;
-  for (p++; g_ascii_isspace (*p); p++)
-    ;
-  return *p == '\0';
+    return NULL;
+  /* The project's guard checks one object: the value is checked, and
+   * parsed, as the member of one.  Two values in a row are then a
+   * grammar error inside it, not a second top-level value. */
+  wrapped = g_strconcat ("{\"v\":", text, "}", NULL);
+  len = strlen (wrapped);
+  if (ce_json_check_object (wrapped, &len, NULL) != CE_JSON_CHECK_OK ||
+      !json_parser_load_from_data (parser, wrapped, (gssize) len, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root) ||
+      json_object_get_size (json_node_get_object (root)) != 1 ||
+      (value = json_object_get_member (json_node_get_object (root), "v")) ==
+          NULL ||
+      json_node_get_node_type (value) !=
+          (open == '{' ? JSON_NODE_OBJECT : JSON_NODE_ARRAY))
+    return NULL;
+  return json_node_copy (value);
 }
 
 CeWall *
@@ -890,7 +889,7 @@ ce_wall_from_state (const char *name, const char *title, guint rows, guint cols,
     gint64 revision, const char *state, GError **error)
 {
   g_autoptr (CeWall) w = ce_wall_new (name, title, rows, cols, error);
-  g_autoptr (JsonParser) p = json_parser_new_immutable ();
+  g_autoptr (JsonNode) root = NULL;
   JsonObject *o;
   JsonNode *n;
 
@@ -899,14 +898,12 @@ ce_wall_from_state (const char *name, const char *title, guint rows, guint cols,
   w->revision = revision;
   if (state == NULL || *state == '\0')
     return g_steal_pointer (&w);
-  if (!ce_wall_json_text_ok (state, '{') ||
-      !json_parser_load_from_data (p, state, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p))) {
+  if ((root = ce_wall_json_parse (state, '{')) == NULL) {
     g_set_error (error, CE_WALL_ERROR, CE_WALL_ERROR_INVALID,
         "Wall %s: the stored state is not a JSON object", name);
     return NULL;
   }
-  o = json_node_get_object (json_parser_get_root (p));
+  o = json_node_get_object (root);
   n = json_object_get_member (o, "monitors");
   if (n != NULL && JSON_NODE_HOLDS_ARRAY (n) &&
       json_array_get_length (json_node_get_array (n)) > 0 &&

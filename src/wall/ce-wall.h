@@ -131,11 +131,10 @@ JsonNode *ce_wall_monitors_to_json (const CeWall *wall, guint64 touched);
  * monitors (each tile with its effective profile), locks. */
 JsonNode *ce_wall_to_json (const CeWall *wall);
 
-/* Whether @text (NUL-terminated) is one JSON value opening with @open
- * ('{' or '[') and nothing after it, without "/" or "#" outside strings:
- * json-glib 1.6 reads comments and several top-level values, and leaks on
- * some of them.  Check text from outside before json-glib sees it. */
-gboolean ce_wall_json_text_ok (const char *text, char open);
+/* Parses @text (NUL-terminated) as one JSON value opening with @open
+ * ('{' or '['), behind the project's guard in front of json-glib
+ * (ce-json-check.h).  Returns: (transfer full): the value, or %NULL. */
+JsonNode *ce_wall_json_parse (const char *text, char open);
 
 /* The stored state (monitors and locks) as text, and back.  Returns:
  * (transfer full) the wall, or %NULL with INVALID for a damaged text. */

@@ -16,7 +16,7 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autofree char *text = g_strndup ((const char *) data, size);
-  g_autoptr (JsonParser) p = json_parser_new_immutable ();
+  g_autoptr (JsonNode) monitors = NULL;
   g_autoptr (CeWall) wall = ce_wall_new ("w", "墙", 2, 3, NULL);
   g_autoptr (CeWall) stored = NULL;
   g_autoptr (GError) error = NULL;
@@ -29,12 +29,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   if (stored == NULL && (error == NULL || error->domain != CE_WALL_ERROR))
     __builtin_trap ();
   g_clear_error (&error);
-  if (!ce_wall_json_text_ok (text, '[') ||
-      !json_parser_load_from_data (p, text, -1, NULL) ||
-      !JSON_NODE_HOLDS_ARRAY (json_parser_get_root (p)))
+  if ((monitors = ce_wall_json_parse (text, '[')) == NULL)
     return 0;
-  if (!ce_wall_set_monitors (wall,
-          json_node_get_array (json_parser_get_root (p)), 5, &touched,
+  if (!ce_wall_set_monitors (wall, json_node_get_array (monitors), 5, &touched,
           &error)) {
     if (error == NULL || error->domain != CE_WALL_ERROR)
       __builtin_trap ();

@@ -263,6 +263,18 @@ test_state_round_trip (void)
   g_assert_cmpstr (ce_wall_get_tile (back, 1, 2)->camera_id, ==, CAM3);
   g_assert_cmpstr (ce_wall_get_tile (back, 1, 3)->incident, ==, "inc-1");
 
+  /* Text from the database passes the same guard as text from outside. */
+  {
+    g_autoptr (JsonNode) ok = ce_wall_json_parse (" [1, {\"a\": 2}] ", '[');
+
+    g_assert_nonnull (ok);
+    g_assert_cmpuint (json_array_get_length (json_node_get_array (ok)), ==, 2);
+    g_assert_null (ce_wall_json_parse ("[1] [2]", '['));
+    g_assert_null (ce_wall_json_parse ("[1] /* c */", '['));
+    g_assert_null (ce_wall_json_parse ("{}", '['));
+    g_assert_null (ce_wall_json_parse ("[1]", '{'));
+    g_assert_null (ce_wall_json_parse ("[\"\\u16\"]", '['));
+  }
   g_assert_null (ce_wall_from_state ("hall", NULL, 1, 2, 0, "[1]", &error));
   g_assert_error (error, CE_WALL_ERROR, CE_WALL_ERROR_INVALID);
   g_clear_error (&error);
