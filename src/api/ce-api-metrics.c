@@ -235,6 +235,7 @@ ce_api_metrics_get (CeApiRequest *req)
       "cityeye_viewers_dropped_total %" G_GUINT64_FORMAT "\n",
       rtsp.viewers_tcp, rtsp.viewers_udp, rtsp.connections, m->bytes_in,
       rtsp.bytes_out, m->cache_hits, rtsp.frames_skipped, rtsp.viewers_dropped);
+  ce_api_walls_append_metrics (req->api, out);
 
   g_string_append (out,
       "# HELP cityeye_first_frame_seconds From the first viewer's request "

@@ -10,11 +10,13 @@
 
 #include "ce-api.h"
 #include "ce-api-params.h"
+#include "ce-wall.h"
 
 G_BEGIN_DECLS
 
 typedef struct _CeApiMetrics CeApiMetrics;
 typedef struct _CeApiSnapshots CeApiSnapshots;
+typedef struct _CeApiWalls CeApiWalls;
 
 struct _CeApi
 {
@@ -32,6 +34,7 @@ struct _CeApi
   GBytes *openapi;
   CeApiMetrics *metrics;
   CeApiSnapshots *snapshots;
+  CeApiWalls *walls;
 };
 
 /* One request: what the router learnt about it. */
@@ -42,6 +45,8 @@ typedef struct
   const char *method;
   GHashTable *params;     /* decoded query */
   const char *id;         /* camera id from the path, validated, or NULL */
+  const char *name;       /* "{name}" segment ([A-Za-z0-9_-]{1,64}) or NULL */
+  const char *sub;        /* "{sub}" segment, likewise */
   CePrincipal *principal; /* authenticated caller (NULL on public routes) */
   char *client;           /* peer IP, for the audit */
 } CeApiRequest;
@@ -96,6 +101,70 @@ void ce_api_health_show (CeApiRequest *req);
 void ce_api_stats_online (CeApiRequest *req);
 void ce_api_snapshot_get (CeApiRequest *req);
 void ce_api_metrics_get (CeApiRequest *req);
+
+void ce_api_walls_list (CeApiRequest *req);
+void ce_api_walls_create (CeApiRequest *req);
+void ce_api_walls_show (CeApiRequest *req);
+void ce_api_walls_update (CeApiRequest *req);
+void ce_api_walls_delete (CeApiRequest *req);
+void ce_api_walls_lock (CeApiRequest *req);
+void ce_api_walls_unlock (CeApiRequest *req);
+void ce_api_walls_events (CeApiRequest *req);
+void ce_api_presets_list (CeApiRequest *req);
+void ce_api_presets_save (CeApiRequest *req);
+void ce_api_presets_delete (CeApiRequest *req);
+void ce_api_presets_apply (CeApiRequest *req);
+void ce_api_incidents_list (CeApiRequest *req);
+void ce_api_incidents_open (CeApiRequest *req);
+void ce_api_incidents_show (CeApiRequest *req);
+void ce_api_incidents_close (CeApiRequest *req);
+
+/* Walls' live state (ce-api-walls.c): warm holds, tours. */
+CeApiWalls *ce_api_walls_new (CeApi *api);
+void ce_api_walls_free (CeApiWalls *walls);
+
+typedef enum
+{
+  CE_API_WALL_OPERATE, /* admin, operator, wall: show, change, lock, apply */
+  CE_API_WALL_EDIT,    /* admin, operator: presets, incidents */
+} CeApiWallAccess;
+
+/* 403 (answered) unless the caller's role may. */
+gboolean ce_api_walls_check_role (CeApiRequest *req, CeApiWallAccess access);
+/* 409 {"error": {"code": "conflict", "message", "revision"}}; @revision
+ * < 0 leaves it out. */
+void ce_api_respond_conflict (SoupServerMessage *msg, const char *message,
+    gint64 revision);
+/* Wall and registry errors as HTTP answers (409 with @revision). */
+void ce_api_walls_respond_error (SoupServerMessage *msg, const GError *error,
+    gint64 revision);
+/* Every camera of the monitors in @touched exists and the caller may see
+ * it (OUT_OF_RANGE, FORBIDDEN). */
+gboolean ce_api_walls_check_cameras (CeApiRequest *req, const CeWall *wall,
+    guint64 touched, GError **error);
+/* (transfer full): the wall as shown now. */
+CeWall *ce_api_walls_dup_live (CeApi *api, const char *name, GError **error);
+/* Stores @wall if the stored revision is still @base_revision (CONFLICT
+ * otherwise), makes it what the wall shows and warms its cameras. */
+gboolean ce_api_walls_commit (CeApi *api, CeWall *wall, gint64 base_revision,
+    const char *user, GError **error);
+/* Makes @owner hold exactly the "camera/profile" streams of @keys
+ * (nullable: none).  Returns: (transfer container): the held streams of
+ * @keys. */
+GPtrArray *ce_api_walls_hold (CeApi *api, const char *owner, GHashTable *keys);
+typedef void (*CeApiWarmDone) (gpointer data, gboolean shutdown, guint ready,
+    guint total, double ms);
+/* Calls @done once every stream of @streams is ready or the warm-up
+ * timeout passed (or with @shutdown when the API goes away). */
+void ce_api_walls_wait (CeApi *api, GPtrArray *streams, CeApiWarmDone done,
+    gpointer data);
+/* Pushes @wall to its WebSocket watchers as an event of @type
+ * ("change", "tour"). */
+void ce_api_walls_notify (CeApi *api, const CeWall *wall, const char *type);
+/* The walls' gauges and counters in Prometheus text. */
+void ce_api_walls_append_metrics (CeApi *api, GString *out);
+/* Warms the cameras of every open incident again (at start). */
+void ce_api_incidents_resume (CeApi *api);
 
 /* Metrics (ce-api-metrics.c). */
 CeApiMetrics *ce_api_metrics_new (CeApi *api);

@@ -22,6 +22,9 @@ ce_api_config_init (CeApiConfig *config)
   config->max_import_bytes = 64 * 1024 * 1024;
   config->snapshot_timeout_ms = 5000;
   config->snapshot_cache_ms = 1000;
+  config->wall_min_dwell_s = 5;
+  config->wall_warm_timeout_ms = 3000;
+  config->wall_lock_ttl_s = 300;
 }
 
 void
@@ -214,20 +217,65 @@ static const Route routes[] = {
     {"GET", "/api/v1/streams", ce_api_streams_list, ROUTE_AUTH},
     {"DELETE", "/api/v1/streams/{id}", ce_api_streams_close, ROUTE_ADMIN},
     {"GET", "/api/v1/audit", ce_api_audit_list, ROUTE_ADMIN},
+    /* Walls and incidents (ce-api-walls.c, ce-api-incidents.c): each
+     * handler checks the role it needs. */
+    {"GET", "/api/v1/walls", ce_api_walls_list, ROUTE_AUTH},
+    {"POST", "/api/v1/walls", ce_api_walls_create, ROUTE_ADMIN},
+    {"GET", "/api/v1/walls/{name}", ce_api_walls_show, ROUTE_AUTH},
+    {"PATCH", "/api/v1/walls/{name}", ce_api_walls_update, ROUTE_AUTH},
+    {"DELETE", "/api/v1/walls/{name}", ce_api_walls_delete, ROUTE_ADMIN},
+    {"POST", "/api/v1/walls/{name}/locks", ce_api_walls_lock, ROUTE_AUTH},
+    {"DELETE", "/api/v1/walls/{name}/locks/{sub}", ce_api_walls_unlock,
+        ROUTE_AUTH},
+    {"GET", "/api/v1/walls/{name}/events", ce_api_walls_events, ROUTE_AUTH},
+    {"GET", "/api/v1/walls/{name}/presets", ce_api_presets_list, ROUTE_AUTH},
+    {"PUT", "/api/v1/walls/{name}/presets/{sub}", ce_api_presets_save,
+        ROUTE_AUTH},
+    {"DELETE", "/api/v1/walls/{name}/presets/{sub}", ce_api_presets_delete,
+        ROUTE_AUTH},
+    {"POST", "/api/v1/walls/{name}/presets/{sub}/apply", ce_api_presets_apply,
+        ROUTE_AUTH},
+    {"GET", "/api/v1/incidents", ce_api_incidents_list, ROUTE_AUTH},
+    {"POST", "/api/v1/incidents", ce_api_incidents_open, ROUTE_AUTH},
+    {"GET", "/api/v1/incidents/{name}", ce_api_incidents_show, ROUTE_AUTH},
+    {"POST", "/api/v1/incidents/{name}/close", ce_api_incidents_close,
+        ROUTE_AUTH},
 };
 
-/* Segment-wise match; *id gets the segment that matched "{id}". */
+/* A "{name}" or "{sub}" segment (walls, presets, locks, incidents): 1–64
+ * of [A-Za-z0-9_-]; anything else is no match (404). */
 static gboolean
-path_matches (const char *pattern, char **segments, const char **id)
+name_segment_ok (const char *s)
+{
+  gsize len = strlen (s);
+
+  if (len == 0 || len > 64)
+    return FALSE;
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (s[i]) && s[i] != '-' && s[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* Segment-wise match; *id gets the segment that matched "{id}", names[0]
+ * and names[1] those of "{name}" and "{sub}". */
+static gboolean
+path_matches (const char *pattern, char **segments, const char **id,
+    const char **names)
 {
   g_auto (GStrv) pat = g_strsplit (pattern + 1, "/", -1);
   guint i;
 
   *id = NULL;
+  names[0] = names[1] = NULL;
   for (i = 0; pat[i] != NULL; i++) {
     if (segments[i] == NULL)
       return FALSE;
-    if (strcmp (pat[i], "{id}") == 0) {
+    if (strcmp (pat[i], "{name}") == 0 || strcmp (pat[i], "{sub}") == 0) {
+      if (!name_segment_ok (segments[i]))
+        return FALSE;
+      names[pat[i][1] == 'n' ? 0 : 1] = segments[i];
+    } else if (strcmp (pat[i], "{id}") == 0) {
       if (*segments[i] == '\0')
         return FALSE;
       *id = segments[i];
@@ -306,6 +354,7 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   const Route *route = NULL;
   const char *method = req.method;
   const char *id = NULL;
+  const char *names[2] = {NULL, NULL};
 
   if (strcmp (method, "HEAD") == 0)
     method = "GET";
@@ -315,12 +364,15 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
     segments = g_strsplit (path + 1, "/", 16);
   for (gsize i = 0; segments != NULL && i < G_N_ELEMENTS (routes); i++) {
     const char *seg_id;
+    const char *seg_names[2];
 
-    if (!path_matches (routes[i].pattern, segments, &seg_id))
+    if (!path_matches (routes[i].pattern, segments, &seg_id, seg_names))
       continue;
     if (strcmp (routes[i].method, method) == 0) {
       route = &routes[i];
       id = seg_id;
+      names[0] = seg_names[0];
+      names[1] = seg_names[1];
       break;
     }
     if (strstr (allow->str, routes[i].method) == NULL)
@@ -356,6 +408,8 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
     goto out;
   }
   req.id = id;
+  req.name = names[0];
+  req.sub = names[1];
   req.params = ce_api_query_parse (
       g_uri_get_query (soup_server_message_get_uri (msg)), &error);
   if (req.params == NULL) {
@@ -544,6 +598,7 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
 
   self->metrics = ce_api_metrics_new (self);
   self->snapshots = ce_api_snapshots_new (self);
+  self->walls = ce_api_walls_new (self);
   self->soup = soup_server_new ("server-header", "cityeye", NULL);
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
@@ -583,6 +638,7 @@ ce_api_free (CeApi *self)
   /* Snapshots still decoding answer their clients before the server
    * goes away. */
   g_clear_pointer (&self->snapshots, ce_api_snapshots_free);
+  g_clear_pointer (&self->walls, ce_api_walls_free);
   if (self->soup != NULL) {
     soup_server_disconnect (self->soup);
     g_clear_object (&self->soup);

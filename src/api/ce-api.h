@@ -24,6 +24,11 @@ typedef struct
   /* Host put in the play URLs of a grant; NULL = the RTSP server's
    * address, or the request's Host when that is a wildcard address. */
   char *public_host;
+  /* [wall] */
+  guint wall_min_dwell_s;     /* a tour's shortest dwell, default 5 */
+  guint wall_warm_timeout_ms; /* preset/incident warm-up bound, 3000 */
+  guint wall_lock_ttl_s;      /* a lock's default lifetime, 300 */
+  gboolean wall_warm_presets; /* hold every preset's cameras, FALSE */
 } CeApiConfig;
 
 void ce_api_config_init (CeApiConfig *config);

@@ -127,6 +127,9 @@ int ce_cli_stats (int argc, char **argv);
 int ce_cli_user (int argc, char **argv);
 int ce_cli_token (int argc, char **argv);
 int ce_cli_audit (int argc, char **argv);
+/* Walls and incidents (ce-cli-wall.c). */
+int ce_cli_wall (int argc, char **argv);
+int ce_cli_incident (int argc, char **argv);
 
 /* Accounts commands' helpers: local time "YYYY-MM-DD HH:MM:SS" ("-" for
  * 0); durations like 30d, 12h, 90m, 3600s. */

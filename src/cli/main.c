@@ -28,6 +28,8 @@ usage (FILE *out)
       "  user     add, list, rm: accounts (roles, sources, secrecy)\n"
       "  token    create, list, revoke: API tokens\n"
       "  audit    The viewing audit (--since 1d --csv)\n"
+      "  wall     list, show, apply PRESET, tour: command-hall video walls\n"
+      "  incident open, close, list: incidents with their nearest cameras\n"
       "  version  Print the version\n"
       "\n"
       "Examples:\n"
@@ -42,6 +44,8 @@ usage (FILE *out)
       "  cityeye audit --since 1d --csv\n"
       "  cityeye camera probe --street 顾村镇\n"
       "  cityeye stats online --by street --since 7d\n"
+      "  cityeye wall apply flood --wall hall\n"
+      "  cityeye incident open --at 121.38,31.35 --radius 300 --wall hall\n"
       "\n"
       "The registry is --db PATH, else $CITYEYE_DB, else [registry] "
       "database\n"
@@ -79,6 +83,10 @@ main (int argc, char **argv)
     return ce_cli_token (argc - 1, argv + 1);
   if (strcmp (argv[1], "audit") == 0)
     return ce_cli_audit (argc - 1, argv + 1);
+  if (strcmp (argv[1], "wall") == 0)
+    return ce_cli_wall (argc - 1, argv + 1);
+  if (strcmp (argv[1], "incident") == 0)
+    return ce_cli_incident (argc - 1, argv + 1);
   fprintf (stderr, "cityeye: unknown command “%s”\nTry “cityeye --help”.\n",
       argv[1]);
   return CE_EXIT_USAGE;

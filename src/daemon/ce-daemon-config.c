@@ -127,6 +127,11 @@ static const Key keys[] = {
     {"probe", "rate_per_source", KEY_DOUBLE, OFF (probe.rate_per_source), 0,
         100000},
     {"probe", "timeout", KEY_SECONDS_MS, OFF (probe_timeout_ms), 0.1, 60},
+    {"wall", "min_dwell", KEY_SECONDS, OFF (http.wall_min_dwell_s), 1, 3600},
+    {"wall", "warm_timeout", KEY_SECONDS_MS, OFF (http.wall_warm_timeout_ms),
+        0.1, 60},
+    {"wall", "lock_ttl", KEY_SECONDS, OFF (http.wall_lock_ttl_s), 10, 86400},
+    {"wall", "warm_presets", KEY_BOOL, OFF (http.wall_warm_presets), 0, 0},
 };
 
 static gboolean bad (GError **error, const char *file, const Key *k,

@@ -287,6 +287,43 @@ static const char *const migrations[] = {
     "  DELETE FROM camera_health WHERE camera = old.rowid;"
     "  DELETE FROM camera_status_log WHERE camera = old.rowid;"
     "END;",
+    /* 4: video walls (state as the wall model's JSON, one revision per
+     * change), their presets, and incidents (see ce-registry-walls.c). */
+    "CREATE TABLE wall ("
+    "  name TEXT PRIMARY KEY,"
+    "  title TEXT NOT NULL DEFAULT '',"
+    "  rows INTEGER NOT NULL,"
+    "  cols INTEGER NOT NULL,"
+    "  revision INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT '',"
+    "  updated_at INTEGER NOT NULL DEFAULT 0,"
+    "  updated_by TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE wall_preset ("
+    "  wall TEXT NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  title TEXT NOT NULL DEFAULT '',"
+    "  monitors TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL DEFAULT 0,"
+    "  updated_by TEXT NOT NULL DEFAULT '',"
+    "  PRIMARY KEY (wall, name));"
+    "CREATE TRIGGER wall_ad AFTER DELETE ON wall BEGIN"
+    "  DELETE FROM wall_preset WHERE wall = old.name;"
+    "END;"
+    "CREATE TABLE incident ("
+    "  id TEXT PRIMARY KEY,"
+    "  kind TEXT NOT NULL DEFAULT '',"
+    "  title TEXT NOT NULL DEFAULT '',"
+    "  lon REAL NOT NULL,"
+    "  lat REAL NOT NULL,"
+    "  radius_m REAL NOT NULL,"
+    "  cameras TEXT NOT NULL DEFAULT '',"
+    "  wall TEXT NOT NULL DEFAULT '',"
+    "  takeover TEXT NOT NULL DEFAULT '',"
+    "  opened_at INTEGER NOT NULL,"
+    "  opened_by TEXT NOT NULL DEFAULT '',"
+    "  closed_at INTEGER NOT NULL DEFAULT 0,"
+    "  closed_by TEXT NOT NULL DEFAULT '');"
+    "CREATE INDEX incident_by_time ON incident (opened_at);",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CE_REGISTRY_SCHEMA_VERSION);

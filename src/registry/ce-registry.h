@@ -26,9 +26,10 @@ typedef enum
   CE_REGISTRY_ERROR_READ_ONLY, /* file or directory not writable */
   CE_REGISTRY_ERROR_INVALID,   /* a camera or query failed validation */
   CE_REGISTRY_ERROR_SCHEMA,    /* written by a newer cityeye, or damaged */
+  CE_REGISTRY_ERROR_CONFLICT,  /* changed since the revision given */
 } CeRegistryError;
 
-#define CE_REGISTRY_SCHEMA_VERSION 3
+#define CE_REGISTRY_SCHEMA_VERSION 4
 
 typedef enum
 {

@@ -144,6 +144,7 @@ env_start (void)
                           "[relay]\nlinger=3\nstart_timeout=4\n"
                           "connect_timeout=1\nbackoff_initial=0.2\n"
                           "backoff_max=0.5\n"
+                          "[wall]\nwarm_presets=true\n"
                           "[http]\nport=0\nmax_body=4\n"
                           "snapshot_timeout=2.5\nsnapshot_cache=1\n",
       env.db);
@@ -438,7 +439,21 @@ test_health_and_openapi (void)
       {"get", "/api/v1/cameras/{id}/snapshot.jpg"},
       {"get", "/api/v1/cameras/{id}/health"}, {"get", "/api/v1/stats"},
       {"get", "/api/v1/stats/online"}, {"get", "/api/v1/streams"},
-      {"delete", "/api/v1/streams/{id}"}, {"get", "/api/v1/audit"}};
+      {"delete", "/api/v1/streams/{id}"}, {"get", "/api/v1/audit"},
+      /* Walls and incidents (tests/api/test-walls.c) */
+      {"get", "/api/v1/walls"}, {"post", "/api/v1/walls"},
+      {"get", "/api/v1/walls/{name}"}, {"patch", "/api/v1/walls/{name}"},
+      {"delete", "/api/v1/walls/{name}"},
+      {"post", "/api/v1/walls/{name}/locks"},
+      {"delete", "/api/v1/walls/{name}/locks/{sub}"},
+      {"get", "/api/v1/walls/{name}/events"},
+      {"get", "/api/v1/walls/{name}/presets"},
+      {"put", "/api/v1/walls/{name}/presets/{sub}"},
+      {"delete", "/api/v1/walls/{name}/presets/{sub}"},
+      {"post", "/api/v1/walls/{name}/presets/{sub}/apply"},
+      {"get", "/api/v1/incidents"}, {"post", "/api/v1/incidents"},
+      {"get", "/api/v1/incidents/{name}"},
+      {"post", "/api/v1/incidents/{name}/close"}};
   JsonObject *paths;
   JsonObjectIter iter;
   const char *path;
@@ -468,6 +483,8 @@ test_health_and_openapi (void)
     g_autoptr (GString) real = g_string_new (path);
 
     g_string_replace (real, "{id}", ID_NONE, 0);
+    g_string_replace (real, "{name}", "no-wall", 0);
+    g_string_replace (real, "{sub}", "no-preset", 0);
     json_object_iter_init (&mi, json_node_get_object (node));
     while (json_object_iter_next (&mi, &method, NULL)) {
       g_autofree char *m = g_ascii_strup (method, -1);
@@ -1331,6 +1348,96 @@ test_config (void)
   g_unlink (path);
 }
 
+/* Without [wall] in the configuration, a tour dwells at least 5 s (the
+ * wall tests run with a shorter minimum). */
+static void
+test_wall_default_dwell (void)
+{
+  g_autoptr (Reply) w = request_full ("POST", "/api/v1/walls", env.admin, NULL,
+      "{\"name\": \"dwell\", \"rows\": 1, \"cols\": 1}", -1);
+  g_autoptr (Reply) short_tour = NULL;
+  g_autoptr (Reply) tour = NULL;
+#define DWELL_BODY(s) \
+  "{\"revision\": 0, \"monitors\": [{\"index\": 0, \"layout\": \"1\"," \
+  " \"tiles\": [{\"tour\": {\"cameras\": [\"" ID_XL "\", \"" ID_SO "\"]," \
+  " \"dwell_s\": " s "}}]}]}"
+  const char *four = DWELL_BODY ("4");
+  const char *five = DWELL_BODY ("5");
+
+  assert_status (w, 201);
+  short_tour =
+      request_full ("PATCH", "/api/v1/walls/dwell", env.admin, NULL, four, -1);
+  assert_error (short_tour, 422, "out_of_range");
+  g_assert_nonnull (strstr (
+      json_object_get_string_member (
+          json_object_get_object_member (obj (short_tour), "error"), "message"),
+      "at least 5 s"));
+  tour =
+      request_full ("PATCH", "/api/v1/walls/dwell", env.admin, NULL, five, -1);
+  assert_status (tour, 200);
+  /* The wall goes, and the cameras it held warm with it. */
+  g_clear_pointer (&tour, reply_free);
+  tour =
+      request_full ("DELETE", "/api/v1/walls/dwell", env.admin, NULL, NULL, -1);
+  assert_status (tour, 204);
+}
+
+/* Whether the relay holds a playing upstream of @id. */
+static gboolean
+stream_playing (const char *id)
+{
+  g_autoptr (Reply) s = get ("/api/v1/streams", env.admin);
+  JsonArray *a = json_object_get_array_member (obj (s), "streams");
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *o = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (o, "camera_id"), id) == 0 &&
+        strcmp (json_object_get_string_member (o, "state"), "playing") == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Waits until stream_playing (@id) is @want; FALSE after @seconds. */
+static gboolean
+wait_stream (const char *id, gboolean want, int seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline) {
+    if (stream_playing (id) == want)
+      return TRUE;
+    g_usleep (100 * 1000);
+  }
+  return FALSE;
+}
+
+/* With [wall] warm_presets a saved preset's cameras run before it is
+ * applied, and stop when the preset (here: its wall) goes. */
+static void
+test_wall_warm_presets (void)
+{
+  g_autoptr (Reply) w = request_full ("POST", "/api/v1/walls", env.admin, NULL,
+      "{\"name\": \"warm\", \"rows\": 1, \"cols\": 1}", -1);
+  g_autoptr (Reply) p = NULL;
+  g_autoptr (Reply) gone = NULL;
+
+  assert_status (w, 201);
+  /* Earlier tests' viewers of the camera linger 3 s. */
+  g_assert_true (wait_stream (ID_SO, FALSE, 10));
+  p = request_full ("PUT", "/api/v1/walls/warm/presets/p", env.admin, NULL,
+      "{\"monitors\": [{\"index\": 0, \"layout\": \"1\", \"tiles\": [\"" ID_SO
+      "\"]}]}",
+      -1);
+  assert_status (p, 201);
+  g_assert_true (wait_stream (ID_SO, TRUE, 10));
+  gone =
+      request_full ("DELETE", "/api/v1/walls/warm", env.admin, NULL, NULL, -1);
+  assert_status (gone, 204);
+  g_assert_true (wait_stream (ID_SO, FALSE, 10));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1354,6 +1461,8 @@ main (int argc, char **argv)
   g_test_add_func ("/api/metrics", test_metrics);
   g_test_add_func ("/api/audit", test_audit);
   g_test_add_func ("/api/config", test_config);
+  g_test_add_func ("/api/wall-default-dwell", test_wall_default_dwell);
+  g_test_add_func ("/api/wall-warm-presets", test_wall_warm_presets);
   rc = g_test_run ();
   env_stop ();
   return rc;
