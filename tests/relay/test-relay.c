@@ -1189,7 +1189,7 @@ test_config_errors (void)
       {"[relay]\nlingr=3\n", "[relay] lingr: unknown key"},
       {"[relay]\nlinger=ten\n", "[relay] linger: “ten” is not a number"},
       {"[rtsp]\nport=70000\n", "[rtsp] port: 70000 is outside"},
-      {"[wall]\nx=1\n", "unknown group [wall]"},
+      {"[mosaic]\nx=1\n", "unknown group [mosaic]"},
       {"not a key file", "cityeye.conf"},
   };
   g_autoptr (GError) error = NULL;
