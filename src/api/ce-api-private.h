@@ -32,6 +32,8 @@ struct _CeApi
   GBytes *openapi;
   CeApiMetrics *metrics;
   CeApiSnapshots *snapshots;
+  CeCrs console_crs;
+  char *console_csp; /* Content-Security-Policy of the console's files */
 };
 
 /* One request: what the router learnt about it. */
@@ -96,6 +98,14 @@ void ce_api_health_show (CeApiRequest *req);
 void ce_api_stats_online (CeApiRequest *req);
 void ce_api_snapshot_get (CeApiRequest *req);
 void ce_api_metrics_get (CeApiRequest *req);
+void ce_api_map_cameras (CeApiRequest *req);
+
+/* The console (ce-api-console.c): checks the [console] settings and builds
+ * the page's security policy. */
+gboolean ce_api_console_init (CeApi *api, GError **error);
+/* Serves "/" (a redirect) and /console/…; FALSE for every other path. */
+gboolean ce_api_console_handle (CeApi *api, SoupServerMessage *msg,
+    const char *path);
 
 /* Metrics (ce-api-metrics.c). */
 CeApiMetrics *ce_api_metrics_new (CeApi *api);

@@ -22,6 +22,7 @@ ce_api_config_init (CeApiConfig *config)
   config->max_import_bytes = 64 * 1024 * 1024;
   config->snapshot_timeout_ms = 5000;
   config->snapshot_cache_ms = 1000;
+  config->console_crs = g_strdup ("wgs84");
 }
 
 void
@@ -29,6 +30,8 @@ ce_api_config_clear (CeApiConfig *config)
 {
   g_clear_pointer (&config->address, g_free);
   g_clear_pointer (&config->public_host, g_free);
+  g_clear_pointer (&config->console_crs, g_free);
+  g_clear_pointer (&config->console_tile_url, g_free);
 }
 
 /* ---- responses -------------------------------------------------------- */
@@ -211,6 +214,7 @@ static const Route routes[] = {
     {"GET", "/api/v1/cameras/{id}/health", ce_api_health_show, ROUTE_AUTH},
     {"GET", "/api/v1/stats", ce_api_stats_get, ROUTE_AUTH},
     {"GET", "/api/v1/stats/online", ce_api_stats_online, ROUTE_ADMIN},
+    {"GET", "/api/v1/map/cameras", ce_api_map_cameras, ROUTE_AUTH},
     {"GET", "/api/v1/streams", ce_api_streams_list, ROUTE_AUTH},
     {"DELETE", "/api/v1/streams/{id}", ce_api_streams_close, ROUTE_ADMIN},
     {"GET", "/api/v1/audit", ce_api_audit_list, ROUTE_ADMIN},
@@ -307,6 +311,8 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   const char *method = req.method;
   const char *id = NULL;
 
+  if (ce_api_console_handle (self, msg, path))
+    return;
   if (strcmp (method, "HEAD") == 0)
     method = "GET";
   /* Paths are matched as sent: no percent-decoding, no "..", no empty
@@ -511,6 +517,12 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
   self->config = *config;
   self->config.address = g_strdup (config->address);
   self->config.public_host = g_strdup (config->public_host);
+  self->config.console_crs = g_strdup (config->console_crs);
+  self->config.console_tile_url = g_strdup (config->console_tile_url);
+  if (!ce_api_console_init (self, error)) {
+    ce_api_free (self);
+    return NULL;
+  }
   self->registry = deps->registry;
   self->relay = deps->relay;
   self->rtsp = deps->rtsp;
@@ -592,6 +604,7 @@ ce_api_free (CeApi *self)
   remove_keepalive_listener (self);
   g_clear_pointer (&self->metrics, ce_api_metrics_free);
   g_clear_pointer (&self->openapi, g_bytes_unref);
+  g_free (self->console_csp);
   g_free (self->rtsp_address);
   ce_api_config_clear (&self->config);
   g_free (self);

@@ -24,6 +24,11 @@ typedef struct
   /* Host put in the play URLs of a grant; NULL = the RTSP server's
    * address, or the request's Host when that is a wildcard address. */
   char *public_host;
+  /* The console's map: coordinates in this CRS ("wgs84", "gcj02" or
+   * "bd09", default "wgs84"), and an optional tile URL template
+   * ("http://tiles.example/{z}/{x}/{y}.png", default NULL: no tiles). */
+  char *console_crs;
+  char *console_tile_url;
 } CeApiConfig;
 
 void ce_api_config_init (CeApiConfig *config);

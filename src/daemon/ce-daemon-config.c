@@ -78,6 +78,8 @@ static const Key keys[] = {
         0.5, 120},
     {"http", "snapshot_cache", KEY_SECONDS_MS, OFF (http.snapshot_cache_ms), 0,
         60},
+    {"console", "crs", KEY_STRING, OFF (http.console_crs), 0, 0},
+    {"console", "tile_url", KEY_STRING, OFF (http.console_tile_url), 0, 0},
     {"registry", "database", KEY_PATH, OFF (database), 0, 0},
     {"rtsp", "address", KEY_STRING, OFF (rtsp.address), 0, 0},
     {"rtsp", "port", KEY_UINT, OFF (rtsp.port), 0, 65535},
