@@ -260,5 +260,15 @@ $('login-form').addEventListener('submit', (e) => {
   start();
 });
 
+// A link may carry the token in its fragment (never sent to the server):
+// /console/#token=cet_…; it is moved to sessionStorage and removed from
+// the address bar.
+{
+  const m = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash);
+  if (m) {
+    api.setToken(m[1]);
+    history.replaceState(null, '', location.pathname);
+  }
+}
 if (api.getToken()) start();
 else showLogin();

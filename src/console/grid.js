@@ -156,6 +156,10 @@ export class PlayerGrid {
 
   get size() { return this.tiles.length; }
 
+  // Several tiles at once: the cameras' sub streams (a camera without one
+  // serves its main stream).
+  profile() { return this.tiles.length > 1 ? 'sub' : undefined; }
+
   select(tile) {
     this.selected = this.tiles.indexOf(tile);
     this._mark();
@@ -171,7 +175,7 @@ export class PlayerGrid {
   // next tile so that consecutive clicks fill the grid.
   play(camera) {
     const tile = this.tiles[this.selected];
-    tile.play(camera);
+    tile.play(camera, this.profile());
     if (this.tiles.length > 1) {
       this.selected = (this.selected + 1) % this.tiles.length;
       this._mark();
@@ -184,7 +188,7 @@ export class PlayerGrid {
     const queue = cameras.filter((c) => !shown.has(c.id));
     for (const t of this.tiles) {
       if (t.camera || queue.length === 0) continue;
-      t.play(queue.shift());
+      t.play(queue.shift(), this.profile());
     }
   }
 }
