@@ -29,6 +29,7 @@
 const MAX_QUEUE = 300;        // fragments waiting for the SourceBuffer
 const MAX_LATENCY_S = 1.5;    // behind the live edge: jump forward
 const KEEP_BEHIND_S = 10;     // buffer kept behind the playhead
+const MAX_APPEND = 4 << 20;   // bytes per appendBuffer
 
 export class Player extends EventTarget {
   constructor(options = {}) {
@@ -162,9 +163,24 @@ export class Player extends EventTarget {
         continue;
       }
       if (!s.sb) { s.queue.shift(); continue; }  // data before any codec
+      // Consecutive fragments go in one append (the GOP burst of a new
+      // viewer is dozens of them): one updateend round trip, not dozens.
+      let k = 1, bytes = item.byteLength;
+      while (k < s.queue.length && s.queue[k] instanceof ArrayBuffer && bytes < MAX_APPEND) {
+        bytes += s.queue[k].byteLength;
+        k++;
+      }
+      let chunk = item;
+      if (k > 1) {
+        chunk = new Uint8Array(bytes);
+        for (let j = 0, off = 0; j < k; j++) {
+          chunk.set(new Uint8Array(s.queue[j]), off);
+          off += s.queue[j].byteLength;
+        }
+      }
       try {
-        s.sb.appendBuffer(item);
-        s.queue.shift();
+        s.sb.appendBuffer(chunk);
+        s.queue.splice(0, k);
       } catch (e) {
         if (e.name === 'QuotaExceededError' && this.video) {
           const t = this.video.currentTime;
