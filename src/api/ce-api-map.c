@@ -141,6 +141,33 @@ append_column (GString *body, const char *name, GString *column)
   g_string_append_c (body, ']');
 }
 
+/* gzip of @body at a fast level: 23,000 cameras are 2.3 MB of JSON and
+ * about a fifth of that compressed, which the browser receives and
+ * decodes faster than the plain text.  NULL on failure (then sent plain). */
+static GBytes *
+gzip_body (const char *body, gsize len)
+{
+  g_autoptr (GZlibCompressor) z =
+      g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 1);
+  g_autoptr (GOutputStream) mem = g_memory_output_stream_new_resizable ();
+  g_autoptr (GOutputStream) out =
+      g_converter_output_stream_new (mem, G_CONVERTER (z));
+
+  if (!g_output_stream_write_all (out, body, len, NULL, NULL, NULL) ||
+      !g_output_stream_close (out, NULL, NULL))
+    return NULL;
+  return g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (mem));
+}
+
+static gboolean
+accepts_gzip (SoupServerMessage *msg)
+{
+  const char *ae = soup_message_headers_get_list (
+      soup_server_message_get_request_headers (msg), "Accept-Encoding");
+
+  return ae != NULL && soup_header_contains (ae, "gzip");
+}
+
 void
 ce_api_map_cameras (CeApiRequest *req)
 {
@@ -154,6 +181,7 @@ ce_api_map_cameras (CeApiRequest *req)
   g_autofree char *etag = NULL;
   const char *match;
   gboolean visible;
+  g_autoptr (GBytes) gz = NULL;
 
   m.crs = req->api->console_crs;
   if (!ce_api_params_check (req->params, known, &error) ||
@@ -241,7 +269,7 @@ ce_api_map_cameras (CeApiRequest *req)
   etag = g_strdup_printf ("\"%.32s\"", sum);
   soup_message_headers_replace (out, "ETag", etag);
   soup_message_headers_replace (out, "Cache-Control", "private, no-cache");
-  soup_message_headers_replace (out, "Vary", "Authorization");
+  soup_message_headers_replace (out, "Vary", "Authorization, Accept-Encoding");
   match = soup_message_headers_get_one (
       soup_server_message_get_request_headers (req->msg), "If-None-Match");
   if (match != NULL && strstr (match, etag) != NULL) {
@@ -250,6 +278,14 @@ ce_api_map_cameras (CeApiRequest *req)
     return;
   }
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+  if (accepts_gzip (req->msg) &&
+      (gz = gzip_body (body->str, body->len)) != NULL) {
+    soup_message_headers_replace (out, "Content-Encoding", "gzip");
+    soup_server_message_set_response (req->msg, "application/json",
+        SOUP_MEMORY_COPY, g_bytes_get_data (gz, NULL), g_bytes_get_size (gz));
+    g_string_free (body, TRUE);
+    return;
+  }
   {
     gsize len = body->len;
 
