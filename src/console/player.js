@@ -27,7 +27,9 @@
 // MediaSource.
 
 const MAX_QUEUE = 300;        // fragments waiting for the SourceBuffer
-const MAX_LATENCY_S = 1.5;    // behind the live edge: jump forward
+const MAX_LATENCY_S = 3;      // behind the live edge: jump forward
+const CATCH_UP_S = 0.5;       // behind: play faster…
+const LIVE_S = 0.2;           // …until this close
 const KEEP_BEHIND_S = 10;     // buffer kept behind the playhead
 const MAX_APPEND = 4 << 20;   // bytes per appendBuffer
 
@@ -194,12 +196,17 @@ export class Player extends EventTarget {
     }
   }
 
-  // Stays near the live edge and keeps the buffer short.
+  // Stays near the live edge and keeps the buffer short.  A new viewer
+  // starts at the cached GOP's keyframe (shown at once), up to a GOP behind
+  // the camera: it catches up by playing faster, and jumps when far behind.
   _keepLive(s) {
     const v = this.video;
     if (!v || !s.sb || s.sb.updating || v.buffered.length === 0) return;
     const end = v.buffered.end(v.buffered.length - 1);
-    if (end - v.currentTime > MAX_LATENCY_S) v.currentTime = end - 0.1;
+    const behind = end - v.currentTime;
+    if (behind > MAX_LATENCY_S) v.currentTime = end - 0.1;
+    else if (behind > CATCH_UP_S) v.playbackRate = 1.25;
+    else if (behind < LIVE_S) v.playbackRate = 1;
     const start = v.buffered.start(0);
     if (v.currentTime - start > 2 * KEEP_BEHIND_S)
       s.sb.remove(start, v.currentTime - KEEP_BEHIND_S);
