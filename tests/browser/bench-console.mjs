@@ -17,7 +17,7 @@ const rounds = Number(roundsArg || 7);
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const fmt = (a) => `median ${median(a).toFixed(1)} ms, min ${Math.min(...a).toFixed(1)}, max ${Math.max(...a).toFixed(1)} (n=${a.length})`;
 
-const gw = await startGateway({ build, probeStreet: null });
+const gw = await startGateway({ build, probe: false });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--disable-gpu'],

@@ -31,7 +31,7 @@ function cli(bin, args) {
   return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export async function startGateway({ build, probeStreet = '吴淞街道' }) {
+export async function startGateway({ build, probe = true }) {
   const dir = mkdtempSync(join(tmpdir(), 'cityeye-console-'));
   const bins = {
     camsim: join(build, 'samples/camsim/cityeye-camsim'),
@@ -64,10 +64,11 @@ export async function startGateway({ build, probeStreet = '吴淞街道' }) {
     const adminToken = cli(bins.cityeye, ['token', 'create', '--user', 'admin1', '--db', db]).trim();
     const operatorToken = cli(bins.cityeye, ['token', 'create', '--user', 'op1', '--db', db]).trim();
     // Health for the dark layer and the online-rate chart: the three dead
-    // cameras and one street.
-    cli(bins.cityeye, ['camera', 'probe', ...DARK_IDS, '--timeout', '1000', '--db', db]);
-    if (probeStreet)
-      cli(bins.cityeye, ['camera', 'probe', '--street', probeStreet, '--all', '-j', '128', '--db', db]);
+    // cameras and the 460 body-worn ones (every street has some).
+    if (probe) {
+      cli(bins.cityeye, ['camera', 'probe', ...DARK_IDS, '--timeout', '1000', '--db', db]);
+      cli(bins.cityeye, ['camera', 'probe', '--source', 'mobile', '--all', '-j', '128', '--db', db]);
+    }
 
     const conf = join(dir, 'cityeye.conf');
     writeFileSync(conf, `[registry]\ndatabase=${db}\n[probe]\ninterval=0\n[rtsp]\nport=0\n[http]\nport=0\n`);
