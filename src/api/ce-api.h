@@ -29,6 +29,14 @@ typedef struct
    * ("http://tiles.example/{z}/{x}/{y}.png", default NULL: no tiles). */
   char *console_crs;
   char *console_tile_url;
+  /* Browser viewers (live.ws/.mp4/.flv): bytes queued per viewer before
+   * it skips to the next keyframe, default 4 MiB. */
+  gsize live_max_bytes;
+  /* HLS: segment target duration, default 1000 ms; a session (and the
+   * camera's segmenter when it was the last) ends after this long without
+   * a request, default 30000 ms. */
+  guint hls_segment_ms;
+  guint hls_idle_ms;
 } CeApiConfig;
 
 void ce_api_config_init (CeApiConfig *config);

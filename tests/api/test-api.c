@@ -438,7 +438,12 @@ test_health_and_openapi (void)
       {"patch", "/api/v1/cameras/{id}"}, {"delete", "/api/v1/cameras/{id}"},
       {"post", "/api/v1/cameras/{id}/streams"},
       {"get", "/api/v1/cameras/{id}/snapshot.jpg"},
-      {"get", "/api/v1/cameras/{id}/health"}, {"get", "/api/v1/stats"},
+      {"get", "/api/v1/cameras/{id}/health"},
+      {"get", "/api/v1/cameras/{id}/live.ws"},
+      {"get", "/api/v1/cameras/{id}/live.mp4"},
+      {"get", "/api/v1/cameras/{id}/live.flv"},
+      {"get", "/api/v1/cameras/{id}/hls/index.m3u8"},
+      {"get", "/api/v1/cameras/{id}/hls/{file}"}, {"get", "/api/v1/stats"},
       {"get", "/api/v1/stats/online"}, {"get", "/api/v1/streams"},
       {"delete", "/api/v1/streams/{id}"}, {"get", "/api/v1/audit"},
       {"get", "/api/v1/map/cameras"}, {"get", "/"}, {"get", "/console/"}};
@@ -471,6 +476,7 @@ test_health_and_openapi (void)
     g_autoptr (GString) real = g_string_new (path);
 
     g_string_replace (real, "{id}", ID_NONE, 0);
+    g_string_replace (real, "{file}", "live.m3u8", 0);
     json_object_iter_init (&mi, json_node_get_object (node));
     while (json_object_iter_next (&mi, &method, NULL)) {
       g_autofree char *m = g_ascii_strup (method, -1);
@@ -987,7 +993,24 @@ test_grant_and_streams (void)
   urls = json_object_get_object_member (obj (g), "urls");
   url = json_object_get_string_member (urls, "rtsp");
   g_assert_true (g_str_has_prefix (url, prefix));
-  g_assert_cmpuint (json_object_get_size (urls), ==, 1);
+  /* rtsp, then the browser URLs on the API's host and port. */
+  g_assert_cmpuint (json_object_get_size (urls), ==, 5);
+  {
+    g_autofree char *ws = g_strdup_printf (
+        "ws://127.0.0.1:%u/api/v1/cameras/" ID_XL "/live.ws?token=%s",
+        env.http_port, json_object_get_string_member (obj (g), "token"));
+    g_autofree char *hls = g_strdup_printf (
+        "http://127.0.0.1:%u/api/v1/cameras/" ID_XL "/hls/index.m3u8?token=%s",
+        env.http_port, json_object_get_string_member (obj (g), "token"));
+
+    g_assert_cmpstr (json_object_get_string_member (urls, "ws"), ==, ws);
+    g_assert_cmpstr (json_object_get_string_member (urls, "hls"), ==, hls);
+    g_autofree char *flv = g_strdup_printf (
+        "http://127.0.0.1:%u/api/v1/cameras/" ID_XL "/live.flv?token=%s",
+        env.http_port, json_object_get_string_member (obj (g), "token"));
+
+    g_assert_cmpstr (json_object_get_string_member (urls, "flv"), ==, flv);
+  }
   g_assert_nonnull (
       strstr (url, json_object_get_string_member (obj (g), "token")));
   g_assert_true (audit_has (ID_XL, "op1", "grant", "INC-2026-0042"));
