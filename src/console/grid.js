@@ -80,6 +80,7 @@ class Tile {
       // From the click (grant included), for the benchmark.
       this.el.dataset.firstFrameMs = (performance.now() - started).toFixed(1);
       this.el.dataset.attachToFrameMs = e.detail.ms.toFixed(1);
+      this.el.dataset.timing = JSON.stringify(e.detail.timing);
     });
     p.attach(this.video, g.urls.ws);
   }
@@ -124,6 +125,7 @@ class Tile {
     delete this.el.dataset.camera;
     delete this.el.dataset.firstFrameMs;
     delete this.el.dataset.attachToFrameMs;
+    delete this.el.dataset.timing;
     this.caption.textContent = '';
     this.closeBtn.hidden = true;
     this.setState('empty');

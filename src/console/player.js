@@ -17,7 +17,10 @@
 //   'codec'       { mime, codec }    before each init segment
 //   'unsupported' { mime }           the browser cannot play the codec with
 //                                    MSE: the caller should fall back
-//   'firstframe'  { ms }             attach() → first frame presented
+//   'firstframe'  { ms, timing }     attach() → first frame presented;
+//                                    timing: ms from attach() to the socket
+//                                    open, the first media message, the
+//                                    first append
 //
 // The wire (the gateway's contract): TEXT {"type":"codec","mime","codec"}
 // before every init segment (start, and again when the camera's SPS
@@ -54,6 +57,7 @@ export class Player extends EventTarget {
     video.autoplay = true;
     this.firstFrameSeen = false;
     this._t0 = performance.now();
+    this.timing = {};
     this._open(wsUrl);
     return this;
   }
@@ -98,6 +102,7 @@ export class Player extends EventTarget {
     s.objectUrl = URL.createObjectURL(s.ms);
     this.video.src = s.objectUrl;
     s.ms.addEventListener('sourceopen', () => this._pump(s), { once: true });
+    s.ws.onopen = () => this._mark('open');
     s.ws.onmessage = (ev) => this._onMessage(s, ev);
     s.ws.onclose = (ev) => this._onClose(s, ev);
     s.ws.onerror = () => { /* onclose follows */ };
@@ -111,7 +116,7 @@ export class Player extends EventTarget {
       if (this._session !== s) return;
       if (!this.firstFrameSeen) {
         this.firstFrameSeen = true;
-        this._emit('firstframe', { ms: performance.now() - this._t0 });
+        this._emit('firstframe', { ms: performance.now() - this._t0, timing: this.timing });
       }
       this.attempt = 0;
       this._setState('playing');
@@ -121,8 +126,14 @@ export class Player extends EventTarget {
     s.frameCb = v.requestVideoFrameCallback(cb);
   }
 
+  _mark(what) {
+    if (!this.firstFrameSeen && this.timing[what] === undefined)
+      this.timing[what] = performance.now() - this._t0;
+  }
+
   _onMessage(s, ev) {
     if (this._session !== s) return;
+    if (typeof ev.data !== 'string') this._mark('media');
     if (typeof ev.data === 'string') {
       let m;
       try { m = JSON.parse(ev.data); } catch (_) { return; }
@@ -183,6 +194,7 @@ export class Player extends EventTarget {
       try {
         s.sb.appendBuffer(chunk);
         s.queue.splice(0, k);
+        this._mark(k > 1 ? 'append' : 'appendInit');
       } catch (e) {
         if (e.name === 'QuotaExceededError' && this.video) {
           const t = this.video.currentTime;
@@ -217,7 +229,7 @@ export class Player extends EventTarget {
     if (!s) return;
     this._session = null;
     s.ended = true;
-    s.ws.onmessage = s.ws.onclose = s.ws.onerror = null;
+    s.ws.onopen = s.ws.onmessage = s.ws.onclose = s.ws.onerror = null;
     if (s.ws.readyState <= WebSocket.OPEN) s.ws.close();
     if (s.frameCb && this.video && this.video.cancelVideoFrameCallback)
       this.video.cancelVideoFrameCallback(s.frameCb);

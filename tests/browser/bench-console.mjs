@@ -75,7 +75,7 @@ try {
   await page.waitForFunction(() => document.body.dataset.mapReady);
   const ids = await page.evaluate(() => window.cityeye.data.id.slice(0, 3));
   await page.click('.layouts button[data-layout="4"]');
-  const hot = [], attach = [];
+  const hot = [], attach = [], timings = [];
   for (const id of ids) {
     const cam = { id, name: id };
     // Warm: tile 1 plays it (cold start, not counted).
@@ -86,10 +86,15 @@ try {
       await page.waitForSelector('.tile:nth-child(2)[data-first-frame-ms]', { timeout: 20000 });
       hot.push(Number(await page.getAttribute('.tile:nth-child(2)', 'data-first-frame-ms')));
       attach.push(Number(await page.getAttribute('.tile:nth-child(2)', 'data-attach-to-frame-ms')));
+      timings.push(JSON.parse(await page.getAttribute('.tile:nth-child(2)', 'data-timing')));
     }
   }
   console.log(`hot first frame in the browser, click → first presented frame (grant included): ${fmt(hot)}`);
-  console.log(`  of which WebSocket open → first presented frame: ${fmt(attach)}`);
+  console.log(`  of which WebSocket created → first presented frame: ${fmt(attach)}`);
+  for (const k of ['open', 'media', 'appendInit', 'append']) {
+    const v = timings.map((t) => t[k]).filter((x) => x !== undefined);
+    if (v.length) console.log(`    WebSocket created → ${k}: ${fmt(v)}`);
+  }
 } finally {
   await browser.close();
   gw.stop();
