@@ -18,10 +18,16 @@ const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const fmt = (a) => `median ${median(a).toFixed(1)} ms, min ${Math.min(...a).toFixed(1)}, max ${Math.max(...a).toFixed(1)} (n=${a.length})`;
 
 const gw = await startGateway({ build, probe: false });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--disable-gpu'],
-});
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--disable-gpu'],
+  });
+} catch (e) {
+  gw.stop();
+  throw e;
+}
 try {
   // The endpoint, from node (no browser in the way).
   const auth = { Authorization: `Bearer ${gw.adminToken}` };

@@ -12,7 +12,7 @@
 //   node console-test.mjs BUILD_DIR ARTIFACTS_DIR
 // Exit status: 0 passed, 1 failed, 77 skipped (no chromium / no npm ci).
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, DARK_IDS } from './gateway.mjs';
 
@@ -22,7 +22,7 @@ if (!build || !artifacts) {
   console.error('usage: node console-test.mjs BUILD_DIR ARTIFACTS_DIR');
   process.exit(2);
 }
-if (!existsSync(chromiumPath)) {
+if (!existsSync(chromiumPath) || !statSync(chromiumPath).isFile()) {
   console.log(`1..0 # SKIP no chromium at ${chromiumPath} (apt-get install chromium)`);
   process.exit(77);
 }
@@ -70,10 +70,16 @@ const WATCH = async ([sel, wantFrames, ms]) => {
 };
 
 const gw = await startGateway({ build });
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--disable-gpu'],
-});
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required', '--disable-gpu'],
+  });
+} catch (e) {
+  gw.stop();
+  throw e;
+}
 const page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
 const consoleErrors = [];
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });

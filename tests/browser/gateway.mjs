@@ -39,10 +39,18 @@ export async function startGateway({ build, probe = true }) {
     cityeye: join(build, 'src/cli/cityeye'),
   };
   const children = [];
+  let stopped = false;
   const stop = () => {
+    if (stopped) return;
+    stopped = true;
     for (const c of children.reverse()) if (c.exitCode === null) c.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   };
+  // Nothing outlives the test: a failed assertion, an exception or the
+  // test runner's timeout (SIGTERM) stops the gateway and the simulator.
+  process.on('exit', stop);
+  for (const sig of ['SIGTERM', 'SIGINT'])
+    process.on(sig, () => { stop(); process.exit(1); });
   try {
     const sim = spawn(bins.camsim, ['--port=0', '--control-port=0'], {
       stdio: ['ignore', 'pipe', 'ignore'],
