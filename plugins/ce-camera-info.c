@@ -4,6 +4,7 @@
  * A camera's label from the gateway's answer (see ce-camera-info.h).
  */
 #include "ce-camera-info.h"
+#include "ce-json-check.h"
 
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
@@ -64,42 +65,6 @@ take_number (JsonObject *o, const char *member, double limit, double *out)
   return isfinite (*out) && fabs (*out) <= limit;
 }
 
-/* json-glib 1.6 accepts several top-level values ("{…}{…}") and leaks all
- * but the first: the text must be one object, with only blanks after it.
- * Cuts @size to the object. */
-static gboolean
-is_one_object (const char *json, gsize *size)
-{
-  const char *p = json, *end = json + *size;
-  gsize depth = 0;
-  gboolean in_string = FALSE;
-
-  while (p < end && g_ascii_isspace (*p))
-    p++;
-  if (p == end || *p != '{')
-    return FALSE;
-  for (; p < end; p++) {
-    if (in_string) {
-      if (*p == '\\' && p + 1 < end)
-        p++;
-      else if (*p == '"')
-        in_string = FALSE;
-    } else if (*p == '"') {
-      in_string = TRUE;
-    } else if (*p == '{' || *p == '[') {
-      depth++;
-    } else if ((*p == '}' || *p == ']') && --depth == 0) {
-      break;
-    }
-  }
-  if (p == end)
-    return TRUE; /* unterminated: json-glib refuses it */
-  *size = (gsize) (++p - json);
-  while (p < end && g_ascii_isspace (*p))
-    p++;
-  return p == end;
-}
-
 gboolean
 ce_camera_info_parse (const char *json, gsize size, CeCameraInfo *out,
     GError **error)
@@ -122,7 +87,7 @@ ce_camera_info_parse (const char *json, gsize size, CeCameraInfo *out,
   }
   if (size == 0 || memchr (json, '\0', size) != NULL ||
       !g_utf8_validate (json, (gssize) size, NULL) ||
-      !is_one_object (json, &size)) {
+      ce_json_check_object (json, &size, NULL) != CE_JSON_CHECK_OK) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "Camera description is not one JSON object");
     return FALSE;

@@ -594,8 +594,8 @@ on_stream_ready (GObject *source, GAsyncResult *result, gpointer data)
         g_strdup_printf ("Camera %s did not send a picture in time: %s",
             lv->camera_id, error->message);
 
+    /* Answered and unpaused by the end. */
     ce_api_respond_error (lv->msg, CE_API_ERROR_TIMEOUT, m);
-    soup_server_message_unpause (lv->msg);
     live_viewer_end (lv, "camera timeout");
   } else {
     respond_ready (lv);

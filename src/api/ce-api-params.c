@@ -5,6 +5,8 @@
  */
 #include "ce-api-params.h"
 
+#include "ce-json-check.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -495,56 +497,18 @@ ce_api_camera_query_parse (GHashTable *params, CeApiCameraQuery *out,
   return TRUE;
 }
 
-/* json-glib 1.6 accepts several top-level values ("0{…}", "{…} {…}"),
- * returns the first and leaks the others, and reads C comments: the body
- * must start with "{", hold no "/" or "#" outside strings, and only blanks
- * may follow the object that "{" opens.  On success @len
- * is cut to the object (when it is not closed, json-glib says so). */
+/* json-glib must see one object in strict JSON lexis (ce-json-check.h). */
 static gboolean
 check_one_object (const char *text, gsize *len, GError **error)
 {
-  const char *end = text + *len, *p = text;
-  gsize depth = 0;
-  gboolean in_string = FALSE;
+  CeJsonCheck result = ce_json_check_object (text, len, NULL);
 
-  for (; p < end && g_ascii_isspace (*p); p++)
-    ;
-  if (p == end || *p != '{') {
-    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON,
-        "Body: expected a JSON object");
-    return FALSE;
-  }
-  for (; p < end; p++) {
-    if (in_string) {
-      if (*p == '\\' && p + 1 < end)
-        p++;
-      else if (*p == '"')
-        in_string = FALSE;
-    } else if (*p == '"') {
-      in_string = TRUE;
-    } else if (*p == '/' || *p == '#') {
-      /* json-glib's scanner takes these for comments and leaks on some
-       * of them; JSON has neither outside strings. */
-      g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON,
-          "Body: not JSON (“/” or “#” outside a string)");
-      return FALSE;
-    } else if (*p == '{' || *p == '[') {
-      depth++;
-    } else if ((*p == '}' || *p == ']') && --depth == 0) {
-      break;
-    }
-  }
-  if (p == end)
+  if (result == CE_JSON_CHECK_OK)
     return TRUE;
-  *len = ++p - text;
-  for (; p < end && g_ascii_isspace (*p); p++)
-    ;
-  if (p < end) {
-    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON,
-        "Body: content after the end of the JSON object");
-    return FALSE;
-  }
-  return TRUE;
+  g_set_error (error, CE_API_ERROR, CE_API_ERROR_INVALID_JSON, "Body: %s",
+      result == CE_JSON_CHECK_EMPTY ? "expected a JSON object"
+                                    : ce_json_check_describe (result));
+  return FALSE;
 }
 
 JsonNode *

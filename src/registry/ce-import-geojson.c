@@ -5,6 +5,7 @@
  * whose properties use the CSV column names.
  */
 #include "ce-import-private.h"
+#include "ce-json-check.h"
 
 #include <errno.h>
 #include <json-glib/json-glib.h>
@@ -504,63 +505,34 @@ set_json_error (GError **error, const GError *json_error)
         "Not valid JSON: %s", msg);
 }
 
-/* A GeoJSON document is one JSON object.  json-glib 1.6 accepts several
- * top-level values ("0{…}", "{…} {…}"), returns the first and leaks the
- * others, so the extent of the first value is found here: it must be an
- * object, and only blanks may follow it.  On success @len is cut to the
- * object; when the object is not closed json-glib reports the error. */
+/* A GeoJSON document is one JSON object, and json-glib must see it in
+ * strict JSON lexis (ce-json-check.h).  On success @len is cut to the
+ * object. */
 static gboolean
 check_one_object (const char *text, gsize *len, GError **error)
 {
-  const char *end = text + *len;
-  const char *p = text;
   guint64 line = 1;
-  gsize depth = 0;
-  gboolean in_string = FALSE;
+  CeJsonCheck result = ce_json_check_object (text, len, &line);
 
-  for (; p < end && g_ascii_isspace (*p); p++)
-    line += *p == '\n';
-  if (p == end) {
-    g_set_error_literal (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_SYNTAX,
-        "The GeoJSON document is empty");
-    return FALSE;
+  switch (result) {
+    case CE_JSON_CHECK_OK:
+      return TRUE;
+    case CE_JSON_CHECK_EMPTY:
+      g_set_error_literal (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_SYNTAX,
+          "The GeoJSON document is empty");
+      return FALSE;
+    case CE_JSON_CHECK_NOT_OBJECT:
+      g_set_error (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_SYNTAX,
+          "line %" G_GUINT64_FORMAT ": not a GeoJSON object (a "
+          "FeatureCollection starts with “{”)",
+          line);
+      return FALSE;
+    default:
+      g_set_error (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_SYNTAX,
+          "line %" G_GUINT64_FORMAT ": %s", line,
+          ce_json_check_describe (result));
+      return FALSE;
   }
-  if (*p != '{') {
-    g_set_error (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_SYNTAX,
-        "line %" G_GUINT64_FORMAT ": not a GeoJSON object (a "
-        "FeatureCollection starts with “{”)",
-        line);
-    return FALSE;
-  }
-  for (; p < end; p++) {
-    if (*p == '\n')
-      line++;
-    if (in_string) {
-      if (*p == '\\' && p + 1 < end && p[1] != '\n')
-        p++;
-      else if (*p == '"')
-        in_string = FALSE;
-    } else if (*p == '"') {
-      in_string = TRUE;
-    } else if (*p == '{' || *p == '[') {
-      depth++;
-    } else if ((*p == '}' || *p == ']') && --depth == 0) {
-      break;
-    }
-  }
-  if (p == end)
-    return TRUE;
-  *len = ++p - text;
-  for (; p < end && g_ascii_isspace (*p); p++)
-    line += *p == '\n';
-  if (p < end) {
-    g_set_error (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_SYNTAX,
-        "line %" G_GUINT64_FORMAT ": not valid JSON: content after the end "
-        "of the GeoJSON object",
-        line);
-    return FALSE;
-  }
-  return TRUE;
 }
 
 gboolean

@@ -620,7 +620,10 @@ ce_ingest_start (const char *name, const CeIngestSource *source, CeHub *hub,
       source->connect_timeout_ms > 0 ? source->connect_timeout_ms : 5000;
   self->discont = discont;
 
-  self->watchdog = g_timeout_source_new (250);
+  /* Whole seconds: GLib wakes every such timer of the process at once, so
+   * hundreds of cameras cost one wakeup a second (the timeouts are set in
+   * seconds, a second late at most). */
+  self->watchdog = g_timeout_source_new_seconds (1);
   g_source_set_callback (self->watchdog, on_watchdog, ingest_ref (self),
       ingest_unref);
   g_source_attach (self->watchdog, self->context);
@@ -669,7 +672,10 @@ ce_ingest_start (const char *name, const CeIngestSource *source, CeHub *hub,
       ingest_ref (self), ingest_unref);
   g_source_attach (self->bus_source, self->context);
 
-  self->watchdog = g_timeout_source_new (250);
+  /* Whole seconds: GLib wakes every such timer of the process at once, so
+   * hundreds of cameras cost one wakeup a second (the timeouts are set in
+   * seconds, a second late at most). */
+  self->watchdog = g_timeout_source_new_seconds (1);
   g_source_set_callback (self->watchdog, on_watchdog, ingest_ref (self),
       ingest_unref);
   g_source_attach (self->watchdog, self->context);

@@ -6,6 +6,7 @@
  * connection.
  */
 #include "ce-config.h"
+#include "ce-poller.h"
 #include "ce-rtsp-client.h"
 #include "ce-rtsp-msg.h"
 
@@ -43,7 +44,8 @@ struct _CeRtspClient
   GCancellable *cancellable;
   GSocketConnection *connection;
   GSocket *socket;
-  GSource *io;
+  CePoller *poller;
+  CePollerWatch *io; /* while connected */
   GSource *timer;
   gboolean want_write;
 
@@ -366,33 +368,30 @@ process_input (CeRtspClient *c)
 
 /* ---- I/O ---------------------------------------------------------------- */
 
-/* attach_io() makes the socket source again with the new condition. */
 static void
 set_want_write (CeRtspClient *c, gboolean want)
 {
   if (c->io == NULL || c->want_write == want)
     return;
   c->want_write = want;
-  /* A socket source cannot change its condition: replace it. */
-  g_source_destroy (c->io);
-  g_source_unref (c->io);
-  c->io = NULL;
+  ce_poller_watch_set_events (c->io, want ? G_IO_IN | G_IO_OUT : G_IO_IN);
 }
 
-static gboolean on_io (GSocket *socket, GIOCondition cond, gpointer data);
+static void on_io (int fd, GIOCondition cond, gpointer data);
 
 static void
 attach_io (CeRtspClient *c)
 {
-  GIOCondition cond = G_IO_IN | G_IO_HUP | G_IO_ERR;
-
-  if (c->io != NULL || c->socket == NULL)
+  if (c->io != NULL || c->socket == NULL || c->done)
     return;
-  if (c->want_write)
-    cond |= G_IO_OUT;
-  c->io = g_socket_create_source (c->socket, cond, NULL);
-  g_source_set_callback (c->io, G_SOURCE_FUNC (on_io), c, NULL);
-  g_source_attach (c->io, c->context);
+  c->io = ce_poller_watch_add (c->poller, g_socket_get_fd (c->socket),
+      c->want_write ? G_IO_IN | G_IO_OUT : G_IO_IN, on_io, c);
+}
+
+static void
+detach_io (CeRtspClient *c)
+{
+  g_clear_pointer (&c->io, ce_poller_watch_remove);
 }
 
 static void
@@ -417,10 +416,11 @@ client_flush (CeRtspClient *c)
   attach_io (c);
 }
 
-static gboolean
-on_io (GSocket *socket, GIOCondition cond, gpointer data)
+static void
+on_io (int fd, GIOCondition cond, gpointer data)
 {
   CeRtspClient *c = data;
+  GSocket *socket = c->socket;
 
   c->refs++;
   if (cond & G_IO_OUT)
@@ -451,14 +451,11 @@ on_io (GSocket *socket, GIOCondition cond, gpointer data)
         break;
     }
   }
-  if (c->done && c->io != NULL && !c->freed) {
+  if (c->done && !c->freed) {
     /* Failed: stop polling (a closed socket would wake us forever). */
-    g_source_destroy (c->io);
-    g_source_unref (c->io);
-    c->io = NULL;
+    detach_io (c);
   }
   client_unref (c);
-  return G_SOURCE_CONTINUE;
 }
 
 static gboolean
@@ -534,6 +531,7 @@ ce_rtsp_client_new (const char *url, const char *username, const char *password,
   c->funcs = *funcs;
   c->user_data = user_data;
   c->context = g_main_context_ref_thread_default ();
+  c->poller = ce_poller_ref_for_context (c->context);
   c->cancellable = g_cancellable_new ();
   c->in = g_byte_array_new ();
   c->out = g_byte_array_new ();
@@ -545,7 +543,9 @@ ce_rtsp_client_new (const char *url, const char *username, const char *password,
       uri != NULL && g_uri_get_host (uri) ? g_uri_get_host (uri) : "?", port,
       uri != NULL ? g_uri_get_path (uri) : "");
 
-  c->timer = g_timeout_source_new (200);
+  /* Whole seconds, coalesced with every other such timer (see ce-ingest.c):
+   * a request times out a second late at most. */
+  c->timer = g_timeout_source_new_seconds (1);
   g_source_set_callback (c->timer, on_timer, c, NULL);
   g_source_attach (c->timer, c->context);
 
@@ -566,6 +566,7 @@ client_unref (CeRtspClient *c)
   if (--c->refs > 0)
     return;
   g_object_unref (c->cancellable);
+  ce_poller_unref (c->poller);
   g_main_context_unref (c->context);
   g_byte_array_unref (c->in);
   g_byte_array_unref (c->out);
@@ -609,11 +610,7 @@ ce_rtsp_client_free (CeRtspClient *c)
   c->done = TRUE;
   c->freed = TRUE;
   g_cancellable_cancel (c->cancellable);
-  if (c->io != NULL) {
-    g_source_destroy (c->io);
-    g_source_unref (c->io);
-    c->io = NULL;
-  }
+  detach_io (c);
   g_source_destroy (c->timer);
   g_source_unref (c->timer);
   c->timer = NULL;

@@ -14,6 +14,7 @@
  * append under Conn.lock; only the writer removes.
  */
 #include "ce-config.h"
+#include "ce-poller.h"
 #include "ce-rtsp-server.h"
 #include "ce-rtsp-media.h"
 #include "ce-rtsp-msg.h"
@@ -43,6 +44,7 @@ struct _CeRtspServer
   CeRtspServerConfig config;
   CeRelay *relay; /* borrowed */
   GMainContext *context;
+  CePoller *poller; /* the connections' sockets */
   GSocket *listen;
   GSource *listen_source;
   GSocket *udp[2]; /* server RTP/RTCP for UDP viewers */
@@ -120,8 +122,7 @@ struct _Conn
   int refs; /* main context only */
   CeRtspServer *server;
   GSocket *socket;
-  GSource *source;
-  gpointer fd_tag;
+  CePollerWatch *watch; /* NULL once closed */
   char *peer;
   char *local;
   GByteArray *in;
@@ -161,22 +162,14 @@ ce_rtsp_server_config_init (CeRtspServerConfig *config)
   config->cache_max_bytes = 16 << 20;
 }
 
-/* ---- the connection source: one fd watch, plus ready-time wakeups from
+/* ---- the connection's I/O: a watch in the server's poller, woken from
  * streaming threads when a viewer's queue turns non-empty ---------------- */
 
-typedef struct
+static void
+conn_on_io (int fd, GIOCondition cond, gpointer user_data)
 {
-  GSource source;
-  Conn *conn;
-} ConnSource;
+  Conn *c = user_data;
 
-static gboolean
-conn_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
-{
-  Conn *c = ((ConnSource *) source)->conn;
-  GIOCondition cond = g_source_query_unix_fd (source, c->fd_tag);
-
-  g_source_set_ready_time (source, -1);
   c->refs++;
   if (cond & (G_IO_HUP | G_IO_ERR)) {
     /* Read what is left (a TEARDOWN may be in it), then close. */
@@ -228,36 +221,23 @@ conn_source_dispatch (GSource *source, GSourceFunc callback, gpointer data)
       conn_close (c);
   }
   conn_unref (c);
-  return G_SOURCE_CONTINUE;
 }
-
-static GSourceFuncs conn_source_funcs = {
-    NULL,
-    NULL,
-    conn_source_dispatch,
-    NULL,
-    NULL,
-    NULL,
-};
 
 /* Thread-safe: wakes the connection's writer. */
 static void
 conn_wake (Conn *c)
 {
-  g_source_set_ready_time (c->source, 0);
+  if (c->watch != NULL)
+    ce_poller_watch_wake (c->watch);
 }
 
 static void
 conn_set_want_write (Conn *c, gboolean want)
 {
-  GIOCondition cond = G_IO_IN | G_IO_HUP | G_IO_ERR;
-
   if (c->want_write == want)
     return;
   c->want_write = want;
-  if (want)
-    cond |= G_IO_OUT;
-  g_source_modify_unix_fd (c->source, c->fd_tag, cond);
+  ce_poller_watch_set_events (c->watch, want ? G_IO_IN | G_IO_OUT : G_IO_IN);
 }
 
 /* ---- control output --------------------------------------------------- */
@@ -1458,9 +1438,7 @@ conn_close (Conn *c)
   g_clear_pointer (&c->auth_camera, g_free);
   s->conns = g_list_remove (s->conns, c);
   s->stats.connections--;
-  g_source_destroy (c->source);
-  g_source_unref (c->source);
-  c->source = NULL;
+  g_clear_pointer (&c->watch, ce_poller_watch_remove);
   g_socket_close (c->socket, NULL);
   g_clear_object (&c->socket);
   conn_unref (c);
@@ -1492,11 +1470,7 @@ accept_one (CeRtspServer *s, GSocket *socket)
   c->last_activity = g_get_monotonic_time ();
   g_mutex_init (&c->lock);
   g_queue_init (&c->control);
-  c->source = g_source_new (&conn_source_funcs, sizeof (ConnSource));
-  ((ConnSource *) c->source)->conn = c;
-  c->fd_tag =
-      g_source_add_unix_fd (c->source, fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
-  g_source_attach (c->source, s->context);
+  c->watch = ce_poller_watch_add (s->poller, fd, G_IO_IN, conn_on_io, c);
   s->conns = g_list_prepend (s->conns, c);
   s->stats.connections++;
   GST_DEBUG ("%s: connected", c->peer);
@@ -1727,6 +1701,7 @@ ce_rtsp_server_new (CeRelay *relay, const CeRtspServerConfig *config,
       g_strdup (s->config.address != NULL ? s->config.address : "127.0.0.1");
   s->relay = relay;
   s->context = g_main_context_ref_thread_default ();
+  s->poller = ce_poller_ref_for_context (s->context);
   s->medias = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       (GDestroyNotify) ce_rtsp_media_unref);
 
@@ -1801,6 +1776,7 @@ ce_rtsp_server_free (CeRtspServer *s)
   g_clear_object (&s->udp[0]);
   g_clear_object (&s->udp[1]);
   g_clear_pointer (&s->medias, g_hash_table_unref);
+  g_clear_pointer (&s->poller, ce_poller_unref);
   g_clear_pointer (&s->context, g_main_context_unref);
   g_free (s->config.address);
   g_free (s);

@@ -68,6 +68,9 @@ for exe in "$dir"/fuzz-*; do
     echo "fuzz-$name: ok (${runs:-?} runs)"
   else
     echo "fuzz-$name: FAILED (exit $rc; log and inputs in $work/$name)"
+    # The report and the input, so that a CI log alone can reproduce it.
+    grep -E '^(==[0-9]+==|SUMMARY|    #[0-9] |Base64:)' "$work/$name/log" |
+      head -n 40 | sed "s/^/  fuzz-$name: /"
     status=1
   fi
 done

@@ -667,10 +667,10 @@ test_refused (void)
 
 /* ---- a client that stops reading ---------------------------------------- */
 
-/* A WebSocket handshake over a raw socket with a small receive buffer,
- * then no more reading. */
+/* A request over a raw socket with a small receive buffer (a WebSocket
+ * handshake, or a GET of @path), then no more reading. */
 static GSocket *
-slow_ws_open (const char *id, const char *token)
+slow_open (const char *id, const char *token, const char *path)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GInetAddress) lo =
@@ -679,12 +679,16 @@ slow_ws_open (const char *id, const char *token)
       g_inet_socket_address_new (lo, (guint16) env.http_port);
   GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
       G_SOCKET_PROTOCOL_TCP, &error);
-  g_autofree char *req = g_strdup_printf (
-      "GET /api/v1/cameras/%s/live.ws?token=%s HTTP/1.1\r\n"
-      "Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-      "Sec-WebSocket-Version: 13\r\n\r\n",
-      id, token);
+  g_autofree char *req = path != NULL
+      ? g_strdup_printf ("GET /api/v1/cameras/%s/%s?token=%s HTTP/1.1\r\n"
+                         "Host: 127.0.0.1\r\n\r\n",
+            id, path, token)
+      : g_strdup_printf ("GET /api/v1/cameras/%s/live.ws?token=%s HTTP/1.1\r\n"
+                         "Host: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                         "Connection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                         "Sec-WebSocket-Version: 13\r\n\r\n",
+            id, token);
   char buf[12];
 
   g_assert_no_error (error);
@@ -694,7 +698,7 @@ slow_ws_open (const char *id, const char *token)
       (gssize) strlen (req));
   g_assert_cmpint (g_socket_receive (s, buf, sizeof buf, NULL, &error), ==,
       sizeof buf);
-  g_assert_cmpmem (buf, 12, "HTTP/1.1 101", 12);
+  g_assert_cmpmem (buf, 12, path != NULL ? "HTTP/1.1 200" : "HTTP/1.1 101", 12);
   return s;
 }
 
@@ -705,22 +709,25 @@ test_slow_ws (void)
   g_autofree char *q = g_strdup_printf ("token=%s", t);
   g_autoptr (WsClient) good = ws_open (ID_CAM2, q);
   g_autoptr (GSocket) slow = NULL;
+  g_autoptr (GSocket) slow_flv = NULL;
   gint64 dropped_before = metric ("cityeye_viewers_dropped_total");
   gint64 start, deadline;
   guint frames_before;
 
   g_assert_no_error (good->error);
   g_assert_true (ws_wait_fragments (good, 5, 15000));
-  slow = slow_ws_open (ID_CAM2, t);
+  /* Chunked HTTP goes the same way. */
+  slow = slow_open (ID_CAM2, t, NULL);
+  slow_flv = slow_open (ID_CAM2, t, "live.flv");
   start = g_get_monotonic_time ();
   frames_before = good->fragments;
   deadline = start + 40 * G_USEC_PER_SEC;
-  while (metric ("cityeye_viewers_dropped_total") == dropped_before) {
+  while (metric ("cityeye_viewers_dropped_total") < dropped_before + 2) {
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
     spin (250);
   }
-  g_test_message ("a WebSocket client that stopped reading was dropped after "
-                  "%.1f s",
+  g_test_message ("a WebSocket and an HTTP-FLV client that stopped reading "
+                  "were dropped after %.1f s",
       (g_get_monotonic_time () - start) / 1e6);
   /* The other viewer of the camera got every frame meanwhile, without a
    * gap in its timeline. */
@@ -732,13 +739,15 @@ test_slow_ws (void)
   g_assert_cmpuint (good->fragments - frames_before, >=,
       (g_get_monotonic_time () - start) / 1e6 * 25 * 0.8);
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 1);
-  /* The dropped client's socket is closed: it reads to the end. */
-  g_socket_set_timeout (slow, 10);
-  {
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"flv\"}"), ==, 0);
+  /* The dropped clients' sockets are closed: they read to the end. */
+  for (guint i = 0; i < 2; i++) {
+    GSocket *sock = i == 0 ? slow : slow_flv;
     char buf[65536];
     gssize n;
 
-    while ((n = g_socket_receive (slow, buf, sizeof buf, NULL, NULL)) > 0)
+    g_socket_set_timeout (sock, 10);
+    while ((n = g_socket_receive (sock, buf, sizeof buf, NULL, NULL)) > 0)
       ;
     g_assert_cmpint (n, <=, 0);
   }
@@ -951,7 +960,7 @@ main (int argc, char **argv)
   g_test_add_func ("/live/ffprobe", test_ffprobe);
   g_test_add_func ("/live/ws", test_ws);
   g_test_add_func ("/live/refused", test_refused);
-  g_test_add_func ("/live/slow-ws-dropped", test_slow_ws);
+  g_test_add_func ("/live/slow-clients-dropped", test_slow_ws);
   g_test_add_func ("/live/one-upstream-audit-reconnect", test_one_upstream);
   ret = g_test_run ();
   env_stop ();

@@ -164,6 +164,12 @@ if ! skipped daemon; then
 database=$work/registry.db
 [rtsp]
 port=0
+[http]
+port=0
+[auth]
+allow_anonymous=true
+anonymous_sources=all
+anonymous_secrecy=1
 [probe]
 interval=3600
 start_delay=12

@@ -232,7 +232,7 @@ make_registry() { # name count sim_port  -> $work/name.csv, .db, .ids
 
 start_gw() { # registry-name
   local n=$1 conf=$work/gw.conf
-  printf '[relay]\nlinger=%s\n[rtsp]\nmax_connections=100000\n[probe]\ninterval=0\n' "$linger" > "$conf"
+  printf '[relay]\nlinger=%s\n[rtsp]\nmax_connections=100000\n[probe]\ninterval=0\n[auth]\nallow_anonymous=true\nanonymous_sources=all\nanonymous_secrecy=1\n' "$linger" > "$conf"
   "$gateway" --config "$conf" --db "$work/$n.db" --rtsp-port 0 --http-port 0 \
     > "$work/gw.out" 2>> "$work/gw.err" &
   gw_pid=$!
