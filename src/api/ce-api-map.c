@@ -10,6 +10,7 @@
 #include "ce-api-private.h"
 #include "ce-registry-health.h"
 
+#include <math.h>
 #include <string.h>
 
 typedef struct
@@ -43,6 +44,40 @@ append_json_string (GString *out, const char *s)
     }
   }
   g_string_append_c (out, '"');
+}
+
+/* Degrees with 6 decimals (0.1 m) in integer arithmetic: printf's
+ * floating-point formatting was a tenth of the endpoint's time. */
+static void
+append_degrees (GString *out, double v)
+{
+  gint64 micro = (gint64) llround (fabs (v) * 1e6);
+  gint64 whole = micro / 1000000, frac = micro % 1000000;
+  char buf[32];
+  gsize n = sizeof buf;
+
+  for (int i = 0; i < 6; i++) {
+    buf[--n] = (char) ('0' + frac % 10);
+    frac /= 10;
+  }
+  buf[--n] = '.';
+  do {
+    buf[--n] = (char) ('0' + whole % 10);
+    whole /= 10;
+  } while (whole > 0);
+  if (v < 0 && micro != 0)
+    buf[--n] = '-';
+  g_string_append_len (out, buf + n, sizeof buf - n);
+}
+
+/* A small non-negative integer (legend indexes). */
+static void
+append_index (GString *out, guint v)
+{
+  if (v < 10)
+    g_string_append_c (out, (char) ('0' + v));
+  else
+    g_string_append_printf (out, "%u", v);
 }
 
 static void
@@ -85,7 +120,6 @@ collect_camera (const CeCamera *camera, gpointer user_data)
   const char *street = camera->street != NULL ? camera->street : "";
   guint street_idx;
   double lon = camera->lon, lat = camera->lat;
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
   street_idx = GPOINTER_TO_UINT (g_hash_table_lookup (m->street_index, street));
   if (street_idx == 0) {
@@ -103,17 +137,17 @@ collect_camera (const CeCamera *camera, gpointer user_data)
   sep (m->name, m->count);
   append_json_string (m->name, camera->name);
   sep (m->lon, m->count);
-  g_string_append (m->lon, g_ascii_formatd (buf, sizeof buf, "%.6f", lon));
+  append_degrees (m->lon, lon);
   sep (m->lat, m->count);
-  g_string_append (m->lat, g_ascii_formatd (buf, sizeof buf, "%.6f", lat));
+  append_degrees (m->lat, lat);
   sep (m->source, m->count);
-  g_string_append_printf (m->source, "%d", (int) camera->source);
+  append_index (m->source, camera->source);
   sep (m->street, m->count);
-  g_string_append_printf (m->street, "%u", street_idx - 1);
+  append_index (m->street, street_idx - 1);
   sep (m->status, m->count);
-  g_string_append_printf (m->status, "%d", (int) camera->status);
+  append_index (m->status, camera->status);
   sep (m->health, m->count);
-  g_string_append_printf (m->health, "%d", (int) health_of (m, camera->id));
+  append_index (m->health, health_of (m, camera->id));
   m->count++;
   return TRUE;
 }
