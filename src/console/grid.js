@@ -2,9 +2,9 @@
 // SPDX-FileCopyrightText: 2026 cityeye developers
 //
 // The player panel: 1, 2×2 or 3×3 tiles, each a Player on a <video>.  A
-// camera whose codec the browser cannot play through MSE (or a grant
-// without a WebSocket URL) falls back to a snapshot refreshed every
-// second.  Each tile carries data-camera and data-state for tests.
+// camera whose codec the browser cannot play through MSE tries its sub
+// stream, then (or for a grant without a WebSocket URL) falls back to a
+// snapshot refreshed every second.  Each tile carries data-camera and data-state for tests.
 
 import { Player } from './player.js';
 import { grant, snapshotURL } from './api.js';
@@ -74,7 +74,12 @@ class Tile {
       if (this.player === p) this.setState(e.detail.state, e.detail.reason);
     });
     p.addEventListener('unsupported', (e) => {
-      if (this.player === p) this.startSnapshots('codec ' + e.detail.mime);
+      if (this.player !== p) return;
+      // An H.265 main stream the browser cannot decode: its sub stream is
+      // often H.264 (a camera without one serves the main stream again,
+      // and then the snapshots take over).
+      if (profile !== 'sub') this.play(camera, 'sub');
+      else this.startSnapshots('codec ' + e.detail.mime);
     });
     p.addEventListener('firstframe', (e) => {
       // From the click (grant included), for the benchmark.

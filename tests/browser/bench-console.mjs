@@ -46,7 +46,7 @@ try {
     if (r2.status !== 304) throw new Error(`expected 304, got ${r2.status}`);
     notModified.push(performance.now() - t0);
   }
-  console.log(`map endpoint, 23,003 cameras, ${(bytes / 1e6).toFixed(2)} MB: ${fmt(full)}`);
+  console.log(`map endpoint, 23,004 cameras, ${(bytes / 1e6).toFixed(2)} MB: ${fmt(full)}`);
   console.log(`map endpoint, 304: ${fmt(notModified)}`);
 
   // Page load: navigation → the dots drawn.
@@ -71,8 +71,8 @@ try {
     draws.push(...d);
     await page.close();
   }
-  console.log(`page load to 23,003 dots drawn (navigation, map fetch, index, first frame): ${fmt(loads)}`);
-  console.log(`full redraw of 23,003 dots (pan): ${fmt(draws)}`);
+  console.log(`page load to 23,004 dots drawn (navigation, map fetch, index, first frame): ${fmt(loads)}`);
+  console.log(`full redraw of 23,004 dots (pan): ${fmt(draws)}`);
 
   // Hot first frame: the camera is playing in tile 1, the same camera is
   // clicked into tile 2 (the gateway has its GOP cache).

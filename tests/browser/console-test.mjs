@@ -14,7 +14,7 @@
 
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGateway, DARK_IDS } from './gateway.mjs';
+import { startGateway, DARK_IDS, H265_ID } from './gateway.mjs';
 
 const [build, artifacts] = process.argv.slice(2);
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -112,7 +112,7 @@ try {
       count: window.cityeye.data.count, drawn: window.cityeye.map.drawn,
       labels: window.cityeye.map.labels.length, load: window.cityeye.mapLoad,
     }));
-    assert(m.count === 23003, `count ${m.count}`);
+    assert(m.count === 23004, `count ${m.count}`);
     assert(m.drawn > 20000, `drawn ${m.drawn}`);
     assert(m.labels >= 12, `labels ${m.labels}`);
     console.log(`# map: ${m.count} cameras, fetch ${m.load.fetchMs.toFixed(0)} ms, load+index ${m.load.totalMs.toFixed(0)} ms`);
@@ -210,6 +210,19 @@ try {
     assert((await page.$$('.tile[data-state="empty"]')).length === 9, 'all tiles stopped');
   });
 
+  await step('an H.265 camera plays (hvc1 through MSE, or its H.264 sub stream)', async () => {
+    await page.click('.layouts button[data-layout="1"]');
+    await page.evaluate((id) => window.cityeye.grid.play({ id, name: 'H.265' }), H265_ID);
+    const tile = `.tile[data-camera="${H265_ID}"]`;
+    await page.waitForSelector(`${tile}[data-state="playing"]`, { timeout: 30000 });
+    const w = await page.evaluate(WATCH, [`${tile} video`, 5, 5000]);
+    assert(w.frames >= 3, `frames presented: ${w.frames}`);
+    const hevc = await page.evaluate(() => MediaSource.isTypeSupported('video/mp4; codecs="hvc1.1.6.L93.B0"'));
+    console.log(`# H.265 camera: ${w.width}x${w.height}, ${hevc ? 'hvc1 supported: main stream' : 'no hvc1 in this browser: sub stream'}`);
+    if (!hevc) assert(w.width === 640, `the sub stream (${w.width}x${w.height})`);
+    await page.$$eval('.tile .close', (buttons) => buttons.forEach((b) => b.click()));
+  });
+
   await step('dark-cameras layer and the online-rate chart (admin)', async () => {
     await page.check('#dark');
     const legend = await page.textContent('#legend');
@@ -228,7 +241,7 @@ try {
     await p2.click('#login-form button');
     await p2.waitForFunction(() => document.body.dataset.mapReady, null, { timeout: 20000 });
     const count = await p2.evaluate(() => window.cityeye.data.count);
-    assert(count > 0 && count < 23003, `operator sees ${count}`);
+    assert(count > 0 && count < 23004, `operator sees ${count}`);
     await p2.waitForTimeout(500);
     assert(await p2.isHidden('#chart-panel'), 'no chart for an operator');
     await p2.close();

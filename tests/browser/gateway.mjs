@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 
 // Cameras whose URL points at a closed port: offline after a probe.
 export const DARK_IDS = ['31011300001320009901', '31011300001320009902', '31011300001320009903'];
+export const H265_ID = '31011300001320009904';
 
 function firstLine(child, match, what) {
   return new Promise((resolve, reject) => {
@@ -64,7 +65,10 @@ export async function startGateway({ build, probe = true }) {
       .replaceAll('rtsp://127.0.0.1:8555/', `rtsp://${simRtsp}/`);
     const dark = DARK_IDS.map((id, i) =>
       `${id},宝山区罗泾镇测试离线相机${i + 1},social,罗泾镇,310113,,121.3${i}0000,31.5${i}0000,rtsp://127.0.0.1:1/cam/${id},,,,0,3,,,`);
-    writeFileSync(join(dir, 'cameras.csv'), csv.trimEnd() + '\n' + dark.join('\n') + '\n');
+    // An H.265 main stream with an H.264 sub stream.
+    const h265 = `${H265_ID},宝山区测试H265相机,social,大场镇,310113,,121.420000,31.300000,` +
+      `rtsp://${simRtsp}/cam/${H265_ID}-h265,rtsp://${simRtsp}/cam/${H265_ID}?profile=sub,,,0,3,,,`;
+    writeFileSync(join(dir, 'cameras.csv'), csv.trimEnd() + '\n' + [...dark, h265].join('\n') + '\n');
     cli(bins.cityeye, ['db', 'init', '--db', db]);
     cli(bins.cityeye, ['camera', 'import', join(dir, 'cameras.csv'), '--db', db]);
     cli(bins.cityeye, ['user', 'add', 'admin1', '--role', 'admin', '--db', db]);
