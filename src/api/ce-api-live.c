@@ -307,9 +307,19 @@ ws_frame_size (gsize payload)
   return payload + (payload < 126 ? 2 : payload < 65536 ? 4 : 10);
 }
 
+/* Nothing more goes once the client or we began to close. */
+static gboolean
+ws_open (LiveViewer *lv)
+{
+  return lv->ws != NULL &&
+      soup_websocket_connection_get_state (lv->ws) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
 static void
 ws_send_text (LiveViewer *lv, const char *text)
 {
+  if (!ws_open (lv))
+    return;
   soup_websocket_connection_send_text (lv->ws, text);
   lv->ws_sent += ws_frame_size (strlen (text));
 }
@@ -367,7 +377,7 @@ pump (LiveViewer *lv)
     return;
   }
   if (lv->protocol == CE_API_LIVE_WS) {
-    while (lv->ws != NULL && lv->counter->written >= lv->ws_sent) {
+    while (ws_open (lv) && lv->counter->written >= lv->ws_sent) {
       CeViewerChunkKind kind;
       g_autoptr (GBytes) data = ce_viewer_pop (lv->viewer, NULL, &kind, NULL);
       gsize size;
@@ -635,7 +645,7 @@ poll_states (gpointer data)
     g_autofree char *k = NULL;
     gboolean up;
 
-    if (lv->ws == NULL)
+    if (!ws_open (lv))
       continue;
     k = g_strdup_printf ("%s/%d", lv->camera_id, lv->profile);
     up = GPOINTER_TO_INT (g_hash_table_lookup (playing, k)) == 2;
