@@ -14,7 +14,7 @@
 
 #include "ce-viewer.h"
 
-#define STATE_POLL_MS 1000
+#define STATE_POLL_S 1
 #define LIVE_SNDBUF (64 * 1024)
 
 /* ---- a counting output stream ------------------------------------------ */
@@ -582,9 +582,13 @@ respond_ready (LiveViewer *lv)
       G_CALLBACK (on_wrote_chunk), lv);
   mark_started (lv);
   ce_stream_note_first_out (lv->stream);
-  /* The body is empty until the pump appends: libsoup pauses by itself. */
+  /* The body is empty until the pump appends: libsoup pauses by itself.
+   * The pump may end the viewer: hold it across. */
+  live_viewer_ref (lv);
   pump (lv);
-  soup_server_message_unpause (lv->msg);
+  if (lv->msg != NULL)
+    soup_server_message_unpause (lv->msg);
+  live_viewer_unref (lv);
 }
 
 static void
@@ -770,7 +774,7 @@ ce_api_live_new (CeApi *api)
   live->viewer_config.flv_hevc = CE_FLV_HEVC_CODEC_ID_12;
   live->viewers = g_hash_table_new_full (g_direct_hash, g_direct_equal,
       (GDestroyNotify) live_viewer_unref, NULL);
-  live->state_poll_id = g_timeout_add (STATE_POLL_MS, poll_states, live);
+  live->state_poll_id = g_timeout_add_seconds (STATE_POLL_S, poll_states, live);
   return live;
 }
 
