@@ -17,7 +17,7 @@
 
 #include "ce-viewer.h"
 
-#define SWEEP_MS 1000
+#define SWEEP_S 1
 #define WAIT_POLL_MS 50
 /* A cold camera: the first segment needs the connection, a keyframe and
  * one target duration of media. */
@@ -447,7 +447,7 @@ ce_api_hls_new (CeApi *api)
       (GDestroyNotify) muxer_free);
   h->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) session_free);
-  h->sweep_id = g_timeout_add (SWEEP_MS, sweep, h);
+  h->sweep_id = g_timeout_add_seconds (SWEEP_S, sweep, h);
   return h;
 }
 

@@ -14,7 +14,7 @@
 
 #include "ce-viewer.h"
 
-#define STATE_POLL_MS 1000
+#define STATE_POLL_S 1
 #define LIVE_SNDBUF (64 * 1024)
 
 /* ---- a counting output stream ------------------------------------------ */
@@ -307,9 +307,19 @@ ws_frame_size (gsize payload)
   return payload + (payload < 126 ? 2 : payload < 65536 ? 4 : 10);
 }
 
+/* Nothing more goes once the client or we began to close. */
+static gboolean
+ws_open (LiveViewer *lv)
+{
+  return lv->ws != NULL &&
+      soup_websocket_connection_get_state (lv->ws) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
 static void
 ws_send_text (LiveViewer *lv, const char *text)
 {
+  if (!ws_open (lv))
+    return;
   soup_websocket_connection_send_text (lv->ws, text);
   lv->ws_sent += ws_frame_size (strlen (text));
 }
@@ -367,7 +377,7 @@ pump (LiveViewer *lv)
     return;
   }
   if (lv->protocol == CE_API_LIVE_WS) {
-    while (lv->ws != NULL && lv->counter->written >= lv->ws_sent) {
+    while (ws_open (lv) && lv->counter->written >= lv->ws_sent) {
       CeViewerChunkKind kind;
       g_autoptr (GBytes) data = ce_viewer_pop (lv->viewer, NULL, &kind, NULL);
       gsize size;
@@ -572,9 +582,13 @@ respond_ready (LiveViewer *lv)
       G_CALLBACK (on_wrote_chunk), lv);
   mark_started (lv);
   ce_stream_note_first_out (lv->stream);
-  /* The body is empty until the pump appends: libsoup pauses by itself. */
+  /* The body is empty until the pump appends: libsoup pauses by itself.
+   * The pump may end the viewer: hold it across. */
+  live_viewer_ref (lv);
   pump (lv);
-  soup_server_message_unpause (lv->msg);
+  if (lv->msg != NULL)
+    soup_server_message_unpause (lv->msg);
+  live_viewer_unref (lv);
 }
 
 static void
@@ -635,7 +649,7 @@ poll_states (gpointer data)
     g_autofree char *k = NULL;
     gboolean up;
 
-    if (lv->ws == NULL)
+    if (!ws_open (lv))
       continue;
     k = g_strdup_printf ("%s/%d", lv->camera_id, lv->profile);
     up = GPOINTER_TO_INT (g_hash_table_lookup (playing, k)) == 2;
@@ -760,7 +774,7 @@ ce_api_live_new (CeApi *api)
   live->viewer_config.flv_hevc = CE_FLV_HEVC_CODEC_ID_12;
   live->viewers = g_hash_table_new_full (g_direct_hash, g_direct_equal,
       (GDestroyNotify) live_viewer_unref, NULL);
-  live->state_poll_id = g_timeout_add (STATE_POLL_MS, poll_states, live);
+  live->state_poll_id = g_timeout_add_seconds (STATE_POLL_S, poll_states, live);
   return live;
 }
 
