@@ -8,6 +8,7 @@
  * cameras), a content ETag for 304s.
  */
 #include "ce-api-private.h"
+#include "ce-json-write.h"
 #include "ce-registry-health.h"
 
 #include <math.h>
@@ -25,25 +26,12 @@ typedef struct
   guint count;
 } MapColumns;
 
+/* Absent or (never expected) invalid UTF-8: an empty string. */
 static void
 append_json_string (GString *out, const char *s)
 {
-  g_string_append_c (out, '"');
-  if (s != NULL && g_utf8_validate (s, -1, NULL)) {
-    for (const char *p = s; *p != '\0'; p++) {
-      guchar c = (guchar) *p;
-
-      if (c == '"' || c == '\\') {
-        g_string_append_c (out, '\\');
-        g_string_append_c (out, c);
-      } else if (c < 0x20) {
-        g_string_append_printf (out, "\\u%04x", c);
-      } else {
-        g_string_append_c (out, c);
-      }
-    }
-  }
-  g_string_append_c (out, '"');
+  ce_json_append_string (out,
+      s != NULL && g_utf8_validate (s, -1, NULL) ? s : "");
 }
 
 /* Degrees with 6 decimals (0.1 m) in integer arithmetic: printf's
