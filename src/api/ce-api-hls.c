@@ -81,18 +81,8 @@ muxer_free (Muxer *m)
 static void
 audit (CeApiHls *h, Session *s, const char *action, gint64 end_us)
 {
-  CeAuditRecord rec = {0};
-
-  rec.user = s->principal->user;
-  rec.camera_id = s->camera_id;
-  rec.protocol = "hls";
-  rec.client = s->peer;
-  rec.action = action;
-  rec.start_us = s->start_us;
-  rec.end_us = end_us;
-  rec.bytes = s->bytes;
-  rec.incident = s->principal->incident;
-  ce_auth_audit_post (h->api->auth, &rec);
+  ce_api_live_audit (h->api, s->principal, s->camera_id, "hls", s->peer, action,
+      s->start_us, end_us, s->bytes);
 }
 
 /* Removes @s from the table (which frees it). */

@@ -201,21 +201,33 @@ live_viewer_unref (LiveViewer *lv)
   g_free (lv);
 }
 
-static void
-audit (CeApi *api, LiveViewer *lv, const char *action, gint64 end_us)
+void
+ce_api_live_audit (CeApi *api, const CePrincipal *p, const char *camera_id,
+    const char *protocol, const char *peer, const char *action, gint64 start_us,
+    gint64 end_us, guint64 bytes)
 {
   CeAuditRecord rec = {0};
 
-  rec.user = lv->principal->user;
-  rec.camera_id = lv->camera_id;
-  rec.protocol = protocol_names[lv->protocol];
-  rec.client = lv->peer;
+  rec.user = p->user;
+  rec.camera_id = camera_id;
+  rec.protocol = protocol;
+  rec.client = peer;
   rec.action = action;
-  rec.start_us = lv->start_us;
+  rec.start_us = start_us;
   rec.end_us = end_us;
-  rec.bytes = lv->bytes;
-  rec.incident = lv->principal->incident;
+  rec.bytes = bytes;
+  rec.incident = p->incident;
+  /* Batched, as for RTSP viewers: a wall switching tiles must not cost
+   * an fsync per viewer on the main loop. */
   ce_auth_audit_post (api->auth, &rec);
+}
+
+static void
+audit (CeApi *api, LiveViewer *lv, const char *action, gint64 end_us)
+{
+  ce_api_live_audit (api, lv->principal, lv->camera_id,
+      protocol_names[lv->protocol], lv->peer, action, lv->start_us, end_us,
+      lv->bytes);
 }
 
 /* Ends the viewing: audit, viewer off the hub, upstream released,

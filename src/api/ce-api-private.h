@@ -160,6 +160,10 @@ gboolean ce_api_live_parse_profile (CeApiRequest *req, CeProfile *profile);
 GSocket *ce_api_peer_socket (CeApi *api, SoupServerMessage *msg);
 /* "IP:port" of the client.  (transfer full) */
 char *ce_api_peer (SoupServerMessage *msg);
+/* One viewing audit row (batched). */
+void ce_api_live_audit (CeApi *api, const CePrincipal *p, const char *camera_id,
+    const char *protocol, const char *peer, const char *action, gint64 start_us,
+    gint64 end_us, guint64 bytes);
 void ce_api_live_get_stats (CeApi *api, CeApiLiveStats *stats);
 void ce_api_hls_add_stats (CeApi *api, CeApiLiveStats *stats);
 /* (transfer full) (element-type CeApiLiveInfo) */
