@@ -183,6 +183,7 @@ ce_api_metrics_get (CeApiRequest *req)
   g_autoptr (GList) keys = NULL;
   CeRelayStats relay;
   CeRtspServerStats rtsp;
+  CeApiLiveStats live;
   gsize len;
 
   if (!ce_api_params_check (req->params, NULL, &error)) {
@@ -192,6 +193,7 @@ ce_api_metrics_get (CeApiRequest *req)
   poll_streams (m);
   ce_relay_get_stats (req->api->relay, &relay);
   ce_rtsp_server_get_stats (req->api->rtsp, &rtsp);
+  ce_api_live_get_stats (req->api, &live);
 
   g_string_append_printf (out,
       "# HELP cityeye_upstreams_active Camera upstreams held by the relay.\n"
@@ -212,6 +214,10 @@ ce_api_metrics_get (CeApiRequest *req)
       "# TYPE cityeye_viewers gauge\n"
       "cityeye_viewers{protocol=\"rtsp\",transport=\"tcp\"} %u\n"
       "cityeye_viewers{protocol=\"rtsp\",transport=\"udp\"} %u\n"
+      "cityeye_viewers{protocol=\"ws\"} %u\n"
+      "cityeye_viewers{protocol=\"mp4\"} %u\n"
+      "cityeye_viewers{protocol=\"flv\"} %u\n"
+      "cityeye_viewers{protocol=\"hls\"} %u\n"
       "# HELP cityeye_rtsp_connections Open RTSP connections.\n"
       "# TYPE cityeye_rtsp_connections gauge\n"
       "cityeye_rtsp_connections %u\n"
@@ -221,20 +227,30 @@ ce_api_metrics_get (CeApiRequest *req)
       "# HELP cityeye_bytes_out_total Media bytes sent to viewers.\n"
       "# TYPE cityeye_bytes_out_total counter\n"
       "cityeye_bytes_out_total{protocol=\"rtsp\"} %" G_GUINT64_FORMAT "\n"
+      "cityeye_bytes_out_total{protocol=\"ws\"} %" G_GUINT64_FORMAT "\n"
+      "cityeye_bytes_out_total{protocol=\"mp4\"} %" G_GUINT64_FORMAT "\n"
+      "cityeye_bytes_out_total{protocol=\"flv\"} %" G_GUINT64_FORMAT "\n"
+      "cityeye_bytes_out_total{protocol=\"hls\"} %" G_GUINT64_FORMAT "\n"
       "# HELP cityeye_gop_cache_hits_total Viewers started from the cached "
       "GOP.\n"
       "# TYPE cityeye_gop_cache_hits_total counter\n"
       "cityeye_gop_cache_hits_total %" G_GUINT64_FORMAT "\n"
       "# HELP cityeye_viewer_frames_skipped_total Frames skipped for slow "
-      "viewers.\n"
+      "viewers (RTSP and browser).\n"
       "# TYPE cityeye_viewer_frames_skipped_total counter\n"
       "cityeye_viewer_frames_skipped_total %" G_GUINT64_FORMAT "\n"
       "# HELP cityeye_viewers_dropped_total Viewers dropped for being too "
       "slow.\n"
       "# TYPE cityeye_viewers_dropped_total counter\n"
       "cityeye_viewers_dropped_total %" G_GUINT64_FORMAT "\n",
-      rtsp.viewers_tcp, rtsp.viewers_udp, rtsp.connections, m->bytes_in,
-      rtsp.bytes_out, m->cache_hits, rtsp.frames_skipped, rtsp.viewers_dropped);
+      rtsp.viewers_tcp, rtsp.viewers_udp, live.viewers[CE_API_LIVE_WS],
+      live.viewers[CE_API_LIVE_MP4], live.viewers[CE_API_LIVE_FLV],
+      live.viewers[CE_API_LIVE_HLS], rtsp.connections, m->bytes_in,
+      rtsp.bytes_out, live.bytes_out[CE_API_LIVE_WS],
+      live.bytes_out[CE_API_LIVE_MP4], live.bytes_out[CE_API_LIVE_FLV],
+      live.bytes_out[CE_API_LIVE_HLS], m->cache_hits,
+      rtsp.frames_skipped + live.frames_skipped,
+      rtsp.viewers_dropped + live.viewers_dropped);
   ce_api_walls_append_metrics (req->api, out);
 
   g_string_append (out,

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 typedef struct _CeApiMetrics CeApiMetrics;
 typedef struct _CeApiSnapshots CeApiSnapshots;
 typedef struct _CeApiWalls CeApiWalls;
+typedef struct _CeApiLive CeApiLive;
+typedef struct _CeApiHls CeApiHls;
 
 struct _CeApi
 {
@@ -35,6 +37,13 @@ struct _CeApi
   CeApiMetrics *metrics;
   CeApiSnapshots *snapshots;
   CeApiWalls *walls;
+  CeCrs console_crs;
+  char *console_csp; /* Content-Security-Policy of the console's files */
+  CeApiLive *live;
+  CeApiHls *hls;
+  /* "IP:port" of each open HTTP connection → its socket (libsoup does not
+   * give the socket of a connection it did not accept itself). */
+  GHashTable *sockets;
 };
 
 /* One request: what the router learnt about it. */
@@ -47,6 +56,7 @@ typedef struct
   const char *id;         /* camera id from the path, validated, or NULL */
   const char *name;       /* "{name}" segment ([A-Za-z0-9_-]{1,64}) or NULL */
   const char *sub;        /* "{sub}" segment, likewise */
+  const char *file;       /* the "{file}" segment of the path, or NULL */
   CePrincipal *principal; /* authenticated caller (NULL on public routes) */
   char *client;           /* peer IP, for the audit */
 } CeApiRequest;
@@ -101,6 +111,76 @@ void ce_api_health_show (CeApiRequest *req);
 void ce_api_stats_online (CeApiRequest *req);
 void ce_api_snapshot_get (CeApiRequest *req);
 void ce_api_metrics_get (CeApiRequest *req);
+void ce_api_map_cameras (CeApiRequest *req);
+
+/* The console (ce-api-console.c): checks the [console] settings and builds
+ * the page's security policy. */
+gboolean ce_api_console_init (CeApi *api, GError **error);
+/* Serves "/" (a redirect) and /console/…; FALSE for every other path. */
+gboolean ce_api_console_handle (CeApi *api, SoupServerMessage *msg,
+    const char *path);
+
+/* Browser delivery (ce-api-live.c, ce-api-hls.c). */
+typedef enum
+{
+  CE_API_LIVE_WS,
+  CE_API_LIVE_MP4,
+  CE_API_LIVE_FLV,
+  CE_API_LIVE_HLS,
+  CE_API_LIVE_N,
+} CeApiLiveProtocol;
+
+typedef struct
+{
+  guint viewers[CE_API_LIVE_N];     /* connected now */
+  guint64 bytes_out[CE_API_LIVE_N]; /* since start, ended viewers too */
+  guint64 frames_skipped;
+  guint64 viewers_dropped;
+} CeApiLiveStats;
+
+typedef struct
+{
+  CeApiLiveProtocol protocol;
+  char *camera_id;
+  CeProfile profile;
+  char *peer; /* IP:port */
+  char *user;
+  guint64 bytes;
+} CeApiLiveInfo;
+
+void ce_api_live_ws (CeApiRequest *req);
+void ce_api_live_mp4 (CeApiRequest *req);
+void ce_api_live_flv (CeApiRequest *req);
+void ce_api_hls_index (CeApiRequest *req);
+void ce_api_hls_file (CeApiRequest *req);
+
+CeApiLive *ce_api_live_new (CeApi *api);
+void ce_api_live_free (CeApiLive *live);
+CeApiHls *ce_api_hls_new (CeApi *api);
+void ce_api_hls_free (CeApiHls *hls);
+const char *ce_api_live_protocol_to_string (CeApiLiveProtocol protocol);
+/* "profile=main|sub" of the query; FALSE when answered with an error. */
+gboolean ce_api_live_parse_profile (CeApiRequest *req, CeProfile *profile);
+/* The socket of @msg's connection, or NULL.  (transfer none) */
+GSocket *ce_api_peer_socket (CeApi *api, SoupServerMessage *msg);
+/* "IP:port" of the client.  (transfer full) */
+char *ce_api_peer (SoupServerMessage *msg);
+/* One viewing audit row (batched). */
+void ce_api_live_audit (CeApi *api, const CePrincipal *p, const char *camera_id,
+    const char *protocol, const char *peer, const char *action, gint64 start_us,
+    gint64 end_us, guint64 bytes);
+void ce_api_live_get_stats (CeApi *api, CeApiLiveStats *stats);
+void ce_api_hls_add_stats (CeApi *api, CeApiLiveStats *stats);
+/* (transfer full) (element-type CeApiLiveInfo) */
+GPtrArray *ce_api_live_list (CeApi *api);
+void ce_api_hls_list (CeApi *api, GPtrArray *out);
+void ce_api_live_info_free (CeApiLiveInfo *info);
+/* Closes the browser viewers of @camera_id (@profile -1: both, @peer
+ * NULL: all); returns how many. */
+guint ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
+    const char *peer);
+guint ce_api_hls_kick (CeApi *api, const char *camera_id, int profile,
+    const char *peer);
 
 void ce_api_walls_list (CeApiRequest *req);
 void ce_api_walls_create (CeApiRequest *req);

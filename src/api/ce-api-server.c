@@ -25,6 +25,10 @@ ce_api_config_init (CeApiConfig *config)
   config->wall_min_dwell_s = 5;
   config->wall_warm_timeout_ms = 3000;
   config->wall_lock_ttl_s = 300;
+  config->console_crs = g_strdup ("wgs84");
+  config->live_max_bytes = 4 * 1024 * 1024;
+  config->hls_segment_ms = 1000;
+  config->hls_idle_ms = 30000;
 }
 
 void
@@ -32,6 +36,8 @@ ce_api_config_clear (CeApiConfig *config)
 {
   g_clear_pointer (&config->address, g_free);
   g_clear_pointer (&config->public_host, g_free);
+  g_clear_pointer (&config->console_crs, g_free);
+  g_clear_pointer (&config->console_tile_url, g_free);
 }
 
 /* ---- responses -------------------------------------------------------- */
@@ -187,6 +193,7 @@ typedef enum
   ROUTE_AUTH = 0,   /* any authenticated principal */
   ROUTE_ADMIN = 1,  /* admins only */
   ROUTE_PUBLIC = 2, /* no authentication */
+  ROUTE_MEDIA = 3,  /* ?token= (play or API token) or as ROUTE_AUTH */
 } RouteAccess;
 
 typedef struct
@@ -212,8 +219,17 @@ static const Route routes[] = {
     {"GET", "/api/v1/cameras/{id}/snapshot.jpg", ce_api_snapshot_get,
         ROUTE_AUTH},
     {"GET", "/api/v1/cameras/{id}/health", ce_api_health_show, ROUTE_AUTH},
+    {"GET", "/api/v1/cameras/{id}/live.ws", ce_api_live_ws, ROUTE_MEDIA},
+    {"GET", "/api/v1/cameras/{id}/live.mp4", ce_api_live_mp4, ROUTE_MEDIA},
+    {"GET", "/api/v1/cameras/{id}/live.flv", ce_api_live_flv, ROUTE_MEDIA},
+    {"GET", "/api/v1/cameras/{id}/hls/index.m3u8", ce_api_hls_index,
+        ROUTE_MEDIA},
+    /* Playlists and segments of an HLS session: the session id in the
+     * query is the credential (see ce-api-hls.c). */
+    {"GET", "/api/v1/cameras/{id}/hls/{file}", ce_api_hls_file, ROUTE_PUBLIC},
     {"GET", "/api/v1/stats", ce_api_stats_get, ROUTE_AUTH},
     {"GET", "/api/v1/stats/online", ce_api_stats_online, ROUTE_ADMIN},
+    {"GET", "/api/v1/map/cameras", ce_api_map_cameras, ROUTE_AUTH},
     {"GET", "/api/v1/streams", ce_api_streams_list, ROUTE_AUTH},
     {"DELETE", "/api/v1/streams/{id}", ce_api_streams_close, ROUTE_ADMIN},
     {"GET", "/api/v1/audit", ce_api_audit_list, ROUTE_ADMIN},
@@ -257,16 +273,17 @@ name_segment_ok (const char *s)
   return TRUE;
 }
 
-/* Segment-wise match; *id gets the segment that matched "{id}", names[0]
- * and names[1] those of "{name}" and "{sub}". */
+/* Segment-wise match; *id and *file get the segments that matched "{id}"
+ * and "{file}", names[0] and names[1] those of "{name}" and "{sub}". */
 static gboolean
 path_matches (const char *pattern, char **segments, const char **id,
-    const char **names)
+    const char **file, const char **names)
 {
   g_auto (GStrv) pat = g_strsplit (pattern + 1, "/", -1);
   guint i;
 
   *id = NULL;
+  *file = NULL;
   names[0] = names[1] = NULL;
   for (i = 0; pat[i] != NULL; i++) {
     if (segments[i] == NULL)
@@ -279,6 +296,10 @@ path_matches (const char *pattern, char **segments, const char **id,
       if (*segments[i] == '\0')
         return FALSE;
       *id = segments[i];
+    } else if (strcmp (pat[i], "{file}") == 0) {
+      if (*segments[i] == '\0')
+        return FALSE;
+      *file = segments[i];
     } else if (strcmp (pat[i], segments[i]) != 0) {
       return FALSE;
     }
@@ -297,15 +318,36 @@ client_ip (SoupServerMessage *msg)
       g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)));
 }
 
-/* Sets req->principal, or answers 401 and returns FALSE. */
+/* Sets req->principal, or answers 401 and returns FALSE.  @token: the
+ * ?token= of a media route (nullable): a play token bound to the camera
+ * of the path, or an API token. */
 static gboolean
-authenticate (CeApiRequest *req)
+authenticate (CeApiRequest *req, const char *token)
 {
   const char *header = soup_message_headers_get_one (
       soup_server_message_get_request_headers (req->msg), "Authorization");
   g_autoptr (GError) error = NULL;
 
-  if (header == NULL) {
+  if (token != NULL) {
+    if (strchr (token, '.') != NULL)
+      req->principal =
+          ce_auth_verify_play_token (req->api->auth, token, req->id, &error);
+    else
+      req->principal = ce_auth_verify_token (req->api->auth, token, &error);
+    if (req->principal != NULL)
+      return TRUE;
+    if (error->domain != CE_AUTH_ERROR) {
+      ce_api_respond_gerror (req->msg, error);
+      return FALSE;
+    }
+    g_message ("HTTP %s from %s: token refused: %s",
+        g_uri_get_path (soup_server_message_get_uri (req->msg)), req->client,
+        error->message);
+    g_clear_error (&error);
+    g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_UNAUTHORIZED,
+        "Play token invalid, expired or for another camera: ask "
+        "POST /api/v1/cameras/{id}/streams for a new one");
+  } else if (header == NULL) {
     GSocketAddress *a = soup_server_message_get_remote_address (req->msg);
 
     if (a != NULL && G_IS_INET_SOCKET_ADDRESS (a))
@@ -319,11 +361,11 @@ authenticate (CeApiRequest *req)
     g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_UNAUTHORIZED,
         "Authorization: only Bearer API tokens are accepted over HTTP");
   } else {
-    const char *token = header + 7;
+    const char *bearer = header + 7;
 
-    while (*token == ' ')
-      token++;
-    req->principal = ce_auth_verify_token (req->api->auth, token, &error);
+    while (*bearer == ' ')
+      bearer++;
+    req->principal = ce_auth_verify_token (req->api->auth, bearer, &error);
     if (req->principal != NULL)
       return TRUE;
     if (error->domain != CE_AUTH_ERROR) {
@@ -354,8 +396,11 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   const Route *route = NULL;
   const char *method = req.method;
   const char *id = NULL;
+  const char *file = NULL;
   const char *names[2] = {NULL, NULL};
 
+  if (ce_api_console_handle (self, msg, path))
+    return;
   if (strcmp (method, "HEAD") == 0)
     method = "GET";
   /* Paths are matched as sent: no percent-decoding, no "..", no empty
@@ -363,14 +408,16 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   if (path[0] == '/' && strchr (path, '%') == NULL)
     segments = g_strsplit (path + 1, "/", 16);
   for (gsize i = 0; segments != NULL && i < G_N_ELEMENTS (routes); i++) {
-    const char *seg_id;
+    const char *seg_id, *seg_file;
     const char *seg_names[2];
 
-    if (!path_matches (routes[i].pattern, segments, &seg_id, seg_names))
+    if (!path_matches (routes[i].pattern, segments, &seg_id, &seg_file,
+            seg_names))
       continue;
     if (strcmp (routes[i].method, method) == 0) {
       route = &routes[i];
       id = seg_id;
+      file = seg_file;
       names[0] = seg_names[0];
       names[1] = seg_names[1];
       break;
@@ -399,7 +446,26 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
       g_strdup_printf ("%s %s", route->method, route->pattern), g_free);
 
   req.client = client_ip (msg);
-  if (route->access != ROUTE_PUBLIC && !authenticate (&req))
+  if (route->access == ROUTE_MEDIA) {
+    /* The token is in the query: parse it first, and the camera id the
+     * token is checked against. */
+    if (!ce_api_check_id (id, &error)) {
+      ce_api_respond_gerror (msg, error);
+      goto out;
+    }
+    req.id = id;
+    req.params = ce_api_query_parse (
+        g_uri_get_query (soup_server_message_get_uri (msg)), &error);
+    if (req.params == NULL) {
+      ce_api_respond_gerror (msg, error);
+      goto out;
+    }
+    if (!authenticate (&req, g_hash_table_lookup (req.params, "token")))
+      goto out;
+    route->handler (&req);
+    goto out;
+  }
+  if (route->access != ROUTE_PUBLIC && !authenticate (&req, NULL))
     goto out;
   if (route->access == ROUTE_ADMIN && !ce_api_require_admin (&req))
     goto out;
@@ -408,6 +474,7 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
     goto out;
   }
   req.id = id;
+  req.file = file;
   req.name = names[0];
   req.sub = names[1];
   req.params = ce_api_query_parse (
@@ -472,6 +539,65 @@ on_request_finished (SoupServer *server, SoupServerMessage *msg,
       soup_server_message_get_status (msg));
 }
 
+typedef struct
+{
+  CeApi *api;
+  GObject *conn;   /* weak */
+  GSocket *socket; /* borrowed from conn */
+  char *key;
+} PeerSocket;
+
+static char *
+peer_key (GSocketAddress *a)
+{
+  g_autofree char *ip = NULL;
+
+  if (a == NULL || !G_IS_INET_SOCKET_ADDRESS (a))
+    return NULL;
+  ip = g_inet_address_to_string (
+      g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (a)));
+  return g_strdup_printf ("%s:%u", ip,
+      g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a)));
+}
+
+static void on_conn_gone (gpointer data, GObject *where_the_object_was);
+
+static void
+peer_socket_free (PeerSocket *ps)
+{
+  if (ps->conn != NULL)
+    g_object_weak_unref (ps->conn, on_conn_gone, ps);
+  g_free (ps->key);
+  g_free (ps);
+}
+
+static void
+on_conn_gone (gpointer data, GObject *where_the_object_was)
+{
+  PeerSocket *ps = data;
+
+  ps->conn = NULL;
+  g_hash_table_remove (ps->api->sockets, ps->key);
+}
+
+char *
+ce_api_peer (SoupServerMessage *msg)
+{
+  char *key = peer_key (soup_server_message_get_remote_address (msg));
+
+  return key != NULL ? key : g_strdup ("?");
+}
+
+GSocket *
+ce_api_peer_socket (CeApi *api, SoupServerMessage *msg)
+{
+  g_autofree char *key =
+      peer_key (soup_server_message_get_remote_address (msg));
+  PeerSocket *ps = key != NULL ? g_hash_table_lookup (api->sockets, key) : NULL;
+
+  return ps != NULL ? ps->socket : NULL;
+}
+
 static gboolean
 on_accept (GSocket *listener, GIOCondition condition, gpointer data)
 {
@@ -483,6 +609,7 @@ on_accept (GSocket *listener, GIOCondition condition, gpointer data)
     g_autoptr (GSocketConnection) conn = NULL;
     g_autoptr (GSocketAddress) local = NULL;
     g_autoptr (GSocketAddress) remote = NULL;
+    g_autofree char *key = NULL;
 
     if (socket == NULL) {
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
@@ -496,6 +623,19 @@ on_accept (GSocket *listener, GIOCondition condition, gpointer data)
     conn = g_socket_connection_factory_create_connection (socket);
     local = g_socket_get_local_address (socket, NULL);
     remote = g_socket_get_remote_address (socket, NULL);
+    /* Known before libsoup sees the connection: it may read and route
+     * the first request from inside soup_server_accept_iostream(). */
+    key = peer_key (remote);
+    if (key != NULL) {
+      PeerSocket *ps = g_new0 (PeerSocket, 1);
+
+      ps->api = self;
+      ps->key = g_steal_pointer (&key);
+      ps->socket = socket;
+      ps->conn = G_OBJECT (conn);
+      g_object_weak_ref (ps->conn, on_conn_gone, ps);
+      g_hash_table_replace (self->sockets, ps->key, ps);
+    }
     if (!soup_server_accept_iostream (self->soup, G_IO_STREAM (conn), local,
             remote, &error))
       g_warning ("HTTP: cannot serve a connection: %s", error->message);
@@ -565,6 +705,12 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
   self->config = *config;
   self->config.address = g_strdup (config->address);
   self->config.public_host = g_strdup (config->public_host);
+  self->config.console_crs = g_strdup (config->console_crs);
+  self->config.console_tile_url = g_strdup (config->console_tile_url);
+  if (!ce_api_console_init (self, error)) {
+    ce_api_free (self);
+    return NULL;
+  }
   self->registry = deps->registry;
   self->relay = deps->relay;
   self->rtsp = deps->rtsp;
@@ -596,9 +742,13 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
   }
   self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
 
+  self->sockets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+      (GDestroyNotify) peer_socket_free);
   self->metrics = ce_api_metrics_new (self);
   self->snapshots = ce_api_snapshots_new (self);
   self->walls = ce_api_walls_new (self);
+  self->live = ce_api_live_new (self);
+  self->hls = ce_api_hls_new (self);
   self->soup = soup_server_new ("server-header", "cityeye", NULL);
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
@@ -639,6 +789,8 @@ ce_api_free (CeApi *self)
    * goes away. */
   g_clear_pointer (&self->snapshots, ce_api_snapshots_free);
   g_clear_pointer (&self->walls, ce_api_walls_free);
+  g_clear_pointer (&self->live, ce_api_live_free);
+  g_clear_pointer (&self->hls, ce_api_hls_free);
   if (self->soup != NULL) {
     soup_server_disconnect (self->soup);
     g_clear_object (&self->soup);
@@ -646,8 +798,10 @@ ce_api_free (CeApi *self)
       ;
   }
   remove_keepalive_listener (self);
+  g_clear_pointer (&self->sockets, g_hash_table_unref);
   g_clear_pointer (&self->metrics, ce_api_metrics_free);
   g_clear_pointer (&self->openapi, g_bytes_unref);
+  g_free (self->console_csp);
   g_free (self->rtsp_address);
   ce_api_config_clear (&self->config);
   g_free (self);

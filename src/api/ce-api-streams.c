@@ -39,6 +39,20 @@ media_host (CeApiRequest *req)
   return g_strdup ("127.0.0.1");
 }
 
+/* A Host header fit to be put in URLs: name or address, optional port. */
+static gboolean
+host_header_valid (const char *h)
+{
+  gsize n = strlen (h);
+
+  if (n == 0 || n > 255)
+    return FALSE;
+  for (const char *p = h; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr (".-:[]", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
 static char *
 iso_time (gint64 real_us)
 {
@@ -85,6 +99,8 @@ ce_api_streams_grant (CeApiRequest *req)
   g_autofree char *token = NULL;
   g_autofree char *host = NULL;
   g_autofree char *url = NULL;
+  g_autofree char *http_base = NULL;
+  g_autofree char *query = NULL;
   g_autofree char *expires = NULL;
   const char *profile = "main", *incident = NULL, *reason = NULL;
   SoupMessageBody *raw = soup_server_message_get_request_body (req->msg);
@@ -122,6 +138,23 @@ ce_api_streams_grant (CeApiRequest *req)
   url = g_strdup_printf ("rtsp://%s:%u/cameras/%s?%stoken=%s", host,
       ce_rtsp_server_get_port (api->rtsp), camera->id,
       strcmp (profile, "sub") == 0 ? "profile=sub&" : "", token);
+  /* The HTTP URLs: on the host the client used for this request (the
+   * API's own port), or the configured public host. */
+  {
+    const char *h = soup_message_headers_get_one (
+        soup_server_message_get_request_headers (req->msg), "Host");
+    g_autofree char *hp = NULL;
+
+    if (api->config.public_host != NULL)
+      hp = g_strdup_printf ("%s:%u", api->config.public_host, api->port);
+    else if (h != NULL && host_header_valid (h))
+      hp = g_strdup (h);
+    else
+      hp = g_strdup_printf ("%s:%u", host, api->port);
+    http_base = g_strdup_printf ("://%s/api/v1/cameras/%s/", hp, camera->id);
+  }
+  query = g_strdup_printf ("token=%s%s", token,
+      strcmp (profile, "sub") == 0 ? "&profile=sub" : "");
   rec.user = req->principal->user;
   rec.camera_id = camera->id;
   rec.protocol = "grant";
@@ -152,6 +185,19 @@ ce_api_streams_grant (CeApiRequest *req)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "rtsp");
   json_builder_add_string_value (b, url);
+  {
+    static const char *const names[] = {"ws", "mp4", "flv", "hls"};
+    static const char *const paths[] = {"live.ws", "live.mp4", "live.flv",
+        "hls/index.m3u8"};
+
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++) {
+      g_autofree char *u = g_strdup_printf ("%s%s%s?%s", i == 0 ? "ws" : "http",
+          http_base, paths[i], query);
+
+      json_builder_set_member_name (b, names[i]);
+      json_builder_add_string_value (b, u);
+    }
+  }
   json_builder_end_object (b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
@@ -199,6 +245,7 @@ ce_api_streams_list (CeApiRequest *req)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) streams = NULL;
   g_autoptr (GPtrArray) viewers = NULL;
+  g_autoptr (GPtrArray) live = NULL;
   g_autoptr (GHashTable) seen =
       g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -212,6 +259,7 @@ ce_api_streams_list (CeApiRequest *req)
   }
   streams = ce_relay_list_streams (api->relay);
   viewers = ce_rtsp_server_list_viewers (api->rtsp);
+  live = ce_api_live_list (api);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "streams");
   json_builder_begin_array (b);
@@ -219,6 +267,8 @@ ce_api_streams_list (CeApiRequest *req)
     const CeStreamSnapshot *s = g_ptr_array_index (streams, i);
     g_autofree char *since = NULL;
     guint rtsp_viewers = 0;
+    guint live_viewers[CE_API_LIVE_N] = {0};
+    guint live_holders = 0;
 
     if (!stream_visible (req, s->camera_id, seen))
       continue;
@@ -294,16 +344,52 @@ ce_api_streams_list (CeApiRequest *req)
       json_builder_add_int_value (b, (gint64) vi->bytes);
       json_builder_end_object (b);
     }
+    for (guint v = 0; v < live->len; v++) {
+      const CeApiLiveInfo *li = g_ptr_array_index (live, v);
+
+      if (strcmp (li->camera_id, s->camera_id) != 0 ||
+          li->profile != s->profile)
+        continue;
+      live_viewers[li->protocol]++;
+      if (!admin)
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "protocol");
+      json_builder_add_string_value (b,
+          ce_api_live_protocol_to_string (li->protocol));
+      json_builder_set_member_name (b, "peer");
+      json_builder_add_string_value (b, li->peer);
+      json_builder_set_member_name (b, "user");
+      json_builder_add_string_value (b, li->user);
+      json_builder_set_member_name (b, "playing");
+      json_builder_add_boolean_value (b, TRUE);
+      json_builder_set_member_name (b, "bytes");
+      json_builder_add_int_value (b, (gint64) li->bytes);
+      json_builder_end_object (b);
+    }
     if (admin)
       json_builder_end_array (b);
     json_builder_set_member_name (b, "viewers");
     json_builder_begin_object (b);
     json_builder_set_member_name (b, "rtsp");
     json_builder_add_int_value (b, rtsp_viewers);
-    /* Holders that are not RTSP connections: snapshots being taken. */
+    for (guint p = 0; p < CE_API_LIVE_N; p++) {
+      json_builder_set_member_name (b, ce_api_live_protocol_to_string (p));
+      json_builder_add_int_value (b, live_viewers[p]);
+      /* Each browser viewer holds the stream once; HLS sessions share
+       * one hold per camera. */
+      if (p != CE_API_LIVE_HLS)
+        live_holders += live_viewers[p];
+      else if (live_viewers[p] > 0)
+        live_holders++;
+    }
+    /* Holders that are neither RTSP nor browser viewers: snapshots being
+     * taken. */
     json_builder_set_member_name (b, "snapshot");
     json_builder_add_int_value (b,
-        s->viewers > rtsp_viewers ? s->viewers - rtsp_viewers : 0);
+        s->viewers > rtsp_viewers + live_holders
+            ? s->viewers - rtsp_viewers - live_holders
+            : 0);
     json_builder_end_object (b);
     json_builder_end_object (b);
   }
@@ -349,6 +435,7 @@ ce_api_streams_close (CeApiRequest *req)
     return;
   }
   closed = ce_rtsp_server_kick (req->api->rtsp, req->id, p, viewer);
+  closed += ce_api_live_kick (req->api, req->id, p, viewer);
   if (closed == 0) {
     ce_api_respond_error (req->msg, CE_API_ERROR_NOT_FOUND,
         viewer != NULL ? "No such viewer of this camera"

@@ -29,6 +29,19 @@ typedef struct
   guint wall_warm_timeout_ms; /* preset/incident warm-up bound, 3000 */
   guint wall_lock_ttl_s;      /* a lock's default lifetime, 300 */
   gboolean wall_warm_presets; /* hold every preset's cameras, FALSE */
+  /* The console's map: coordinates in this CRS ("wgs84", "gcj02" or
+   * "bd09", default "wgs84"), and an optional tile URL template
+   * ("http://tiles.example/{z}/{x}/{y}.png", default NULL: no tiles). */
+  char *console_crs;
+  char *console_tile_url;
+  /* Browser viewers (live.ws/.mp4/.flv): bytes queued per viewer before
+   * it skips to the next keyframe, default 4 MiB. */
+  gsize live_max_bytes;
+  /* HLS: segment target duration, default 1000 ms; a session (and the
+   * camera's segmenter when it was the last) ends after this long without
+   * a request, default 30000 ms. */
+  guint hls_segment_ms;
+  guint hls_idle_ms;
 } CeApiConfig;
 
 void ce_api_config_init (CeApiConfig *config);

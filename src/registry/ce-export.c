@@ -5,6 +5,7 @@
  * GeoJSON, KML) whose memory use does not grow with the number of cameras.
  */
 #include "ce-export.h"
+#include "ce-json-write.h"
 #include "ce-import.h"
 
 #include <math.h>
@@ -449,62 +450,6 @@ xml_append (GString *s, const char *text)
   g_string_append_len (s, run, p - run);
 }
 
-/* A JSON string with its quotes.  Control characters are escaped as JSON
- * demands; U+2028 and U+2029 too, because they end lines in JavaScript
- * source and the file may be pasted into a script. */
-static void
-json_append (GString *s, const char *text)
-{
-  const char *run = text;
-  const char *p = text;
-
-  g_string_append_c (s, '"');
-  while (*p != '\0') {
-    guchar c = (guchar) *p;
-    gsize skip = 1;
-
-    if (c == 0xE2 && (guchar) p[1] == 0x80 &&
-        ((guchar) p[2] == 0xA8 || (guchar) p[2] == 0xA9)) {
-      g_string_append_len (s, run, p - run);
-      g_string_append (s, (guchar) p[2] == 0xA8 ? "\\u2028" : "\\u2029");
-      skip = 3;
-    } else if (c == '"' || c == '\\') {
-      g_string_append_len (s, run, p - run);
-      g_string_append_c (s, '\\');
-      g_string_append_c (s, c);
-    } else if (c < 0x20) {
-      g_string_append_len (s, run, p - run);
-      switch (c) {
-        case '\b':
-          g_string_append (s, "\\b");
-          break;
-        case '\f':
-          g_string_append (s, "\\f");
-          break;
-        case '\n':
-          g_string_append (s, "\\n");
-          break;
-        case '\r':
-          g_string_append (s, "\\r");
-          break;
-        case '\t':
-          g_string_append (s, "\\t");
-          break;
-        default:
-          g_string_append_printf (s, "\\u%04x", c);
-          break;
-      }
-    } else {
-      p++;
-      continue;
-    }
-    p += skip;
-    run = p;
-  }
-  g_string_append_len (s, run, p - run);
-  g_string_append_c (s, '"');
-}
-
 /* Output. */
 
 static gboolean
@@ -712,7 +657,7 @@ geojson_write_camera (CeExporter *self, Row *row)
   get_value (self, row, FIELD_ID, &id);
   if (id.kind != VALUE_ABSENT) {
     g_string_append (s, "\"id\":");
-    json_append (s, id.text);
+    ce_json_append_string (s, id.text);
     g_string_append_c (s, ',');
   }
   if (row->lon.kind != VALUE_ABSENT && row->lat.kind != VALUE_ABSENT) {
@@ -733,10 +678,10 @@ geojson_write_camera (CeExporter *self, Row *row)
     if (!first)
       g_string_append_c (s, ',');
     first = FALSE;
-    json_append (s, self->columns[i].key);
+    ce_json_append_string (s, self->columns[i].key);
     g_string_append_c (s, ':');
     if (value.kind == VALUE_TEXT)
-      json_append (s, value.text);
+      ce_json_append_string (s, value.text);
     else
       g_string_append (s, value.text);
   }

@@ -268,6 +268,34 @@ ce_registry_dup_health (CeRegistry *self, const char *id, GError **error)
   return r;
 }
 
+gboolean
+ce_registry_health_foreach (CeRegistry *self, CeHealthFunc func,
+    gpointer user_data, GError **error)
+{
+  g_autoptr (sqlite3_stmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (CE_IS_REGISTRY (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  stmt = ce_registry_prepare (self,
+      "SELECT c.id, h.health FROM camera c"
+      " JOIN camera_health h ON h.camera = c.rowid ORDER BY c.id",
+      FALSE, error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW) {
+    if (!func (ce_registry_col_text (stmt, 0),
+            health_of (sqlite3_column_int (stmt, 1)), user_data))
+      return TRUE;
+  }
+  if (rc != SQLITE_DONE) {
+    ce_registry_set_db_error (self, error, rc, "Reading the cameras' health");
+    return FALSE;
+  }
+  return TRUE;
+}
+
 GArray *
 ce_registry_dup_status_history (CeRegistry *self, const char *id, gint64 since,
     gint64 until, GError **error)

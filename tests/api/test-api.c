@@ -146,7 +146,9 @@ env_start (void)
                           "backoff_max=0.5\n"
                           "[wall]\nwarm_presets=true\n"
                           "[http]\nport=0\nmax_body=4\n"
-                          "snapshot_timeout=2.5\nsnapshot_cache=1\n",
+                          "snapshot_timeout=2.5\nsnapshot_cache=1\n"
+                          "[console]\ncrs=gcj02\n"
+                          "tile_url=http://tiles.test:8088/{z}/{x}/{y}.png\n",
       env.db);
   g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
 
@@ -437,7 +439,12 @@ test_health_and_openapi (void)
       {"patch", "/api/v1/cameras/{id}"}, {"delete", "/api/v1/cameras/{id}"},
       {"post", "/api/v1/cameras/{id}/streams"},
       {"get", "/api/v1/cameras/{id}/snapshot.jpg"},
-      {"get", "/api/v1/cameras/{id}/health"}, {"get", "/api/v1/stats"},
+      {"get", "/api/v1/cameras/{id}/health"},
+      {"get", "/api/v1/cameras/{id}/live.ws"},
+      {"get", "/api/v1/cameras/{id}/live.mp4"},
+      {"get", "/api/v1/cameras/{id}/live.flv"},
+      {"get", "/api/v1/cameras/{id}/hls/index.m3u8"},
+      {"get", "/api/v1/cameras/{id}/hls/{file}"}, {"get", "/api/v1/stats"},
       {"get", "/api/v1/stats/online"}, {"get", "/api/v1/streams"},
       {"delete", "/api/v1/streams/{id}"}, {"get", "/api/v1/audit"},
       /* Walls and incidents (tests/api/test-walls.c) */
@@ -453,7 +460,8 @@ test_health_and_openapi (void)
       {"post", "/api/v1/walls/{name}/presets/{sub}/apply"},
       {"get", "/api/v1/incidents"}, {"post", "/api/v1/incidents"},
       {"get", "/api/v1/incidents/{name}"},
-      {"post", "/api/v1/incidents/{name}/close"}};
+      {"post", "/api/v1/incidents/{name}/close"},
+      {"get", "/api/v1/map/cameras"}, {"get", "/"}, {"get", "/console/"}};
   JsonObject *paths;
   JsonObjectIter iter;
   const char *path;
@@ -485,6 +493,7 @@ test_health_and_openapi (void)
     g_string_replace (real, "{id}", ID_NONE, 0);
     g_string_replace (real, "{name}", "no-wall", 0);
     g_string_replace (real, "{sub}", "no-preset", 0);
+    g_string_replace (real, "{file}", "live.m3u8", 0);
     json_object_iter_init (&mi, json_node_get_object (node));
     while (json_object_iter_next (&mi, &method, NULL)) {
       g_autofree char *m = g_ascii_strup (method, -1);
@@ -1001,7 +1010,24 @@ test_grant_and_streams (void)
   urls = json_object_get_object_member (obj (g), "urls");
   url = json_object_get_string_member (urls, "rtsp");
   g_assert_true (g_str_has_prefix (url, prefix));
-  g_assert_cmpuint (json_object_get_size (urls), ==, 1);
+  /* rtsp, then the browser URLs on the API's host and port. */
+  g_assert_cmpuint (json_object_get_size (urls), ==, 5);
+  {
+    g_autofree char *ws = g_strdup_printf (
+        "ws://127.0.0.1:%u/api/v1/cameras/" ID_XL "/live.ws?token=%s",
+        env.http_port, json_object_get_string_member (obj (g), "token"));
+    g_autofree char *hls = g_strdup_printf (
+        "http://127.0.0.1:%u/api/v1/cameras/" ID_XL "/hls/index.m3u8?token=%s",
+        env.http_port, json_object_get_string_member (obj (g), "token"));
+
+    g_assert_cmpstr (json_object_get_string_member (urls, "ws"), ==, ws);
+    g_assert_cmpstr (json_object_get_string_member (urls, "hls"), ==, hls);
+    g_autofree char *flv = g_strdup_printf (
+        "http://127.0.0.1:%u/api/v1/cameras/" ID_XL "/live.flv?token=%s",
+        env.http_port, json_object_get_string_member (obj (g), "token"));
+
+    g_assert_cmpstr (json_object_get_string_member (urls, "flv"), ==, flv);
+  }
   g_assert_nonnull (
       strstr (url, json_object_get_string_member (obj (g), "token")));
   g_assert_true (audit_has (ID_XL, "op1", "grant", "INC-2026-0042"));
@@ -1300,6 +1326,220 @@ test_audit (void)
   g_assert_cmpint (json_object_get_int_member (obj (future), "count"), ==, 0);
 }
 
+static int
+index_of (JsonArray *a, const char *value)
+{
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    if (g_strcmp0 (json_array_get_string_element (a, i), value) == 0)
+      return (int) i;
+  return -1;
+}
+
+/* The console's map columns: the caller's cameras only, coordinates in
+ * the configured CRS (or crs=), health from the registry, ETag → 304. */
+static void
+test_map_cameras (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeRegistry) reg = ce_registry_open (env.db, 0, &error);
+  g_autoptr (Reply) all = NULL, op = NULL, wgs = NULL, bad = NULL;
+  g_autoptr (Reply) again = NULL, unauth = NULL;
+  g_autofree char *etag = NULL;
+  JsonObject *o;
+  JsonArray *ids, *healths, *lon, *lat;
+  int so, xl;
+  double glon, glat;
+
+  g_assert_no_error (error);
+  record (reg, ID_SO, CE_HEALTH_AUTH_FAILED, NULL,
+      g_get_real_time () / G_USEC_PER_SEC);
+
+  all = get ("/api/v1/map/cameras", env.admin);
+  assert_status (all, 200);
+  o = obj (all);
+  ids = json_object_get_array_member (o, "id");
+  g_assert_cmpint (json_object_get_int_member (o, "count"), ==,
+      json_array_get_length (ids));
+  g_assert_cmpstr (json_object_get_string_member (o, "crs"), ==, "gcj02");
+  g_assert_cmpstr (json_object_get_string_member (o, "tile_url"), ==,
+      "http://tiles.test:8088/{z}/{x}/{y}.png");
+  /* Every column as long as the ids. */
+  for (const char *const *c = (const char *const[]){"name", "lon", "lat",
+           "source", "street", "status", "health", NULL};
+       *c != NULL; c++)
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (o, *c)), ==,
+        json_array_get_length (ids));
+  so = index_of (ids, ID_SO);
+  xl = index_of (ids, ID_XL);
+  g_assert_cmpint (so, >=, 0);
+  g_assert_cmpint (index_of (ids, ID_PS), >=, 0);
+  healths = json_object_get_array_member (o, "healths");
+  g_assert_cmpstr (json_array_get_string_element (healths,
+                       json_array_get_int_element (
+                           json_object_get_array_member (o, "health"), so)),
+      ==, "auth_failed");
+  g_assert_cmpstr (json_array_get_string_element (
+                       json_object_get_array_member (o, "streets"),
+                       json_array_get_int_element (
+                           json_object_get_array_member (o, "street"), xl)),
+      ==, "大场镇");
+  g_assert_cmpstr (json_array_get_string_element (
+                       json_object_get_array_member (o, "sources"),
+                       json_array_get_int_element (
+                           json_object_get_array_member (o, "source"), xl)),
+      ==, "xueliang");
+  g_assert_cmpstr (json_array_get_string_element (
+                       json_object_get_array_member (o, "name"), xl),
+      ==, "测试相机 camB");
+  /* GCJ-02 of 121.41, 31.36 is shifted by a few hundred metres. */
+  lon = json_object_get_array_member (o, "lon");
+  lat = json_object_get_array_member (o, "lat");
+  ce_geo_convert (CE_CRS_WGS84, CE_CRS_GCJ02, 121.41, 31.36, &glon, &glat);
+  g_assert_cmpfloat_with_epsilon (json_array_get_double_element (lon, xl), glon,
+      1e-5);
+  g_assert_cmpfloat_with_epsilon (json_array_get_double_element (lat, xl), glat,
+      1e-5);
+  wgs = get ("/api/v1/map/cameras?crs=wgs84", env.admin);
+  assert_status (wgs, 200);
+  g_assert_cmpfloat_with_epsilon (
+      json_array_get_double_element (
+          json_object_get_array_member (obj (wgs), "lon"), xl),
+      121.41, 1e-6);
+
+  /* The same answer again: 304 with its ETag. */
+  etag = g_strdup (soup_message_headers_get_one (all->headers, "ETag"));
+  g_assert_nonnull (etag);
+  {
+    g_autofree char *uri = g_strdup_printf (
+        "http://127.0.0.1:%u/api/v1/map/cameras", env.http_port);
+    g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+    g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
+    g_autoptr (GBytes) body = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", auth);
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "If-None-Match", etag);
+    body = soup_session_send_and_read (env.session, msg, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 304);
+    g_assert_cmpuint (g_bytes_get_size (body), ==, 0);
+  }
+
+  /* The operator (雪亮 + 社会面, secrecy 0) sees neither 公安 nor 涉密. */
+  op = get ("/api/v1/map/cameras", env.operator);
+  assert_status (op, 200);
+  ids = json_object_get_array_member (obj (op), "id");
+  g_assert_cmpint (index_of (ids, ID_PS), <, 0);
+  g_assert_cmpint (index_of (ids, ID_SECRET), <, 0);
+  g_assert_cmpint (index_of (ids, ID_XL), >=, 0);
+  g_assert_cmpstr (soup_message_headers_get_one (op->headers, "ETag"), !=,
+      etag);
+
+  bad = get ("/api/v1/map/cameras?crs=mars", env.admin);
+  assert_error (bad, 422, "out_of_range");
+  again = get ("/api/v1/map/cameras?limit=5", env.admin);
+  assert_error (again, 400, "unknown_field");
+  unauth = get ("/api/v1/map/cameras", NULL);
+  assert_error (unauth, 401, "unauthorized");
+}
+
+/* The console's files: public, typed, a strict CSP (with the tile
+ * server's origin), ETags, and nothing outside the compiled-in names. */
+static void
+test_console (void)
+{
+  g_autoptr (Reply) page = get ("/console/", NULL);
+  g_autoptr (Reply) js = get ("/console/player.js", NULL);
+  g_autoptr (Reply) css = get ("/console/console.css", NULL);
+  const char *csp =
+      soup_message_headers_get_one (page->headers, "Content-Security-Policy");
+  const char *const missing[] = {"/console/nothing.js", "/console/app.js.map",
+      "/console/.hidden.js", "/console/APP.js", "/console/sub/app.js",
+      "/console/app.js/", "/console/console.gresource.xml",
+      "/console/ce-console.c", "/console//app.js"};
+
+  assert_status (page, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (page->headers, NULL),
+      ==, "text/html");
+  g_assert_nonnull (strstr (g_bytes_get_data (page->body, NULL), "app.js"));
+  g_assert_nonnull (csp);
+  g_assert_nonnull (strstr (csp, "default-src 'none'"));
+  g_assert_nonnull (strstr (csp, "script-src 'self';"));
+  g_assert_nonnull (strstr (csp,
+      "img-src 'self' blob: data: "
+      "http://tiles.test:8088;"));
+  g_assert_null (strstr (csp, "unsafe"));
+  g_assert_cmpstr (
+      soup_message_headers_get_one (page->headers, "X-Content-Type-Options"),
+      ==, "nosniff");
+  g_assert_cmpstr (
+      soup_message_headers_get_one (page->headers, "Cache-Control"), ==,
+      "no-cache");
+  assert_status (js, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (js->headers, NULL),
+      ==, "text/javascript");
+  g_assert_nonnull (
+      strstr (g_bytes_get_data (js->body, NULL), "export class Player"));
+  assert_status (css, 200);
+  g_assert_cmpstr (soup_message_headers_get_content_type (css->headers, NULL),
+      ==, "text/css");
+
+  /* Revalidation. */
+  {
+    g_autofree char *uri =
+        g_strdup_printf ("http://127.0.0.1:%u/console/app.js", env.http_port);
+    g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GBytes) body = NULL;
+    g_autoptr (Reply) first = get ("/console/app.js", NULL);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "If-None-Match", soup_message_headers_get_one (first->headers, "ETag"));
+    body = soup_session_send_and_read (env.session, msg, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 304);
+  }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (missing); i++) {
+    g_autoptr (Reply) r = get (missing[i], NULL);
+
+    if (r->status != 404)
+      g_error ("%s: expected 404, got %u", missing[i], r->status);
+  }
+  /* Read-only; "/" and "/console" lead to the page. */
+  {
+    g_autoptr (Reply) post =
+        request_full ("POST", "/console/app.js", NULL, NULL, "{}", -1);
+    g_autoptr (Reply) root = raw_request ("GET / HTTP/1.1\r\nHost: x\r\n"
+                                          "Connection: close\r\n\r\n");
+    g_autoptr (Reply) bare = raw_request ("GET /console HTTP/1.1\r\nHost: x\r\n"
+                                          "Connection: close\r\n\r\n");
+
+    assert_error (post, 405, "method_not_allowed");
+    g_assert_cmpstr (soup_message_headers_get_one (post->headers, "Allow"), ==,
+        "GET, HEAD");
+    assert_status (root, 302);
+    g_assert_true (g_str_has_suffix (
+        soup_message_headers_get_one (root->headers, "Location"), "/console/"));
+    assert_status (bare, 302);
+  }
+  /* libsoup decodes unreserved escapes (%61 is "a", the same name); a
+   * reserved one such as %2F stays and is refused. */
+  {
+    g_autoptr (Reply) esc =
+        raw_request ("GET /console/%2Fapp.js HTTP/1.1\r\n"
+                     "Host: x\r\nConnection: close\r\n\r\n");
+    g_autoptr (Reply) up =
+        raw_request ("GET /console/..%2Fmeson.build HTTP/1.1\r\n"
+                     "Host: x\r\nConnection: close\r\n\r\n");
+
+    g_assert_true (esc->status == 404 || esc->status == 400);
+    g_assert_true (up->status == 404 || up->status == 400);
+  }
+}
+
 /* [http] keys are checked like every other, and a port in use is a
  * runtime error that names it. */
 static void
@@ -1316,6 +1556,11 @@ test_config (void)
       {"[http]\nsnapshot_timeout=soon\n", 2, "is not a number"},
       {"[http]\nlisten=1\n", 2, "[http] listen: unknown key"},
       {"[http]\naddress=localhost\n", 1, "is not an IP address"},
+      {"[console]\ncrs=mars\n", 1, "[console] crs: “mars” is not"},
+      {"[console]\ntile_url=ftp://x/{z}/{x}/{y}\n", 1,
+          "[console] tile_url: not an http(s) URL"},
+      {"[console]\ntile_url=http://x/tiles\n", 1,
+          "[console] tile_url: needs {z}, {x} and {y}"},
       {NULL, 1, "Cannot serve HTTP on 127.0.0.1:"},
   };
   const char *bin = g_getenv ("CITYEYED_BIN");
@@ -1460,6 +1705,8 @@ main (int argc, char **argv)
   g_test_add_func ("/api/camera-health", test_camera_health);
   g_test_add_func ("/api/metrics", test_metrics);
   g_test_add_func ("/api/audit", test_audit);
+  g_test_add_func ("/api/map-cameras", test_map_cameras);
+  g_test_add_func ("/api/console", test_console);
   g_test_add_func ("/api/config", test_config);
   g_test_add_func ("/api/wall-default-dwell", test_wall_default_dwell);
   g_test_add_func ("/api/wall-warm-presets", test_wall_warm_presets);

@@ -368,6 +368,60 @@ test_read_only (Fixture *f, gconstpointer data)
   g_rmdir (dir);
 }
 
+/* The latest health of every probed camera, in id order, and an early
+ * stop. */
+typedef struct
+{
+  GPtrArray *ids;
+  GArray *healths;
+  guint stop_after;
+} Seen;
+
+static gboolean
+collect (const char *camera_id, CeHealth health, gpointer user_data)
+{
+  Seen *seen = user_data;
+
+  g_ptr_array_add (seen->ids, g_strdup (camera_id));
+  g_array_append_val (seen->healths, health);
+  return seen->ids->len != seen->stop_after;
+}
+
+static void
+test_health_foreach (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GArray) healths = g_array_new (FALSE, FALSE, sizeof (CeHealth));
+  Seen seen = {ids, healths, 0};
+  g_autofree char *id1 = cam_id (1);
+  g_autofree char *id4 = cam_id (4);
+  g_autofree char *id5 = cam_id (5);
+
+  record (f, 5, CE_HEALTH_ONLINE, 100);
+  record (f, 1, CE_HEALTH_ONLINE, 100);
+  record (f, 1, CE_HEALTH_AUTH_FAILED, 200);
+  record (f, 4, CE_HEALTH_NO_VIDEO, 150);
+  g_assert_true (
+      ce_registry_health_foreach (f->registry, collect, &seen, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ids->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (ids, 0), ==, id1);
+  g_assert_cmpstr (g_ptr_array_index (ids, 1), ==, id4);
+  g_assert_cmpstr (g_ptr_array_index (ids, 2), ==, id5);
+  g_assert_cmpint (g_array_index (healths, CeHealth, 0), ==,
+      CE_HEALTH_AUTH_FAILED);
+  g_assert_cmpint (g_array_index (healths, CeHealth, 1), ==,
+      CE_HEALTH_NO_VIDEO);
+  g_assert_cmpint (g_array_index (healths, CeHealth, 2), ==, CE_HEALTH_ONLINE);
+
+  g_ptr_array_set_size (ids, 0);
+  seen.stop_after = 2;
+  g_assert_true (
+      ce_registry_health_foreach (f->registry, collect, &seen, &error));
+  g_assert_cmpuint (ids->len, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -380,5 +434,6 @@ main (int argc, char **argv)
   ADD ("/health/offline-longest", test_offline_longest);
   ADD ("/health/remove-camera", test_remove_camera);
   ADD ("/health/read-only", test_read_only);
+  ADD ("/health/foreach", test_health_foreach);
   return g_test_run ();
 }

@@ -1,0 +1,894 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * Browser delivery of a camera: fMP4 over WebSocket (live.ws) and chunked
+ * HTTP (live.mp4), HTTP-FLV (live.flv).  Each viewer is a CeViewer on the
+ * camera's hub (through the relay), written with flow control of our own:
+ * the next message or chunk goes out only once the previous one has
+ * reached the socket, so the only queue is the CeViewer's bounded one.
+ */
+#include "ce-api-private.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ce-viewer.h"
+
+#define STATE_POLL_S 1
+#define LIVE_SNDBUF (64 * 1024)
+
+/* ---- a counting output stream ------------------------------------------ */
+
+/* libsoup's WebSocket connection queues every message it is given and
+ * says nothing when one has been written.  Between it and the socket sits
+ * this stream, which counts what reaches the socket: what was sent minus
+ * what was written is the connection's own queue. */
+#define CE_TYPE_COUNTING_STREAM (ce_counting_stream_get_type ())
+G_DECLARE_FINAL_TYPE (CeCountingStream, ce_counting_stream, CE, COUNTING_STREAM,
+    GFilterOutputStream)
+
+struct _CeCountingStream
+{
+  GFilterOutputStream parent;
+  guint64 written;
+  void (*notify) (gpointer data);
+  gpointer data; /* borrowed: the viewer clears notify before it goes */
+};
+
+static void counting_pollable_init (GPollableOutputStreamInterface *iface);
+
+G_DEFINE_TYPE_WITH_CODE (CeCountingStream, ce_counting_stream,
+    G_TYPE_FILTER_OUTPUT_STREAM,
+    G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
+        counting_pollable_init))
+
+static GOutputStream *
+counting_base (gpointer stream)
+{
+  return g_filter_output_stream_get_base_stream (
+      G_FILTER_OUTPUT_STREAM (stream));
+}
+
+static void
+counting_add (CeCountingStream *self, gssize n)
+{
+  if (n <= 0)
+    return;
+  self->written += (guint64) n;
+  if (self->notify != NULL)
+    self->notify (self->data);
+}
+
+static gssize
+counting_write (GOutputStream *stream, const void *buffer, gsize count,
+    GCancellable *cancellable, GError **error)
+{
+  gssize n = g_output_stream_write (counting_base (stream), buffer, count,
+      cancellable, error);
+
+  counting_add (CE_COUNTING_STREAM (stream), n);
+  return n;
+}
+
+static gboolean
+counting_can_poll (GPollableOutputStream *stream)
+{
+  GOutputStream *base = counting_base (stream);
+
+  return G_IS_POLLABLE_OUTPUT_STREAM (base) &&
+      g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (base));
+}
+
+static gboolean
+counting_is_writable (GPollableOutputStream *stream)
+{
+  return g_pollable_output_stream_is_writable (
+      G_POLLABLE_OUTPUT_STREAM (counting_base (stream)));
+}
+
+static GSource *
+counting_create_source (GPollableOutputStream *stream,
+    GCancellable *cancellable)
+{
+  return g_pollable_output_stream_create_source (
+      G_POLLABLE_OUTPUT_STREAM (counting_base (stream)), cancellable);
+}
+
+static gssize
+counting_write_nonblocking (GPollableOutputStream *stream, const void *buffer,
+    gsize count, GError **error)
+{
+  gssize n = g_pollable_output_stream_write_nonblocking (
+      G_POLLABLE_OUTPUT_STREAM (counting_base (stream)), buffer, count, NULL,
+      error);
+
+  counting_add (CE_COUNTING_STREAM (stream), n);
+  return n;
+}
+
+static void
+counting_pollable_init (GPollableOutputStreamInterface *iface)
+{
+  iface->can_poll = counting_can_poll;
+  iface->is_writable = counting_is_writable;
+  iface->create_source = counting_create_source;
+  iface->write_nonblocking = counting_write_nonblocking;
+}
+
+static void
+ce_counting_stream_class_init (CeCountingStreamClass *klass)
+{
+  G_OUTPUT_STREAM_CLASS (klass)->write_fn = counting_write;
+}
+
+static void
+ce_counting_stream_init (CeCountingStream *self)
+{
+}
+
+/* ---- viewers ------------------------------------------------------------ */
+
+struct _CeApiLive
+{
+  CeApi *api;          /* borrowed: owns us */
+  GHashTable *viewers; /* LiveViewer * (owned ref) → itself */
+  guint state_poll_id;
+  CeViewerConfig viewer_config;
+  CeApiLiveStats stats; /* totals of the viewers that ended */
+};
+
+typedef struct
+{
+  gint refs;
+  CeApiLive *live; /* NULL once ended */
+  CeApiLiveProtocol protocol;
+  CePrincipal *principal;
+  char *camera_id;
+  CeProfile profile;
+  char *peer; /* IP:port */
+  gint64 start_us;
+  gboolean started; /* audited as started */
+
+  CeStream *stream; /* owned: released when ended */
+  CeViewer *viewer;
+  SoupServerMessage *msg; /* owned ref until the response is done */
+  GSocket *socket;        /* owned ref, to cut a slow client off */
+  gulong finished_id, wrote_chunk_id, wrote_info_id;
+
+  /* chunked HTTP */
+  guint chunks_in_flight;
+  /* WebSocket */
+  SoupWebsocketConnection *ws;
+  GIOStream *ws_io; /* the stolen connection, closed when ended */
+  CeCountingStream *counter;
+  guint64 ws_sent; /* frame bytes given to the connection */
+  gboolean ws_live;
+  gulong ws_closed_id;
+
+  GMainContext *context; /* owned ref: where the pump runs */
+  gint wake_pending;     /* atomic: a pump is scheduled */
+  guint idle_id;
+  guint64 bytes;
+  guint64 skipped; /* frames skipped by the budget, when ended */
+  gboolean dropped;
+} LiveViewer;
+
+static const char *const protocol_names[] = {"ws", "mp4", "flv", "hls"};
+
+const char *
+ce_api_live_protocol_to_string (CeApiLiveProtocol protocol)
+{
+  return protocol_names[protocol];
+}
+
+static LiveViewer *
+live_viewer_ref (LiveViewer *lv)
+{
+  g_atomic_int_inc (&lv->refs);
+  return lv;
+}
+
+static void
+live_viewer_unref (LiveViewer *lv)
+{
+  if (!g_atomic_int_dec_and_test (&lv->refs))
+    return;
+  /* Ended before the last ref went: only memory is left. */
+  g_main_context_unref (lv->context);
+  g_clear_pointer (&lv->principal, ce_principal_unref);
+  g_free (lv->camera_id);
+  g_free (lv->peer);
+  g_free (lv);
+}
+
+void
+ce_api_live_audit (CeApi *api, const CePrincipal *p, const char *camera_id,
+    const char *protocol, const char *peer, const char *action, gint64 start_us,
+    gint64 end_us, guint64 bytes)
+{
+  CeAuditRecord rec = {0};
+
+  rec.user = p->user;
+  rec.camera_id = camera_id;
+  rec.protocol = protocol;
+  rec.client = peer;
+  rec.action = action;
+  rec.start_us = start_us;
+  rec.end_us = end_us;
+  rec.bytes = bytes;
+  rec.incident = p->incident;
+  /* Batched, as for RTSP viewers: a wall switching tiles must not cost
+   * an fsync per viewer on the main loop. */
+  ce_auth_audit_post (api->auth, &rec);
+}
+
+static void
+audit (CeApi *api, LiveViewer *lv, const char *action, gint64 end_us)
+{
+  ce_api_live_audit (api, lv->principal, lv->camera_id,
+      protocol_names[lv->protocol], lv->peer, action, lv->start_us, end_us,
+      lv->bytes);
+}
+
+/* Ends the viewing: audit, viewer off the hub, upstream released,
+ * connection closed.  Idempotent; main context. */
+static void
+live_viewer_end (LiveViewer *lv, const char *why)
+{
+  CeApiLive *live = lv->live;
+  CeApi *api;
+
+  if (live == NULL)
+    return;
+  api = live->api;
+  lv->live = NULL;
+  g_clear_handle_id (&lv->idle_id, g_source_remove);
+  if (lv->viewer != NULL) {
+    CeViewerStats st;
+
+    ce_viewer_get_stats (lv->viewer, &st);
+    lv->skipped = st.frames_skipped;
+    g_clear_pointer (&lv->viewer, ce_viewer_free);
+  }
+  if (lv->stream != NULL)
+    ce_relay_release (api->relay, g_steal_pointer (&lv->stream));
+  if (lv->counter != NULL) {
+    lv->counter->notify = NULL;
+    g_clear_object (&lv->counter);
+  }
+  if (lv->ws != NULL) {
+    g_signal_handler_disconnect (lv->ws, lv->ws_closed_id);
+    if (soup_websocket_connection_get_state (lv->ws) ==
+        SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (lv->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+          why);
+    g_clear_object (&lv->ws);
+  }
+  if (lv->ws_io != NULL) {
+    /* The close frame goes if the socket takes it; the connection is
+     * closed either way. */
+    g_io_stream_close_async (lv->ws_io, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+    g_clear_object (&lv->ws_io);
+  }
+  if (lv->msg != NULL) {
+    SoupMessageBody *body = soup_server_message_get_response_body (lv->msg);
+
+    if (lv->finished_id != 0)
+      g_signal_handler_disconnect (lv->msg, lv->finished_id);
+    if (lv->wrote_chunk_id != 0)
+      g_signal_handler_disconnect (lv->msg, lv->wrote_chunk_id);
+    if (lv->wrote_info_id != 0)
+      g_signal_handler_disconnect (lv->msg, lv->wrote_info_id);
+    if (lv->protocol != CE_API_LIVE_WS && lv->started) {
+      /* Ends the chunked body; a client that no longer reads gets its
+       * socket shut below so that libsoup's pending write fails now. */
+      soup_message_body_complete (body);
+      soup_server_message_unpause (lv->msg);
+    } else if (!lv->started && lv->ws == NULL) {
+      /* Still waiting for the camera, or refused on the way. */
+      if (soup_server_message_get_status (lv->msg) == 0)
+        ce_api_respond_error (lv->msg, CE_API_ERROR_UNAVAILABLE, why);
+      soup_server_message_unpause (lv->msg);
+    }
+    g_clear_object (&lv->msg);
+  }
+  if (lv->dropped && lv->socket != NULL)
+    g_socket_shutdown (lv->socket, TRUE, TRUE, NULL);
+  g_clear_object (&lv->socket);
+
+  if (lv->started) {
+    gint64 now = g_get_real_time ();
+
+    audit (api, lv, "stop", now);
+    live->stats.bytes_out[lv->protocol] += lv->bytes;
+    live->stats.frames_skipped += lv->skipped;
+    if (lv->dropped)
+      live->stats.viewers_dropped++;
+    g_message ("HTTP %s viewer %s stopped camera %s from %s after %.1f s, "
+               "%" G_GUINT64_FORMAT " bytes (%s, audited)",
+        protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
+        lv->peer, (now - lv->start_us) / 1e6, lv->bytes, why);
+  }
+  g_hash_table_remove (live->viewers, lv); /* drops the table's ref */
+}
+
+static gsize
+ws_frame_size (gsize payload)
+{
+  /* Server frames are not masked. */
+  return payload + (payload < 126 ? 2 : payload < 65536 ? 4 : 10);
+}
+
+/* Nothing more goes once the client or we began to close. */
+static gboolean
+ws_open (LiveViewer *lv)
+{
+  return lv->ws != NULL &&
+      soup_websocket_connection_get_state (lv->ws) == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+static void
+ws_send_text (LiveViewer *lv, const char *text)
+{
+  if (!ws_open (lv))
+    return;
+  soup_websocket_connection_send_text (lv->ws, text);
+  lv->ws_sent += ws_frame_size (strlen (text));
+}
+
+/* Before an init segment: what the page needs for
+ * MediaSource.isTypeSupported() and addSourceBuffer(). */
+static void
+ws_send_codec (LiveViewer *lv)
+{
+  g_autofree char *mime = ce_viewer_dup_content_type (lv->viewer);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *codec = NULL;
+  const char *q;
+
+  if (mime == NULL)
+    return;
+  if ((q = strchr (mime, '"')) != NULL)
+    codec = g_strndup (q + 1, strcspn (q + 1, "\""));
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "codec");
+  json_builder_set_member_name (b, "mime");
+  json_builder_add_string_value (b, mime);
+  json_builder_set_member_name (b, "codec");
+  json_builder_add_string_value (b, codec != NULL ? codec : "");
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  text = json_to_string (root, FALSE);
+  ws_send_text (lv, text);
+}
+
+static void
+ws_send_state (LiveViewer *lv, gboolean live)
+{
+  lv->ws_live = live;
+  ws_send_text (lv,
+      live ? "{\"type\":\"state\",\"state\":\"live\"}"
+           : "{\"type\":\"state\",\"state\":\"reconnecting\"}");
+}
+
+/* Writes what the viewer has queued, one message or chunk at a time.
+ * Main context. */
+static void
+pump (LiveViewer *lv)
+{
+  if (lv->live == NULL || lv->viewer == NULL)
+    return;
+  if (ce_viewer_should_drop (lv->viewer)) {
+    g_message ("HTTP %s viewer of camera %s from %s is too slow: dropped",
+        protocol_names[lv->protocol], lv->camera_id, lv->peer);
+    lv->dropped = TRUE;
+    live_viewer_end (lv, "too slow");
+    return;
+  }
+  if (lv->protocol == CE_API_LIVE_WS) {
+    while (ws_open (lv) && lv->counter->written >= lv->ws_sent) {
+      CeViewerChunkKind kind;
+      g_autoptr (GBytes) data = ce_viewer_pop (lv->viewer, NULL, &kind, NULL);
+      gsize size;
+
+      if (data == NULL)
+        break;
+      size = g_bytes_get_size (data);
+      if (kind == CE_VIEWER_CHUNK_HEADER)
+        ws_send_codec (lv);
+      lv->ws_sent += ws_frame_size (size);
+      lv->bytes += size;
+      soup_websocket_connection_send_message (lv->ws,
+          SOUP_WEBSOCKET_DATA_BINARY, data);
+      /* libsoup wrote what the socket took at once; the rest waits. */
+    }
+    return;
+  }
+  if (lv->chunks_in_flight == 0) {
+    g_autoptr (GBytes) body = NULL;
+    g_autoptr (GBytes) head = ce_viewer_pop (lv->viewer, &body, NULL, NULL);
+    SoupMessageBody *out = soup_server_message_get_response_body (lv->msg);
+
+    if (head == NULL)
+      return;
+    lv->bytes += g_bytes_get_size (head);
+    soup_message_body_append_bytes (out, head);
+    lv->chunks_in_flight++;
+    if (body != NULL) {
+      lv->bytes += g_bytes_get_size (body);
+      soup_message_body_append_bytes (out, body);
+      lv->chunks_in_flight++;
+    }
+    soup_server_message_unpause (lv->msg);
+  }
+}
+
+static gboolean
+on_pump_idle (gpointer data)
+{
+  LiveViewer *lv = data;
+
+  lv->idle_id = 0;
+  pump (lv);
+  return G_SOURCE_REMOVE;
+}
+
+/* The socket took more of the WebSocket's bytes (inside libsoup's write:
+ * the pump runs from an idle, never re-entering the connection). */
+static void
+on_ws_written (gpointer data)
+{
+  LiveViewer *lv = data;
+
+  if (lv->idle_id == 0 && lv->counter->written >= lv->ws_sent)
+    lv->idle_id = g_idle_add (on_pump_idle, lv);
+}
+
+static gboolean
+on_wake_main (gpointer data)
+{
+  LiveViewer *lv = data;
+
+  g_atomic_int_set (&lv->wake_pending, 0);
+  pump (lv);
+  return G_SOURCE_REMOVE;
+}
+
+/* With the hub's lock held, on its streaming thread or (native ingest)
+ * on the main thread itself: only schedule, never run the pump here. */
+static void
+on_viewer_wake (gpointer data)
+{
+  LiveViewer *lv = data;
+  GSource *source;
+
+  if (!g_atomic_int_compare_and_exchange (&lv->wake_pending, 0, 1))
+    return;
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, on_wake_main, live_viewer_ref (lv),
+      (GDestroyNotify) live_viewer_unref);
+  g_source_attach (source, lv->context);
+  g_source_unref (source);
+}
+
+static void
+on_wrote_chunk (SoupServerMessage *msg, gpointer data)
+{
+  LiveViewer *lv = data;
+
+  if (lv->chunks_in_flight > 0)
+    lv->chunks_in_flight--;
+  if (lv->chunks_in_flight == 0)
+    pump (lv);
+}
+
+static void
+on_finished (SoupServerMessage *msg, gpointer data)
+{
+  LiveViewer *lv = data;
+
+  /* The response is over: nothing more may be written or unpaused. */
+  lv->finished_id = 0;
+  if (lv->wrote_chunk_id != 0)
+    g_signal_handler_disconnect (msg, lv->wrote_chunk_id);
+  lv->wrote_chunk_id = 0;
+  if (lv->wrote_info_id != 0)
+    g_signal_handler_disconnect (msg, lv->wrote_info_id);
+  lv->wrote_info_id = 0;
+  g_clear_object (&lv->msg);
+  live_viewer_end (lv, "connection closed");
+}
+
+static void
+on_ws_closed (SoupWebsocketConnection *ws, gpointer data)
+{
+  LiveViewer *lv = data;
+
+  live_viewer_end (lv, "connection closed");
+}
+
+static void
+mark_started (LiveViewer *lv)
+{
+  lv->started = TRUE;
+  lv->start_us = g_get_real_time ();
+  audit (lv->live->api, lv, "start", 0);
+  g_message ("HTTP %s viewer %s started camera %s from %s",
+      protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
+      lv->peer);
+}
+
+/* 101 written: the connection is ours. */
+static void
+on_wrote_informational (SoupServerMessage *msg, gpointer data)
+{
+  LiveViewer *lv = data;
+  g_autoptr (GIOStream) io = NULL;
+  g_autoptr (GIOStream) wrapped = NULL;
+
+  if (lv->live == NULL ||
+      soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
+    return;
+  /* Stealing ends the message: that is not the end of the viewer. */
+  g_signal_handler_disconnect (msg, lv->wrote_info_id);
+  lv->wrote_info_id = 0;
+  g_signal_handler_disconnect (msg, lv->finished_id);
+  lv->finished_id = 0;
+  io = soup_server_message_steal_connection (msg);
+  lv->counter = g_object_new (CE_TYPE_COUNTING_STREAM, "base-stream",
+      g_io_stream_get_output_stream (io), "close-base-stream", FALSE, NULL);
+  lv->counter->notify = on_ws_written;
+  lv->counter->data = lv;
+  wrapped = g_simple_io_stream_new (g_io_stream_get_input_stream (io),
+      G_OUTPUT_STREAM (lv->counter));
+  lv->ws_io = g_steal_pointer (&io);
+  lv->ws =
+      soup_websocket_connection_new (wrapped, soup_server_message_get_uri (msg),
+          SOUP_WEBSOCKET_CONNECTION_SERVER, NULL, NULL, NULL);
+  /* Clients only close or ping. */
+  soup_websocket_connection_set_max_incoming_payload_size (lv->ws, 4096);
+  lv->ws_closed_id =
+      g_signal_connect (lv->ws, "closed", G_CALLBACK (on_ws_closed), lv);
+  lv->ws_live = TRUE;
+  mark_started (lv);
+  lv->viewer = ce_viewer_new (ce_stream_get_hub (lv->stream), CE_VIEWER_FMP4,
+      &lv->live->viewer_config, on_viewer_wake, lv);
+  ce_stream_note_first_out (lv->stream);
+  pump (lv);
+}
+
+static void
+respond_ready (LiveViewer *lv)
+{
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (lv->msg);
+  g_autofree char *type = NULL;
+
+  if (lv->protocol == CE_API_LIVE_WS) {
+    /* No extensions: video does not deflate, and no protocol. */
+    if (!soup_websocket_server_process_handshake (lv->msg, NULL, NULL, NULL,
+            NULL)) {
+      live_viewer_end (lv, "bad handshake");
+      return;
+    }
+    lv->wrote_info_id = g_signal_connect (lv->msg, "wrote-informational",
+        G_CALLBACK (on_wrote_informational), lv);
+    soup_server_message_unpause (lv->msg);
+    return;
+  }
+  lv->viewer = ce_viewer_new (ce_stream_get_hub (lv->stream),
+      lv->protocol == CE_API_LIVE_FLV ? CE_VIEWER_FLV : CE_VIEWER_FMP4,
+      &lv->live->viewer_config, on_viewer_wake, lv);
+  type = ce_viewer_dup_content_type (lv->viewer);
+  soup_server_message_set_status (lv->msg, SOUP_STATUS_OK, NULL);
+  soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
+  soup_message_headers_replace (h, "Content-Type",
+      type != NULL ? type : "video/mp4");
+  soup_message_headers_replace (h, "Cache-Control", "no-store");
+  soup_message_body_set_accumulate (
+      soup_server_message_get_response_body (lv->msg), FALSE);
+  lv->wrote_chunk_id = g_signal_connect (lv->msg, "wrote-chunk",
+      G_CALLBACK (on_wrote_chunk), lv);
+  mark_started (lv);
+  ce_stream_note_first_out (lv->stream);
+  /* The body is empty until the pump appends: libsoup pauses by itself.
+   * The pump may end the viewer: hold it across. */
+  live_viewer_ref (lv);
+  pump (lv);
+  if (lv->msg != NULL)
+    soup_server_message_unpause (lv->msg);
+  live_viewer_unref (lv);
+}
+
+static void
+on_stream_ready (GObject *source, GAsyncResult *result, gpointer data)
+{
+  LiveViewer *lv = data;
+  g_autoptr (GError) error = NULL;
+  gboolean ok;
+
+  if (lv->live == NULL || lv->stream == NULL) {
+    live_viewer_unref (lv);
+    return;
+  }
+  ok = ce_stream_wait_ready_finish (lv->stream, result, &error);
+  if (!ok) {
+    g_autofree char *m =
+        g_strdup_printf ("Camera %s did not send a picture in time: %s",
+            lv->camera_id, error->message);
+
+    /* Answered and unpaused by the end. */
+    ce_api_respond_error (lv->msg, CE_API_ERROR_TIMEOUT, m);
+    live_viewer_end (lv, "camera timeout");
+  } else {
+    respond_ready (lv);
+  }
+  live_viewer_unref (lv);
+}
+
+/* Sends the state of the camera's upstream to WebSocket viewers when it
+ * changes (the hub itself does not say when its camera drops). */
+static gboolean
+poll_states (gpointer data)
+{
+  CeApiLive *live = data;
+  g_autoptr (GPtrArray) streams = NULL;
+  g_autoptr (GHashTable) playing = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  gboolean any = FALSE;
+
+  g_hash_table_iter_init (&iter, live->viewers);
+  while (!any && g_hash_table_iter_next (&iter, &key, NULL))
+    any = ((LiveViewer *) key)->ws != NULL;
+  if (!any)
+    return G_SOURCE_CONTINUE;
+  streams = ce_relay_list_streams (live->api->relay);
+  playing = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = 0; i < streams->len; i++) {
+    const CeStreamSnapshot *s = g_ptr_array_index (streams, i);
+
+    g_hash_table_insert (playing,
+        g_strdup_printf ("%s/%d", s->camera_id, s->profile),
+        GINT_TO_POINTER (s->state == CE_STREAM_PLAYING ? 2 : 1));
+  }
+  g_hash_table_iter_init (&iter, live->viewers);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    LiveViewer *lv = key;
+    g_autofree char *k = NULL;
+    gboolean up;
+
+    if (!ws_open (lv))
+      continue;
+    k = g_strdup_printf ("%s/%d", lv->camera_id, lv->profile);
+    up = GPOINTER_TO_INT (g_hash_table_lookup (playing, k)) == 2;
+    if (up != lv->ws_live)
+      ws_send_state (lv, up);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+ce_api_live_parse_profile (CeApiRequest *req, CeProfile *profile)
+{
+  const char *p = g_hash_table_lookup (req->params, "profile");
+
+  *profile = CE_PROFILE_MAIN;
+  if (p == NULL || strcmp (p, "main") == 0)
+    return TRUE;
+  if (strcmp (p, "sub") == 0) {
+    *profile = CE_PROFILE_SUB;
+    return TRUE;
+  }
+  ce_api_respond_error (req->msg, CE_API_ERROR_OUT_OF_RANGE,
+      "profile: not main or sub");
+  return FALSE;
+}
+
+static void
+live_start (CeApiRequest *req, CeApiLiveProtocol protocol)
+{
+  static const char *const known[] = {"token", "profile", NULL};
+  CeApiLive *live = req->api->live;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeCamera) camera = NULL;
+  CeProfile profile;
+  CeStream *stream;
+  LiveViewer *lv;
+
+  if (!ce_api_params_check (req->params, known, &error)) {
+    ce_api_respond_gerror (req->msg, error);
+    return;
+  }
+  if (!ce_api_live_parse_profile (req, &profile))
+    return;
+  camera = ce_api_request_camera (req, &error);
+  if (camera == NULL) {
+    ce_api_respond_gerror (req->msg, error);
+    return;
+  }
+  if (protocol == CE_API_LIVE_WS &&
+      !soup_websocket_server_check_handshake (req->msg, NULL, NULL, NULL,
+          &error)) {
+    g_autofree char *m =
+        g_strdup_printf ("Not a WebSocket handshake: %s", error->message);
+
+    ce_api_respond_error (req->msg, CE_API_ERROR_BAD_REQUEST, m);
+    return;
+  }
+  stream = ce_relay_acquire (req->api->relay, camera->id, profile, &error);
+  if (stream == NULL) {
+    ce_api_respond_error (req->msg,
+        g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_NOT_FOUND)
+            ? CE_API_ERROR_NOT_FOUND
+            : CE_API_ERROR_UNAVAILABLE,
+        error->message);
+    return;
+  }
+  lv = g_new0 (LiveViewer, 1);
+  lv->refs = 1;
+  lv->context = g_main_context_ref_thread_default ();
+  lv->live = live;
+  lv->protocol = protocol;
+  lv->principal = ce_principal_ref (req->principal);
+  lv->camera_id = g_strdup (camera->id);
+  lv->profile = profile;
+  lv->peer = ce_api_peer (req->msg);
+  lv->stream = stream;
+  lv->msg = g_object_ref (req->msg);
+  lv->socket = ce_api_peer_socket (req->api, req->msg);
+  if (lv->socket != NULL) {
+    g_object_ref (lv->socket);
+    /* As for RTSP viewers: a fixed, small kernel buffer (Linux doubles
+     * it), else autotuning lets a stalled client hide megabytes of stale
+     * video in the kernel before the viewer's budget notices. */
+    g_socket_set_option (lv->socket, SOL_SOCKET, SO_SNDBUF, LIVE_SNDBUF, NULL);
+  }
+  lv->finished_id =
+      g_signal_connect (req->msg, "finished", G_CALLBACK (on_finished), lv);
+  g_hash_table_add (live->viewers, lv);
+  soup_server_message_pause (req->msg);
+  if (ce_hub_is_ready (ce_stream_get_hub (stream)))
+    respond_ready (lv);
+  else
+    ce_stream_wait_ready_async (stream, NULL, on_stream_ready,
+        live_viewer_ref (lv));
+}
+
+void
+ce_api_live_ws (CeApiRequest *req)
+{
+  live_start (req, CE_API_LIVE_WS);
+}
+
+void
+ce_api_live_mp4 (CeApiRequest *req)
+{
+  live_start (req, CE_API_LIVE_MP4);
+}
+
+void
+ce_api_live_flv (CeApiRequest *req)
+{
+  live_start (req, CE_API_LIVE_FLV);
+}
+
+CeApiLive *
+ce_api_live_new (CeApi *api)
+{
+  CeApiLive *live = g_new0 (CeApiLive, 1);
+
+  live->api = api;
+  live->viewer_config.max_bytes = api->config.live_max_bytes;
+  live->viewer_config.flv_hevc = CE_FLV_HEVC_CODEC_ID_12;
+  live->viewers = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+      (GDestroyNotify) live_viewer_unref, NULL);
+  live->state_poll_id = g_timeout_add_seconds (STATE_POLL_S, poll_states, live);
+  return live;
+}
+
+void
+ce_api_live_free (CeApiLive *live)
+{
+  GList *all;
+
+  if (live == NULL)
+    return;
+  g_clear_handle_id (&live->state_poll_id, g_source_remove);
+  all = g_hash_table_get_keys (live->viewers);
+  for (GList *l = all; l != NULL; l = l->next)
+    live_viewer_end (l->data, "gateway stopping");
+  g_list_free (all);
+  g_hash_table_unref (live->viewers);
+  g_free (live);
+}
+
+void
+ce_api_live_get_stats (CeApi *api, CeApiLiveStats *stats)
+{
+  CeApiLive *live = api->live;
+  GHashTableIter iter;
+  gpointer key;
+
+  *stats = live->stats;
+  g_hash_table_iter_init (&iter, live->viewers);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    LiveViewer *lv = key;
+
+    if (!lv->started)
+      continue;
+    stats->viewers[lv->protocol]++;
+    stats->bytes_out[lv->protocol] += lv->bytes;
+    if (lv->viewer != NULL) {
+      CeViewerStats st;
+
+      ce_viewer_get_stats (lv->viewer, &st);
+      stats->frames_skipped += st.frames_skipped;
+    }
+  }
+  ce_api_hls_add_stats (api, stats);
+}
+
+GPtrArray *
+ce_api_live_list (CeApi *api)
+{
+  GPtrArray *out =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) ce_api_live_info_free);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, api->live->viewers);
+  while (g_hash_table_iter_next (&iter, &key, NULL)) {
+    LiveViewer *lv = key;
+    CeApiLiveInfo *info;
+
+    if (!lv->started)
+      continue;
+    info = g_new0 (CeApiLiveInfo, 1);
+    info->protocol = lv->protocol;
+    info->camera_id = g_strdup (lv->camera_id);
+    info->profile = lv->profile;
+    info->peer = g_strdup (lv->peer);
+    info->user = g_strdup (lv->principal->user);
+    info->bytes = lv->bytes;
+    g_ptr_array_add (out, info);
+  }
+  ce_api_hls_list (api, out);
+  return out;
+}
+
+void
+ce_api_live_info_free (CeApiLiveInfo *info)
+{
+  g_free (info->camera_id);
+  g_free (info->peer);
+  g_free (info->user);
+  g_free (info);
+}
+
+guint
+ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
+    const char *peer)
+{
+  GList *all = g_hash_table_get_keys (api->live->viewers);
+  guint n = 0;
+
+  for (GList *l = all; l != NULL; l = l->next) {
+    LiveViewer *lv = l->data;
+
+    if (!lv->started || strcmp (lv->camera_id, camera_id) != 0 ||
+        (profile >= 0 && (int) lv->profile != profile) ||
+        (peer != NULL && strcmp (lv->peer, peer) != 0))
+      continue;
+    /* The table's ref is dropped by the end: hold one across it. */
+    live_viewer_ref (lv);
+    live_viewer_end (lv, "closed by an admin");
+    live_viewer_unref (lv);
+    n++;
+  }
+  g_list_free (all);
+  return n + ce_api_hls_kick (api, camera_id, profile, peer);
+}

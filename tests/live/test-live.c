@@ -1,0 +1,1008 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * Browser delivery end to end: the camera simulator, cityeyed as a
+ * subprocess, ffprobe on the FLV, fMP4 and HLS URLs, a libsoup WebSocket
+ * client that checks what an MSE page relies on, a WebSocket client that
+ * stops reading, access refusals, one upstream for viewers of every
+ * protocol, the audit, and a camera that drops and returns.
+ */
+#include "ce-auth.h"
+#include "ce-registry.h"
+#include "ce-registry-accounts.h"
+#include "camsim-fixture.h"
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#define ID_CAM1 "31011300001320000001" /* H.264 */
+#define ID_CAM2 "31011300001320000002" /* H.264 */
+#define ID_H265 "31011300001320000003" /* H.265 */
+#define ID_CAM4 "31011300001320000004" /* H.264, dropped and back */
+#define ID_NONE "31011300001320000199" /* not registered */
+
+typedef struct
+{
+  char *dir;
+  char *db;
+  char *conf;
+  char *log;
+  CamsimProcess *sim;
+  GSubprocess *gw;
+  guint http_port;
+  SoupSession *session;
+  char *admin; /* API tokens */
+  char *op;
+} Env;
+
+static Env env;
+
+/* ---- fixture ----------------------------------------------------------- */
+
+static void
+add_camera (CeRegistry *r, const char *id, const char *cam)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeCamera) c = ce_camera_new ();
+
+  c->id = g_strdup (id);
+  c->name = g_strdup_printf ("测试相机 %s", cam);
+  c->source = CE_SOURCE_SOCIAL;
+  c->lon = 121.40;
+  c->lat = 31.35;
+  c->rtsp_url = camsim_url (env.sim, cam, NULL);
+  g_assert_true (ce_registry_add_camera (r, c, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+add_user (CeRegistry *r, const char *name, const char *role)
+{
+  g_autoptr (GError) error = NULL;
+  CeUser u = {0, (char *) name, (char *) role, CE_AUTH_ALL_SOURCES, 1, 0,
+      FALSE};
+  char *token;
+
+  g_assert_true (ce_registry_add_user (r, &u, NULL, &error));
+  g_assert_no_error (error);
+  token = ce_auth_create_token_in (r, "cityeye", name, "test", 0, NULL, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+env_start (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeRegistry) r = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree char *conf = NULL;
+  const char *bin = g_getenv ("CITYEYED_BIN");
+
+  g_assert_nonnull (bin);
+  env.dir = g_dir_make_tmp ("cityeye-live-XXXXXX", &error);
+  g_assert_no_error (error);
+  env.db = g_build_filename (env.dir, "registry.db", NULL);
+  env.conf = g_build_filename (env.dir, "cityeye.conf", NULL);
+  env.log = g_build_filename (env.dir, "cityeyed.log", NULL);
+  env.sim = camsim_process_start (NULL);
+
+  r = ce_registry_open (env.db, 0, &error);
+  g_assert_no_error (error);
+  add_camera (r, ID_CAM1, "cam1");
+  add_camera (r, ID_CAM2, "cam2");
+  add_camera (r, ID_H265, "cam3-h265");
+  add_camera (r, ID_CAM4, "cam4");
+  env.admin = add_user (r, "root", "admin");
+  env.op = add_user (r, "op1", "operator");
+  g_clear_object (&r);
+
+  /* A small per-viewer budget, so that a client that stops reading is
+   * dropped within seconds at the simulator's 400 kbit/s. */
+  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
+                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
+                          "[relay]\nlinger=1\nstart_timeout=8\n"
+                          "stall_timeout=2\nconnect_timeout=1\n"
+                          "backoff_initial=0.5\nbackoff_max=0.5\n"
+                          "[http]\nport=0\nlive_max_queue=128\nhls_idle=3\n",
+      env.db);
+  g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  env.gw = g_subprocess_launcher_spawn (launcher, &error, bin, "--config",
+      env.conf, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
+  while (env.http_port == 0) {
+    g_autofree char *line =
+        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+    const char *p;
+
+    g_assert_no_error (error);
+    if (line == NULL)
+      g_error ("cityeyed exited before printing its ports");
+    if ((p = strstr (line, "http=")) != NULL)
+      env.http_port = (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
+  }
+  /* Streams hold their connections: more than the default 2 per host. */
+  env.session = soup_session_new_with_options ("timeout", 30,
+      "max-conns-per-host", 32, "max-conns", 64, NULL);
+}
+
+static void
+env_stop (void)
+{
+  g_autoptr (GDir) d = NULL;
+  g_autofree char *log = NULL;
+  const char *name;
+
+  g_clear_object (&env.session);
+  g_subprocess_send_signal (env.gw, SIGTERM);
+  g_subprocess_wait (env.gw, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (env.gw));
+  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
+  g_clear_object (&env.gw);
+  camsim_process_stop (env.sim);
+  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
+  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
+    g_error ("cityeyed logged a critical:\n%s", log);
+  d = g_dir_open (env.dir, 0, NULL);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *p = g_build_filename (env.dir, name, NULL);
+    g_unlink (p);
+  }
+  g_rmdir (env.dir);
+  g_free (env.dir);
+  g_free (env.db);
+  g_free (env.conf);
+  g_free (env.log);
+  g_free (env.admin);
+  g_free (env.op);
+}
+
+/* ---- HTTP helpers ------------------------------------------------------ */
+
+static char *
+http_url (const char *path)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u%s", env.http_port, path);
+}
+
+/* A GET with an optional Bearer token; the body in @body (nullable). */
+static guint
+get (const char *path, const char *bearer, GBytes **body)
+{
+  g_autofree char *uri = http_url (path);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) b = NULL;
+
+  if (bearer != NULL) {
+    g_autofree char *auth = g_strdup_printf ("Bearer %s", bearer);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", auth);
+  }
+  b = soup_session_send_and_read (env.session, msg, NULL, &error);
+  g_assert_no_error (error);
+  if (body != NULL)
+    *body = g_steal_pointer (&b);
+  return soup_message_get_status (msg);
+}
+
+static JsonNode *
+get_json (const char *path, const char *bearer)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  guint status = get (path, bearer, &body);
+
+  if (status != 200)
+    g_error ("GET %s: %u %.*s", path, status, (int) g_bytes_get_size (body),
+        (const char *) g_bytes_get_data (body, NULL));
+  g_assert_true (json_parser_load_from_data (parser,
+      g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL));
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+/* A play token for @id, from a grant by op1; the grant's urls object in
+ * @urls (nullable). */
+static char *
+grant (const char *id, JsonNode **urls)
+{
+  g_autofree char *uri = g_strdup_printf (
+      "http://127.0.0.1:%u/api/v1/cameras/%s/streams", env.http_port, id);
+  g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", env.op);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *o;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Authorization", auth);
+  body = soup_session_send_and_read (env.session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 201);
+  g_assert_true (json_parser_load_from_data (parser,
+      g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL));
+  o = json_node_get_object (json_parser_get_root (parser));
+  if (urls != NULL)
+    *urls = json_node_ref (json_object_get_member (o, "urls"));
+  return g_strdup (json_object_get_string_member (o, "token"));
+}
+
+/* The value of a /metrics sample, -1 when absent. */
+static gint64
+metric (const char *sample)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *text = NULL;
+  const char *p;
+  gsize len;
+
+  g_assert_cmpuint (get ("/metrics", env.admin, &body), ==, 200);
+  text = g_strndup (g_bytes_get_data (body, &len), g_bytes_get_size (body));
+  for (p = text; (p = strstr (p, sample)) != NULL; p++) {
+    if ((p == text || p[-1] == '\n') && p[strlen (sample)] == ' ')
+      return g_ascii_strtoll (p + strlen (sample) + 1, NULL, 10);
+  }
+  return -1;
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+}
+
+/* ---- ffprobe ----------------------------------------------------------- */
+
+/* ffprobe on @url for a few seconds: codec, size and decoded frames of the
+ * first video stream. */
+static void
+probe (const char *url, const char *codec, int width, int height)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *streams;
+  JsonObject *s;
+  int status;
+  const char *argv[] = {"ffprobe", "-v", "error", "-rw_timeout", "10000000",
+      "-select_streams", "v:0", "-count_frames", "-read_intervals", "%+2",
+      "-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of",
+      "json", url, NULL};
+
+  g_test_message ("ffprobe %.*s", (int) strcspn (url, "?"), url);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH,
+      NULL, NULL, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("ffprobe %s failed: %s", url, err);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  streams = json_object_get_array_member (
+      json_node_get_object (json_parser_get_root (parser)), "streams");
+  g_assert_cmpuint (json_array_get_length (streams), ==, 1);
+  s = json_array_get_object_element (streams, 0);
+  g_assert_cmpstr (json_object_get_string_member (s, "codec_name"), ==, codec);
+  g_assert_cmpint (json_object_get_int_member (s, "width"), ==, width);
+  g_assert_cmpint (json_object_get_int_member (s, "height"), ==, height);
+  /* Frames decode (two seconds at 25 fps from the first keyframe; HLS
+   * may stop at the end of a segment). */
+  g_assert_cmpint (
+      g_ascii_strtoll (json_object_get_string_member (s, "nb_read_frames"),
+          NULL, 10),
+      >=, 10);
+}
+
+/* The codec id of the first FLV video tag of @url (7 AVC, 12 HEVC). */
+static guint
+flv_video_codec (const char *url)
+{
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) in =
+      soup_session_send (env.session, msg, NULL, &error);
+  guint8 buf[65536];
+  gsize got = 0, off = 13;
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  while (got < sizeof buf) {
+    gsize n = 0;
+
+    g_assert_true (g_input_stream_read_all (in, buf + got, sizeof buf - got, &n,
+        NULL, NULL));
+    got += n;
+    if (n == 0 || got >= 4096)
+      break;
+  }
+  g_assert_cmpmem (buf, 3, "FLV", 3);
+  /* Tags: type, 24-bit size, timestamp (4), stream id (3), data, then
+   * PreviousTagSize (4). */
+  while (off + 12 <= got) {
+    guint size = (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3];
+
+    if (buf[off] == 9)
+      return buf[off + 11] & 0x0f;
+    off += 11 + size + 4;
+  }
+  g_error ("no FLV video tag in the first %zu bytes", got);
+  return 0;
+}
+
+static void
+test_ffprobe (void)
+{
+  g_autoptr (JsonNode) urls = NULL;
+  g_autoptr (JsonNode) urls265 = NULL;
+  g_autofree char *t = grant (ID_CAM1, &urls);
+  g_autofree char *t265 = grant (ID_H265, &urls265);
+  JsonObject *u = json_node_get_object (urls);
+  JsonObject *u265 = json_node_get_object (urls265);
+
+  g_assert_nonnull (t);
+  g_assert_nonnull (t265);
+  probe (json_object_get_string_member (u, "flv"), "h264", 320, 240);
+  probe (json_object_get_string_member (u, "mp4"), "h264", 320, 240);
+  probe (json_object_get_string_member (u, "hls"), "h264", 320, 240);
+  probe (json_object_get_string_member (u265, "mp4"), "hevc", 320, 240);
+  /* H.265 in FLV (codec id 12, as flv.js forks and jessibuca read it) is
+   * not read by FFmpeg 5.1: the tags are checked by hand. */
+  g_assert_cmpuint (flv_video_codec (json_object_get_string_member (u, "flv")),
+      ==, 7);
+  g_assert_cmpuint (
+      flv_video_codec (json_object_get_string_member (u265, "flv")), ==, 12);
+}
+
+/* ---- fMP4 -------------------------------------------------------------- */
+
+static guint32
+be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+}
+
+/* Finds box @type among the boxes in [p, p + len). */
+static const guint8 *
+find_box (const guint8 *p, gsize len, const char *type, gsize *box_len)
+{
+  while (len >= 8) {
+    guint32 size = be32 (p);
+
+    if (size < 8 || size > len)
+      return NULL;
+    if (memcmp (p + 4, type, 4) == 0) {
+      *box_len = size;
+      return p;
+    }
+    p += size;
+    len -= size;
+  }
+  return NULL;
+}
+
+typedef struct
+{
+  guint32 sequence;
+  guint64 decode_time;
+  guint32 duration;  /* of all samples */
+  gboolean keyframe; /* first sample */
+} Fragment;
+
+/* moof(mfhd, traf(tfhd, tfdt, trun)) + mdat, as the gateway writes it;
+ * the sample flags of trun say whether the first sample is a sync
+ * sample. */
+static gboolean
+parse_fragment (const guint8 *data, gsize len, Fragment *f)
+{
+  const guint8 *moof, *mfhd, *traf, *tfdt, *trun;
+  gsize moof_len, l, traf_len;
+  guint32 flags, n;
+  const guint8 *p;
+
+  memset (f, 0, sizeof (*f));
+  moof = find_box (data, len, "moof", &moof_len);
+  if (moof != data)
+    return FALSE;
+  if ((mfhd = find_box (moof + 8, moof_len - 8, "mfhd", &l)) == NULL)
+    return FALSE;
+  f->sequence = be32 (mfhd + 12);
+  if ((traf = find_box (moof + 8, moof_len - 8, "traf", &traf_len)) == NULL ||
+      (tfdt = find_box (traf + 8, traf_len - 8, "tfdt", &l)) == NULL ||
+      (trun = find_box (traf + 8, traf_len - 8, "trun", &l)) == NULL)
+    return FALSE;
+  f->decode_time = tfdt[8] == 1
+      ? ((guint64) be32 (tfdt + 12) << 32) | be32 (tfdt + 16)
+      : be32 (tfdt + 12);
+  flags = be32 (trun + 8) & 0xffffff;
+  n = be32 (trun + 12);
+  p = trun + 16;
+  if (flags & 0x1)
+    p += 4;
+  g_assert_true (flags & 0x4 || flags & 0x400);
+  if (flags & 0x4) {
+    f->keyframe = !(be32 (p) & 0x10000);
+    p += 4;
+  }
+  for (guint i = 0; i < n; i++) {
+    if (flags & 0x100)
+      f->duration += be32 (p), p += 4;
+    if (flags & 0x200)
+      p += 4;
+    if (flags & 0x400) {
+      if (i == 0 && !(flags & 0x4))
+        f->keyframe = !(be32 (p) & 0x10000) && (be32 (p) >> 24 & 3) == 2;
+      p += 4;
+    }
+    if (flags & 0x800)
+      p += 4;
+  }
+  return find_box (data + moof_len, len - moof_len, "mdat", &l) != NULL;
+}
+
+/* ---- WebSocket client -------------------------------------------------- */
+
+typedef struct
+{
+  SoupWebsocketConnection *conn;
+  SoupMessage *msg;
+  GError *error;
+  guint status;  /* of the handshake */
+  gboolean done; /* handshake answered */
+  gboolean closed;
+  gint64 t_connect;
+  gint64 t_first_key; /* first keyframe fragment, monotonic µs */
+
+  char *codec;          /* from the last codec message */
+  guint codecs;         /* codec messages */
+  guint inits;          /* init segments */
+  gboolean expect_init; /* a codec message came, its init segment not yet */
+  gboolean expect_key;  /* an init segment came, its first fragment not */
+  guint fragments;
+  guint keyframes;
+  gboolean have_prev;
+  guint64 next_decode_time;
+  guint gaps;               /* fragments not starting where the last ended */
+  guint order_errors;       /* init without codec, first fragment not key… */
+  GPtrArray *states;        /* state messages */
+  guint fragments_at_state; /* fragments when the last state came */
+} WsClient;
+
+static void
+on_ws_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
+    gpointer data)
+{
+  WsClient *c = data;
+  gsize len;
+  const guint8 *p = g_bytes_get_data (message, &len);
+  Fragment f;
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT) {
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    JsonObject *o;
+    const char *t;
+
+    g_assert_true (
+        json_parser_load_from_data (parser, (const char *) p, len, NULL));
+    o = json_node_get_object (json_parser_get_root (parser));
+    t = json_object_get_string_member (o, "type");
+    if (strcmp (t, "codec") == 0) {
+      g_autofree char *mime = NULL;
+
+      g_free (c->codec);
+      c->codec = g_strdup (json_object_get_string_member (o, "codec"));
+      mime = g_strdup_printf ("video/mp4; codecs=\"%s\"", c->codec);
+      g_assert_cmpstr (json_object_get_string_member (o, "mime"), ==, mime);
+      c->codecs++;
+      c->expect_init = TRUE;
+    } else if (strcmp (t, "state") == 0) {
+      g_ptr_array_add (c->states,
+          g_strdup (json_object_get_string_member (o, "state")));
+      c->fragments_at_state = c->fragments;
+    } else {
+      g_error ("unknown text message %.*s", (int) len, p);
+    }
+    return;
+  }
+  if (len >= 8 && memcmp (p + 4, "ftyp", 4) == 0) {
+    if (!c->expect_init)
+      c->order_errors++;
+    c->expect_init = FALSE;
+    c->expect_key = TRUE;
+    c->inits++;
+    /* A new timeline may start with a new init segment. */
+    c->have_prev = FALSE;
+    return;
+  }
+  if (!parse_fragment (p, len, &f))
+    g_error ("binary message is neither an init segment nor a fragment");
+  if (c->inits == 0 || c->expect_init)
+    c->order_errors++;
+  if (c->expect_key && !f.keyframe)
+    c->order_errors++;
+  c->expect_key = FALSE;
+  if (c->have_prev && f.decode_time != c->next_decode_time)
+    c->gaps++;
+  c->have_prev = TRUE;
+  c->next_decode_time = f.decode_time + f.duration;
+  c->fragments++;
+  if (f.keyframe) {
+    c->keyframes++;
+    if (c->t_first_key == 0)
+      c->t_first_key = g_get_monotonic_time ();
+  }
+}
+
+static void
+on_ws_closed (SoupWebsocketConnection *conn, gpointer data)
+{
+  ((WsClient *) data)->closed = TRUE;
+}
+
+static void
+on_ws_connected (GObject *source, GAsyncResult *result, gpointer data)
+{
+  WsClient *c = data;
+
+  c->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source),
+      result, &c->error);
+  c->status = soup_message_get_status (c->msg);
+  c->done = TRUE;
+  if (c->conn == NULL)
+    return;
+  soup_websocket_connection_set_max_incoming_payload_size (c->conn,
+      16 * 1024 * 1024);
+  g_signal_connect (c->conn, "message", G_CALLBACK (on_ws_message), c);
+  g_signal_connect (c->conn, "closed", G_CALLBACK (on_ws_closed), c);
+}
+
+/* Connects to live.ws of @id with @query; waits for the handshake. */
+static WsClient *
+ws_open (const char *id, const char *query)
+{
+  g_autofree char *uri =
+      g_strdup_printf ("ws://127.0.0.1:%u/api/v1/cameras/%s/live.ws%s%s",
+          env.http_port, id, query != NULL ? "?" : "", query ? query : "");
+  WsClient *c = g_new0 (WsClient, 1);
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  c->states = g_ptr_array_new_with_free_func (g_free);
+  c->msg = soup_message_new ("GET", uri);
+  c->t_connect = g_get_monotonic_time ();
+  soup_session_websocket_connect_async (env.session, c->msg, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, on_ws_connected, c);
+  while (!c->done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (c->done);
+  return c;
+}
+
+static void
+ws_free (WsClient *c)
+{
+  if (c->conn != NULL) {
+    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    if (soup_websocket_connection_get_state (c->conn) ==
+        SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (c->conn, SOUP_WEBSOCKET_CLOSE_NORMAL,
+          NULL);
+    while (!c->closed && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    g_signal_handlers_disconnect_by_data (c->conn, c);
+    g_object_unref (c->conn);
+  }
+  g_clear_error (&c->error);
+  g_object_unref (c->msg);
+  g_free (c->codec);
+  g_ptr_array_unref (c->states);
+  g_free (c);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (WsClient, ws_free)
+
+static gboolean
+ws_wait_fragments (WsClient *c, guint n, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
+
+  while (c->fragments < n && !c->closed && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  return c->fragments >= n;
+}
+
+static void
+test_ws (void)
+{
+  g_autofree char *t = grant (ID_CAM1, NULL);
+  g_autofree char *q = g_strdup_printf ("token=%s", t);
+  g_autoptr (WsClient) warm = ws_open (ID_CAM1, q);
+  g_autoptr (WsClient) c = NULL;
+  g_autoptr (WsClient) h265 = NULL;
+  g_autofree char *t265 = grant (ID_H265, NULL);
+  g_autofree char *q265 = g_strdup_printf ("token=%s", t265);
+  double ms;
+
+  /* The first viewer starts the camera; the second one is hot. */
+  g_assert_no_error (warm->error);
+  g_assert_true (ws_wait_fragments (warm, 30, 15000));
+  c = ws_open (ID_CAM1, q);
+  g_assert_no_error (c->error);
+  g_assert_cmpuint (c->status, ==, 101);
+  g_assert_true (ws_wait_fragments (c, 50, 10000));
+  ms = (c->t_first_key - c->t_connect) / 1000.0;
+  g_test_message ("hot WebSocket connect to first keyframe fragment: %.1f ms",
+      ms);
+  g_assert_cmpfloat (ms, <, 1000);
+  g_assert_true (g_str_has_prefix (c->codec, "avc1."));
+  g_assert_cmpuint (c->codecs, ==, 1);
+  g_assert_cmpuint (c->inits, ==, 1);
+  g_assert_cmpuint (c->order_errors, ==, 0);
+  g_assert_cmpuint (c->gaps, ==, 0);
+  g_assert_cmpuint (c->keyframes, >=, 1);
+  g_assert_cmpuint (warm->gaps, ==, 0);
+  g_assert_cmpuint (warm->order_errors, ==, 0);
+
+  /* H.265 goes out as hvc1. */
+  h265 = ws_open (ID_H265, q265);
+  g_assert_no_error (h265->error);
+  g_assert_true (ws_wait_fragments (h265, 10, 15000));
+  g_assert_true (g_str_has_prefix (h265->codec, "hvc1."));
+  g_assert_cmpuint (h265->order_errors, ==, 0);
+}
+
+/* ---- access ------------------------------------------------------------ */
+
+static void
+test_refused (void)
+{
+  g_autofree char *t2 = grant (ID_CAM2, NULL);
+  g_autofree char *p = NULL;
+  g_autofree char *q = NULL;
+  g_autoptr (WsClient) ws = NULL;
+  const char *const kinds[] = {"live.mp4", "live.flv", "hls/index.m3u8"};
+
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++) {
+    g_autofree char *none =
+        g_strdup_printf ("/api/v1/cameras/" ID_CAM1 "/%s", kinds[i]);
+    g_autofree char *other = g_strdup_printf (
+        "/api/v1/cameras/" ID_CAM1 "/%s?token=%s", kinds[i], t2);
+    g_autofree char *bad =
+        g_strdup_printf ("/api/v1/cameras/" ID_CAM1 "/%s?token=x.y", kinds[i]);
+    g_autofree char *unknown = g_strdup_printf (
+        "/api/v1/cameras/" ID_NONE "/%s?token=%s", kinds[i], env.op);
+
+    g_assert_cmpuint (get (none, NULL, NULL), ==, 401);
+    g_assert_cmpuint (get (other, NULL, NULL), ==, 401);
+    g_assert_cmpuint (get (bad, NULL, NULL), ==, 401);
+    g_assert_cmpuint (get (unknown, NULL, NULL), ==, 404);
+  }
+  /* WebSocket: a plain HTTP error before the upgrade. */
+  q = g_strdup_printf ("token=%s", t2);
+  ws = ws_open (ID_CAM1, q);
+  g_assert_null (ws->conn);
+  g_assert_cmpuint (ws->status, ==, 401);
+  /* An HLS file without a session. */
+  p = g_strdup_printf ("/api/v1/cameras/" ID_CAM1 "/hls/live.m3u8");
+  g_assert_cmpuint (get (p, env.admin, NULL), ==, 401);
+}
+
+/* ---- a client that stops reading ---------------------------------------- */
+
+/* A request over a raw socket with a small receive buffer (a WebSocket
+ * handshake, or a GET of @path), then no more reading. */
+static GSocket *
+slow_open (const char *id, const char *token, const char *path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInetAddress) lo =
+      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr =
+      g_inet_socket_address_new (lo, (guint16) env.http_port);
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, &error);
+  g_autofree char *req = path != NULL
+      ? g_strdup_printf ("GET /api/v1/cameras/%s/%s?token=%s HTTP/1.1\r\n"
+                         "Host: 127.0.0.1\r\n\r\n",
+            id, path, token)
+      : g_strdup_printf ("GET /api/v1/cameras/%s/live.ws?token=%s HTTP/1.1\r\n"
+                         "Host: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                         "Connection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                         "Sec-WebSocket-Version: 13\r\n\r\n",
+            id, token);
+  char buf[12];
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_set_option (s, SOL_SOCKET, SO_RCVBUF, 4096, NULL));
+  g_assert_true (g_socket_connect (s, addr, NULL, &error));
+  g_assert_cmpint (g_socket_send (s, req, strlen (req), NULL, &error), ==,
+      (gssize) strlen (req));
+  g_assert_cmpint (g_socket_receive (s, buf, sizeof buf, NULL, &error), ==,
+      sizeof buf);
+  g_assert_cmpmem (buf, 12, path != NULL ? "HTTP/1.1 200" : "HTTP/1.1 101", 12);
+  return s;
+}
+
+static void
+test_slow_ws (void)
+{
+  g_autofree char *t = grant (ID_CAM2, NULL);
+  g_autofree char *q = g_strdup_printf ("token=%s", t);
+  g_autoptr (WsClient) good = ws_open (ID_CAM2, q);
+  g_autoptr (GSocket) slow = NULL;
+  g_autoptr (GSocket) slow_flv = NULL;
+  gint64 dropped_before = metric ("cityeye_viewers_dropped_total");
+  gint64 start, deadline;
+  guint frames_before;
+
+  g_assert_no_error (good->error);
+  g_assert_true (ws_wait_fragments (good, 5, 15000));
+  /* Chunked HTTP goes the same way. */
+  slow = slow_open (ID_CAM2, t, NULL);
+  slow_flv = slow_open (ID_CAM2, t, "live.flv");
+  start = g_get_monotonic_time ();
+  frames_before = good->fragments;
+  deadline = start + 40 * G_USEC_PER_SEC;
+  while (metric ("cityeye_viewers_dropped_total") < dropped_before + 2) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    spin (250);
+  }
+  g_test_message ("a WebSocket and an HTTP-FLV client that stopped reading "
+                  "were dropped after %.1f s",
+      (g_get_monotonic_time () - start) / 1e6);
+  /* The other viewer of the camera got every frame meanwhile, without a
+   * gap in its timeline. */
+  spin (500);
+  g_assert_false (good->closed);
+  g_assert_cmpuint (good->gaps, ==, 0);
+  g_assert_cmpuint (good->order_errors, ==, 0);
+  g_assert_cmpuint (good->inits, ==, 1);
+  g_assert_cmpuint (good->fragments - frames_before, >=,
+      (g_get_monotonic_time () - start) / 1e6 * 25 * 0.8);
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 1);
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"flv\"}"), ==, 0);
+  /* The dropped clients' sockets are closed: they read to the end. */
+  for (guint i = 0; i < 2; i++) {
+    GSocket *sock = i == 0 ? slow : slow_flv;
+    char buf[65536];
+    gssize n;
+
+    g_socket_set_timeout (sock, 10);
+    while ((n = g_socket_receive (sock, buf, sizeof buf, NULL, NULL)) > 0)
+      ;
+    g_assert_cmpint (n, <=, 0);
+  }
+}
+
+/* ---- viewers of every protocol on one upstream -------------------------- */
+
+typedef struct
+{
+  GInputStream *in;
+  GCancellable *cancel;
+  guint64 bytes;
+  gboolean ended;
+  char buf[16384];
+} Reader;
+
+static void
+on_read (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Reader *r = data;
+  gssize n = g_input_stream_read_finish (G_INPUT_STREAM (source), result, NULL);
+
+  if (n <= 0) {
+    r->ended = TRUE;
+    return;
+  }
+  r->bytes += n;
+  g_input_stream_read_async (r->in, r->buf, sizeof r->buf, G_PRIORITY_DEFAULT,
+      r->cancel, on_read, r);
+}
+
+static Reader *
+reader_open (const char *url)
+{
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GError) error = NULL;
+  Reader *r = g_new0 (Reader, 1);
+
+  r->cancel = g_cancellable_new ();
+  r->in = soup_session_send (env.session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
+  g_input_stream_read_async (r->in, r->buf, sizeof r->buf, G_PRIORITY_DEFAULT,
+      r->cancel, on_read, r);
+  return r;
+}
+
+static void
+reader_free (Reader *r)
+{
+  g_cancellable_cancel (r->cancel);
+  while (!r->ended)
+    g_main_context_iteration (NULL, TRUE);
+  g_input_stream_close (r->in, NULL, NULL);
+  g_object_unref (r->in);
+  g_object_unref (r->cancel);
+  g_free (r);
+}
+
+static JsonObject *
+find_stream (JsonNode *list, const char *id)
+{
+  JsonArray *a =
+      json_object_get_array_member (json_node_get_object (list), "streams");
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *s = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (s, "camera_id"), id) == 0)
+      return s;
+  }
+  return NULL;
+}
+
+static gboolean
+audit_has (const char *protocol, const char *action)
+{
+  g_autoptr (JsonNode) r =
+      get_json ("/api/v1/audit?camera=" ID_CAM4 "&user=op1", env.admin);
+  JsonArray *a =
+      json_object_get_array_member (json_node_get_object (r), "rows");
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *row = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (row, "protocol"), protocol) ==
+            0 &&
+        strcmp (json_object_get_string_member (row, "action"), action) == 0 &&
+        (strcmp (action, "start") == 0 ||
+            json_object_get_int_member (row, "bytes") > 0))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+test_one_upstream (void)
+{
+  g_autoptr (JsonNode) urls = NULL;
+  g_autofree char *t = grant (ID_CAM4, &urls);
+  g_autofree char *q = g_strdup_printf ("token=%s", t);
+  JsonObject *u = json_node_get_object (urls);
+  g_autoptr (WsClient) ws = ws_open (ID_CAM4, q);
+  Reader *mp4 = reader_open (json_object_get_string_member (u, "mp4"));
+  Reader *flv = reader_open (json_object_get_string_member (u, "flv"));
+  g_autoptr (GBytes) master = NULL;
+  g_autoptr (GBytes) media = NULL;
+  g_autoptr (JsonNode) list = NULL;
+  g_autoptr (JsonObject) cam = NULL;
+  g_autofree char *hls_path = NULL;
+  g_autofree char *media_path = NULL;
+  JsonObject *s, *v;
+  const char *variant;
+  gint64 deadline;
+
+  g_assert_true (ws_wait_fragments (ws, 25, 15000));
+  hls_path = g_strdup_printf (
+      "/api/v1/cameras/" ID_CAM4 "/hls/index.m3u8?token=%s", t);
+  g_assert_cmpuint (get (hls_path, NULL, &master), ==, 200);
+  variant = strstr (g_bytes_get_data (master, NULL), "live.m3u8?session=");
+  g_assert_nonnull (variant);
+  media_path = g_strdup_printf ("/api/v1/cameras/" ID_CAM4 "/hls/%.*s",
+      (int) strcspn (variant, "\n"), variant);
+  g_assert_cmpuint (get (media_path, NULL, &media), ==, 200);
+  g_assert_nonnull (strstr (g_bytes_get_data (media, NULL), "#EXT-X-MAP"));
+  spin (1000);
+  g_assert_cmpuint (mp4->bytes, >, 10000);
+  g_assert_cmpuint (flv->bytes, >, 10000);
+
+  /* One connection to the camera for all of them. */
+  cam = camsim_camera_stats (env.sim, "cam4");
+  g_assert_cmpint (json_object_get_int_member (cam, "connections_active"), ==,
+      1);
+  list = get_json ("/api/v1/streams", env.admin);
+  s = find_stream (list, ID_CAM4);
+  g_assert_nonnull (s);
+  v = json_object_get_object_member (s, "viewers");
+  g_assert_cmpint (json_object_get_int_member (v, "ws"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (v, "mp4"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (v, "flv"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (v, "hls"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (v, "snapshot"), ==, 0);
+  g_assert_cmpuint (
+      json_array_get_length (json_object_get_array_member (s, "clients")), ==,
+      4);
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"mp4\"}"), ==, 1);
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"flv\"}"), ==, 1);
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"hls\"}"), ==, 1);
+  g_assert_cmpint (metric ("cityeye_bytes_out_total{protocol=\"flv\"}"), >,
+      10000);
+
+  /* The camera drops and is refused for a while: the WebSocket viewer is
+   * told, and plays on when it returns. */
+  g_assert_cmpuint (camsim_set_fault (env.sim, "cam4", "drop", 0), ==, 200);
+  g_assert_cmpuint (camsim_set_fault (env.sim, "cam4", "refuse", 0), ==, 200);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (ws->states->len == 0) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    spin (100);
+  }
+  g_assert_cmpstr (g_ptr_array_index (ws->states, 0), ==, "reconnecting");
+  g_assert_cmpuint (camsim_set_fault (env.sim, "cam4", "none", 0), ==, 200);
+  deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  while (ws->states->len < 2 || ws->fragments < ws->fragments_at_state + 25) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    spin (100);
+  }
+  g_assert_cmpstr (g_ptr_array_index (ws->states, 1), ==, "live");
+  g_assert_false (ws->closed);
+  g_assert_cmpuint (ws->order_errors, ==, 0);
+  g_assert_false (mp4->ended);
+  g_assert_false (flv->ended);
+
+  /* Everybody leaves: the upstream goes (linger 1 s), every viewing is
+   * audited with its bytes (HLS after hls_idle, 3 s). */
+  reader_free (mp4);
+  reader_free (flv);
+  g_clear_pointer (&ws, ws_free);
+  deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
+  for (;;) {
+    g_autoptr (JsonNode) l = get_json ("/api/v1/streams", env.admin);
+
+    if (find_stream (l, ID_CAM4) == NULL)
+      break;
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    spin (250);
+  }
+  for (guint i = 0; i < 4; i++) {
+    const char *p = (const char *[]){"ws", "mp4", "flv", "hls"}[i];
+
+    g_assert_true (audit_has (p, "start"));
+    g_assert_true (audit_has (p, "stop"));
+  }
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autofree char *ffprobe = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  ffprobe = g_find_program_in_path ("ffprobe");
+  if (ffprobe == NULL) {
+    g_test_skip ("ffprobe is not installed");
+    return g_test_run ();
+  }
+  env_start ();
+  g_test_add_func ("/live/ffprobe", test_ffprobe);
+  g_test_add_func ("/live/ws", test_ws);
+  g_test_add_func ("/live/refused", test_refused);
+  g_test_add_func ("/live/slow-clients-dropped", test_slow_ws);
+  g_test_add_func ("/live/one-upstream-audit-reconnect", test_one_upstream);
+  ret = g_test_run ();
+  env_stop ();
+  return ret;
+}
