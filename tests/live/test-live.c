@@ -961,8 +961,33 @@ test_one_upstream (void)
   g_assert_false (mp4->ended);
   g_assert_false (flv->ended);
 
-  /* Everybody leaves: the upstream goes (linger 1 s), every viewing is
-   * audited with its bytes (HLS after hls_idle, 3 s). */
+  /* Nobody polls the HLS session: it ends after hls_idle (3 s). */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (metric ("cityeye_viewers{protocol=\"hls\"}") != 0) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    spin (250);
+  }
+  /* An admin closes the camera's viewers, browser ones included: the
+   * streams end, the upstream goes (linger 1 s), every viewing is audited
+   * with its bytes. */
+  {
+    g_autofree char *uri = http_url ("/api/v1/streams/" ID_CAM4);
+    g_autoptr (SoupMessage) del = soup_message_new ("DELETE", uri);
+    g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
+    g_autoptr (GBytes) body = NULL;
+
+    soup_message_headers_replace (soup_message_get_request_headers (del),
+        "Authorization", auth);
+    body = soup_session_send_and_read (env.session, del, NULL, NULL);
+    g_assert_cmpuint (soup_message_get_status (del), ==, 200);
+    /* ws, mp4 and flv. */
+    g_assert_nonnull (strstr (g_bytes_get_data (body, NULL), "\"closed\":3"));
+  }
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (!mp4->ended || !flv->ended || !ws->closed) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    spin (100);
+  }
   reader_free (mp4);
   reader_free (flv);
   g_clear_pointer (&ws, ws_free);
