@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ce-transcode.h"
 #include "ce-viewer.h"
 
 #define STATE_POLL_S 1
@@ -128,10 +129,20 @@ ce_counting_stream_init (CeCountingStream *self)
 
 /* ---- viewers ------------------------------------------------------------ */
 
+/* One H.265 → H.264 transcode, shared by the viewers of a camera stream
+ * that asked for ?codec=h264. */
+typedef struct
+{
+  char *key; /* "camera/profile" */
+  CeTranscode *transcode;
+  guint users;
+} Transcode;
+
 struct _CeApiLive
 {
-  CeApi *api;          /* borrowed: owns us */
-  GHashTable *viewers; /* LiveViewer * (owned ref) → itself */
+  CeApi *api;             /* borrowed: owns us */
+  GHashTable *viewers;    /* LiveViewer * (owned ref) → itself */
+  GHashTable *transcodes; /* key → Transcode */
   guint state_poll_id;
   CeViewerConfig viewer_config;
   CeApiLiveStats stats; /* totals of the viewers that ended */
@@ -149,7 +160,9 @@ typedef struct
   gint64 start_us;
   gboolean started; /* audited as started */
 
-  CeStream *stream; /* owned: released when ended */
+  CeStream *stream;     /* owned: released when ended */
+  gboolean want_h264;   /* ?codec=h264 */
+  Transcode *transcode; /* a use of it, when the camera is H.265 */
   CeViewer *viewer;
   SoupServerMessage *msg; /* owned ref until the response is done */
   GSocket *socket;        /* owned ref, to cut a slow client off */
@@ -249,6 +262,12 @@ live_viewer_end (LiveViewer *lv, const char *why)
     ce_viewer_get_stats (lv->viewer, &st);
     lv->skipped = st.frames_skipped;
     g_clear_pointer (&lv->viewer, ce_viewer_free);
+  }
+  if (lv->transcode != NULL) {
+    Transcode *tc = g_steal_pointer (&lv->transcode);
+
+    if (--tc->users == 0)
+      g_hash_table_remove (live->transcodes, tc->key);
   }
   if (lv->stream != NULL)
     ce_relay_release (api->relay, g_steal_pointer (&lv->stream));
@@ -512,6 +531,84 @@ on_ws_closed (SoupWebsocketConnection *ws, gpointer data)
 }
 
 static void
+transcode_free (Transcode *tc)
+{
+  ce_transcode_free (tc->transcode);
+  g_free (tc->key);
+  g_free (tc);
+}
+
+/* The hub the viewer plays: the camera's, or its H.264 transcode's. */
+static CeHub *
+live_hub (LiveViewer *lv)
+{
+  return lv->transcode != NULL ? ce_transcode_get_hub (lv->transcode->transcode)
+                               : ce_stream_get_hub (lv->stream);
+}
+
+/* With ?codec=h264 and an H.265 camera (known once its hub is ready): a
+ * use of the camera's transcode, made on demand under [http]
+ * transcode_max.  FALSE when refused: answered and ended. */
+static gboolean
+live_choose_hub (LiveViewer *lv)
+{
+  CeApiLive *live = lv->live;
+  CeVideoParams params;
+  CeCodec codec;
+  g_autofree char *key = NULL;
+  g_autoptr (GError) error = NULL;
+  Transcode *tc;
+
+  if (!lv->want_h264)
+    return TRUE;
+  ce_hub_dup_params (ce_stream_get_hub (lv->stream), &params);
+  codec = params.codec;
+  ce_video_params_clear (&params);
+  if (codec != CE_CODEC_H265)
+    return TRUE; /* H.264 already: nothing to do */
+  key = g_strdup_printf ("%s/%d", lv->camera_id, lv->profile);
+  tc = g_hash_table_lookup (live->transcodes, key);
+  if (tc == NULL) {
+    guint max = live->api->config.transcode_max;
+    CeTranscode *t = NULL;
+
+    if (g_hash_table_size (live->transcodes) >= max) {
+      g_autofree char *m = max == 0
+          ? g_strdup_printf ("Camera %s is H.265 and this gateway does not "
+                             "transcode ([http] transcode_max=0): play its "
+                             "sub stream or use a browser that plays HEVC",
+                lv->camera_id)
+          : g_strdup_printf ("Camera %s is H.265 and all %u H.264 "
+                             "transcodes of this gateway are in use",
+                lv->camera_id, max);
+
+      live->stats.transcodes_refused++;
+      g_message ("HTTP: %s", m);
+      ce_api_respond_error (lv->msg, CE_API_ERROR_UNAVAILABLE, m);
+      live_viewer_end (lv, "transcode refused");
+      return FALSE;
+    }
+    t = ce_transcode_new (ce_stream_get_hub (lv->stream), NULL, &error);
+    if (t == NULL) {
+      g_warning ("HTTP: camera %s: %s", lv->camera_id, error->message);
+      ce_api_respond_error (lv->msg, CE_API_ERROR_UNAVAILABLE, error->message);
+      live_viewer_end (lv, "transcode failed");
+      return FALSE;
+    }
+    tc = g_new0 (Transcode, 1);
+    tc->key = g_steal_pointer (&key);
+    tc->transcode = t;
+    g_hash_table_insert (live->transcodes, tc->key, tc);
+    live->stats.transcodes_started++;
+    g_message ("HTTP: transcoding camera %s to H.264 (%u of %u)", lv->camera_id,
+        g_hash_table_size (live->transcodes), live->api->config.transcode_max);
+  }
+  tc->users++;
+  lv->transcode = tc;
+  return TRUE;
+}
+
+static void
 mark_started (LiveViewer *lv)
 {
   lv->started = TRUE;
@@ -555,7 +652,7 @@ on_wrote_informational (SoupServerMessage *msg, gpointer data)
       g_signal_connect (lv->ws, "closed", G_CALLBACK (on_ws_closed), lv);
   lv->ws_live = TRUE;
   mark_started (lv);
-  lv->viewer = ce_viewer_new (ce_stream_get_hub (lv->stream), CE_VIEWER_FMP4,
+  lv->viewer = ce_viewer_new (live_hub (lv), CE_VIEWER_FMP4,
       &lv->live->viewer_config, on_viewer_wake, lv);
   ce_stream_note_first_out (lv->stream);
   pump (lv);
@@ -567,6 +664,8 @@ respond_ready (LiveViewer *lv)
   SoupMessageHeaders *h = soup_server_message_get_response_headers (lv->msg);
   g_autofree char *type = NULL;
 
+  if (!live_choose_hub (lv))
+    return;
   if (lv->protocol == CE_API_LIVE_WS) {
     /* No extensions: video does not deflate, and no protocol. */
     if (!soup_websocket_server_process_handshake (lv->msg, NULL, NULL, NULL,
@@ -579,7 +678,7 @@ respond_ready (LiveViewer *lv)
     soup_server_message_unpause (lv->msg);
     return;
   }
-  lv->viewer = ce_viewer_new (ce_stream_get_hub (lv->stream),
+  lv->viewer = ce_viewer_new (live_hub (lv),
       lv->protocol == CE_API_LIVE_FLV ? CE_VIEWER_FLV : CE_VIEWER_FMP4,
       &lv->live->viewer_config, on_viewer_wake, lv);
   type = ce_viewer_dup_content_type (lv->viewer);
@@ -691,8 +790,9 @@ ce_api_live_parse_profile (CeApiRequest *req, CeProfile *profile)
 static void
 live_start (CeApiRequest *req, CeApiLiveProtocol protocol)
 {
-  static const char *const known[] = {"token", "profile", NULL};
+  static const char *const known[] = {"token", "profile", "codec", NULL};
   CeApiLive *live = req->api->live;
+  const char *codec;
   g_autoptr (GError) error = NULL;
   g_autoptr (CeCamera) camera = NULL;
   CeProfile profile;
@@ -705,6 +805,13 @@ live_start (CeApiRequest *req, CeApiLiveProtocol protocol)
   }
   if (!ce_api_live_parse_profile (req, &profile))
     return;
+  codec = g_hash_table_lookup (req->params, "codec");
+  if (codec != NULL && strcmp (codec, "h264") != 0) {
+    ce_api_respond_error (req->msg, CE_API_ERROR_OUT_OF_RANGE,
+        "codec: only h264 may be asked for (an H.265 camera is then "
+        "transcoded, if the gateway allows it)");
+    return;
+  }
   camera = ce_api_request_camera (req, &error);
   if (camera == NULL) {
     ce_api_respond_gerror (req->msg, error);
@@ -736,6 +843,7 @@ live_start (CeApiRequest *req, CeApiLiveProtocol protocol)
   lv->principal = ce_principal_ref (req->principal);
   lv->camera_id = g_strdup (camera->id);
   lv->profile = profile;
+  lv->want_h264 = codec != NULL;
   lv->peer = ce_api_peer (req->msg);
   lv->stream = stream;
   lv->msg = g_object_ref (req->msg);
@@ -786,6 +894,8 @@ ce_api_live_new (CeApi *api)
   live->viewer_config.flv_hevc = CE_FLV_HEVC_CODEC_ID_12;
   live->viewers = g_hash_table_new_full (g_direct_hash, g_direct_equal,
       (GDestroyNotify) live_viewer_unref, NULL);
+  live->transcodes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+      (GDestroyNotify) transcode_free);
   live->state_poll_id = g_timeout_add_seconds (STATE_POLL_S, poll_states, live);
   return live;
 }
@@ -803,6 +913,7 @@ ce_api_live_free (CeApiLive *live)
     live_viewer_end (l->data, "gateway stopping");
   g_list_free (all);
   g_hash_table_unref (live->viewers);
+  g_hash_table_unref (live->transcodes);
   g_free (live);
 }
 
@@ -814,6 +925,7 @@ ce_api_live_get_stats (CeApi *api, CeApiLiveStats *stats)
   gpointer key;
 
   *stats = live->stats;
+  stats->transcodes = g_hash_table_size (live->transcodes);
   g_hash_table_iter_init (&iter, live->viewers);
   while (g_hash_table_iter_next (&iter, &key, NULL)) {
     LiveViewer *lv = key;

@@ -252,6 +252,20 @@ ce_api_metrics_get (CeApiRequest *req)
       rtsp.frames_skipped + live.frames_skipped,
       rtsp.viewers_dropped + live.viewers_dropped);
   ce_api_walls_append_metrics (req->api, out);
+  g_string_append_printf (out,
+      "# HELP cityeye_transcodes H.265 to H.264 transcodes running "
+      "([http] transcode_max).\n"
+      "# TYPE cityeye_transcodes gauge\n"
+      "cityeye_transcodes %u\n"
+      "# HELP cityeye_transcodes_started_total H.265 to H.264 transcodes "
+      "started.\n"
+      "# TYPE cityeye_transcodes_started_total counter\n"
+      "cityeye_transcodes_started_total %" G_GUINT64_FORMAT "\n"
+      "# HELP cityeye_transcodes_refused_total Browser viewers refused an "
+      "H.264 transcode (off, or all in use).\n"
+      "# TYPE cityeye_transcodes_refused_total counter\n"
+      "cityeye_transcodes_refused_total %" G_GUINT64_FORMAT "\n",
+      live.transcodes, live.transcodes_started, live.transcodes_refused);
 
   g_string_append (out,
       "# HELP cityeye_first_frame_seconds From the first viewer's request "

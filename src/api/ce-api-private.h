@@ -136,6 +136,9 @@ typedef struct
   guint64 bytes_out[CE_API_LIVE_N]; /* since start, ended viewers too */
   guint64 frames_skipped;
   guint64 viewers_dropped;
+  guint transcodes;           /* H.265 → H.264 running now */
+  guint64 transcodes_started; /* since start */
+  guint64 transcodes_refused; /* off, or all in use */
 } CeApiLiveStats;
 
 typedef struct

@@ -197,6 +197,14 @@ ce_api_streams_grant (CeApiRequest *req)
       json_builder_set_member_name (b, names[i]);
       json_builder_add_string_value (b, u);
     }
+    if (api->config.transcode_max > 0) {
+      /* For a browser without HEVC when the camera is H.265. */
+      g_autofree char *u =
+          g_strdup_printf ("ws%slive.ws?%s&codec=h264", http_base, query);
+
+      json_builder_set_member_name (b, "ws_h264");
+      json_builder_add_string_value (b, u);
+    }
   }
   json_builder_end_object (b);
   json_builder_end_object (b);

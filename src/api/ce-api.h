@@ -41,6 +41,9 @@ typedef struct
    * camera's segmenter when it was the last) ends after this long without
    * a request, default 30000 ms. */
   guint hls_segment_ms;
+  /* H.265 → H.264 transcodes for browsers without HEVC (?codec=h264 on
+   * live.ws/.mp4/.flv), at most this many at once; default 0: off. */
+  guint transcode_max;
   guint hls_idle_ms;
 } CeApiConfig;
 

@@ -46,7 +46,9 @@ class Tile {
     this.stateEl.title = reason || '';
   }
 
-  async play(camera, profile) {
+  // h264: ask the gateway for an H.264 transcode of an H.265 stream (the
+  // grant lists ws_h264 only when the gateway allows transcodes).
+  async play(camera, profile, h264 = false) {
     this.stop();
     this.camera = camera;
     this.el.dataset.camera = camera.id;
@@ -63,12 +65,13 @@ class Tile {
       return;
     }
     if (this.camera !== camera) return;
-    if (!g.urls || !g.urls.ws || !window.MediaSource) {
+    const wsUrl = (urls) => (h264 ? urls.ws_h264 : urls.ws);
+    if (!g.urls || !wsUrl(g.urls) || !window.MediaSource) {
       this.startSnapshots('no MSE stream');
       return;
     }
     const p = (this.player = new Player({
-      reconnect: async () => (await grant(camera.id, profile)).urls.ws,
+      reconnect: async () => wsUrl((await grant(camera.id, profile)).urls),
     }));
     p.addEventListener('state', (e) => {
       if (this.player === p) this.setState(e.detail.state, e.detail.reason);
@@ -76,9 +79,11 @@ class Tile {
     p.addEventListener('unsupported', (e) => {
       if (this.player !== p) return;
       // An H.265 main stream the browser cannot decode: its sub stream is
-      // often H.264 (a camera without one serves the main stream again,
-      // and then the snapshots take over).
-      if (profile !== 'sub') this.play(camera, 'sub');
+      // often H.264 (a camera without one serves the main stream again);
+      // then the gateway's H.264 transcode of the sub stream when it
+      // offers one, and the snapshots last.
+      if (!h264 && profile !== 'sub') this.play(camera, 'sub');
+      else if (!h264 && g.urls.ws_h264) this.play(camera, 'sub', true);
       else this.startSnapshots('codec ' + e.detail.mime);
     });
     p.addEventListener('firstframe', (e) => {
@@ -87,7 +92,7 @@ class Tile {
       this.el.dataset.attachToFrameMs = e.detail.ms.toFixed(1);
       this.el.dataset.timing = JSON.stringify(e.detail.timing);
     });
-    p.attach(this.video, g.urls.ws);
+    p.attach(this.video, wsUrl(g.urls));
   }
 
   // The fallback: a JPEG of the latest keyframe, refreshed.

@@ -14,7 +14,7 @@
 
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGateway, DARK_IDS, H265_ID } from './gateway.mjs';
+import { startGateway, DARK_IDS, H265_ID, H265_ONLY_ID } from './gateway.mjs';
 
 const [build, artifacts] = process.argv.slice(2);
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -112,7 +112,8 @@ try {
       count: window.cityeye.data.count, drawn: window.cityeye.map.drawn,
       labels: window.cityeye.map.labels.length, load: window.cityeye.mapLoad,
     }));
-    assert(m.count === 23004, `count ${m.count}`);
+    // The sample's 23,000, three dark cameras and two H.265 ones.
+    assert(m.count === 23005, `count ${m.count}`);
     assert(m.drawn > 20000, `drawn ${m.drawn}`);
     assert(m.labels >= 12, `labels ${m.labels}`);
     console.log(`# map: ${m.count} cameras, fetch ${m.load.fetchMs.toFixed(0)} ms, load+index ${m.load.totalMs.toFixed(0)} ms`);
@@ -220,6 +221,21 @@ try {
     const hevc = await page.evaluate(() => MediaSource.isTypeSupported('video/mp4; codecs="hvc1.1.6.L93.B0"'));
     console.log(`# H.265 camera: ${w.width}x${w.height}, ${hevc ? 'hvc1 supported: main stream' : 'no hvc1 in this browser: sub stream'}`);
     if (!hevc) assert(w.width === 640, `the sub stream (${w.width}x${w.height})`);
+    await page.$$eval('.tile .close', (buttons) => buttons.forEach((b) => b.click()));
+  });
+
+  await step('an H.265-only camera plays (hvc1, or the gateway\'s H.264 transcode)', async () => {
+    await page.evaluate((id) => window.cityeye.grid.play({ id, name: 'H.265 only' }), H265_ONLY_ID);
+    const tile = `.tile[data-camera="${H265_ONLY_ID}"]`;
+    await page.waitForSelector(`${tile}[data-state="playing"]`, { timeout: 30000 });
+    const w = await page.evaluate(WATCH, [`${tile} video`, 5, 5000]);
+    assert(w.frames >= 3 && w.advanced > 0, `frames presented: ${w.frames}, +${w.advanced} s`);
+    const hevc = await page.evaluate(() => MediaSource.isTypeSupported('video/mp4; codecs="hvc1.1.6.L93.B0"'));
+    const metrics = await (await fetch(gw.base + '/metrics',
+      { headers: { Authorization: `Bearer ${gw.adminToken}` } })).text();
+    const running = Number((/^cityeye_transcodes (\d+)$/m.exec(metrics) || [])[1]);
+    console.log(`# H.265-only camera: ${w.width}x${w.height}, ${hevc ? 'hvc1' : 'H.264 transcode'}, transcodes running: ${running}`);
+    if (!hevc) assert(running === 1, `one transcode running (${running})`);
     await page.$$eval('.tile .close', (buttons) => buttons.forEach((b) => b.click()));
   });
 

@@ -16,6 +16,8 @@ import { createInterface } from 'node:readline';
 // Cameras whose URL points at a closed port: offline after a probe.
 export const DARK_IDS = ['31011300001320009901', '31011300001320009902', '31011300001320009903'];
 export const H265_ID = '31011300001320009904';
+// H.265 in both streams: plays through the gateway's H.264 transcode.
+export const H265_ONLY_ID = '31011300001320009905';
 
 function firstLine(child, match, what) {
   return new Promise((resolve, reject) => {
@@ -68,7 +70,9 @@ export async function startGateway({ build, probe = true }) {
     // An H.265 main stream with an H.264 sub stream.
     const h265 = `${H265_ID},宝山区测试H265相机,social,大场镇,310113,,121.420000,31.300000,` +
       `rtsp://${simRtsp}/cam/${H265_ID}-h265,rtsp://${simRtsp}/cam/${H265_ID}?profile=sub,,,0,3,,,`;
-    writeFileSync(join(dir, 'cameras.csv'), csv.trimEnd() + '\n' + [...dark, h265].join('\n') + '\n');
+    const h265only = `${H265_ONLY_ID},宝山区测试H265双码流相机,social,大场镇,310113,,121.421000,31.301000,` +
+      `rtsp://${simRtsp}/cam/${H265_ONLY_ID}-h265,rtsp://${simRtsp}/cam/${H265_ONLY_ID}-h265?profile=sub,,,0,3,,,`;
+    writeFileSync(join(dir, 'cameras.csv'), csv.trimEnd() + '\n' + [...dark, h265, h265only].join('\n') + '\n');
     cli(bins.cityeye, ['db', 'init', '--db', db]);
     cli(bins.cityeye, ['camera', 'import', join(dir, 'cameras.csv'), '--db', db]);
     cli(bins.cityeye, ['user', 'add', 'admin1', '--role', 'admin', '--db', db]);
@@ -83,7 +87,7 @@ export async function startGateway({ build, probe = true }) {
     }
 
     const conf = join(dir, 'cityeye.conf');
-    writeFileSync(conf, `[registry]\ndatabase=${db}\n[probe]\ninterval=0\n[rtsp]\nport=0\n[http]\nport=0\n`);
+    writeFileSync(conf, `[registry]\ndatabase=${db}\n[probe]\ninterval=0\n[rtsp]\nport=0\n[http]\nport=0\ntranscode_max=1\n`);
     const gw = spawn(bins.cityeyed, ['--config', conf], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

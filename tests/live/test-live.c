@@ -19,11 +19,12 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 
-#define ID_CAM1 "31011300001320000001" /* H.264 */
-#define ID_CAM2 "31011300001320000002" /* H.264 */
-#define ID_H265 "31011300001320000003" /* H.265 */
-#define ID_CAM4 "31011300001320000004" /* H.264, dropped and back */
-#define ID_NONE "31011300001320000199" /* not registered */
+#define ID_CAM1 "31011300001320000001"  /* H.264 */
+#define ID_CAM2 "31011300001320000002"  /* H.264 */
+#define ID_H265 "31011300001320000003"  /* H.265 */
+#define ID_H265B "31011300001320000077" /* H.265, H.264 only by transcode */
+#define ID_CAM4 "31011300001320000004"  /* H.264, dropped and back */
+#define ID_NONE "31011300001320000199"  /* not registered */
 
 typedef struct
 {
@@ -103,6 +104,7 @@ env_start (void)
   add_camera (r, ID_CAM1, "cam1");
   add_camera (r, ID_CAM2, "cam2");
   add_camera (r, ID_H265, "cam3-h265");
+  add_camera (r, ID_H265B, "cam5-h265");
   add_camera (r, ID_CAM4, "cam4");
   env.admin = add_user (r, "root", "admin");
   env.op = add_user (r, "op1", "operator");
@@ -115,7 +117,8 @@ env_start (void)
                           "[relay]\nlinger=1\nstart_timeout=8\n"
                           "stall_timeout=2\nconnect_timeout=1\n"
                           "backoff_initial=0.5\nbackoff_max=0.5\n"
-                          "[http]\nport=0\nlive_max_queue=128\nhls_idle=3\n",
+                          "[http]\nport=0\nlive_max_queue=128\nhls_idle=3\n"
+                          "transcode_max=1\n",
       env.db);
   g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
 
@@ -669,6 +672,58 @@ test_ws (void)
   g_assert_cmpuint (h265->order_errors, ==, 0);
 }
 
+/* ?codec=h264: an H.265 camera through the gateway's transcode, one at a
+ * time here ([http] transcode_max=1); an H.264 camera as it is. */
+static void
+test_transcode (void)
+{
+  g_autofree char *t = grant (ID_H265, NULL);
+  g_autofree char *q = g_strdup_printf ("token=%s&codec=h264", t);
+  g_autofree char *tb = grant (ID_H265B, NULL);
+  g_autofree char *qb = g_strdup_printf ("token=%s&codec=h264", tb);
+  g_autofree char *t1 = grant (ID_CAM1, NULL);
+  g_autofree char *q1 = g_strdup_printf ("token=%s&codec=h264", t1);
+  g_autofree char *bad = NULL;
+  g_autoptr (WsClient) c = ws_open (ID_H265, q);
+  g_autoptr (WsClient) second = NULL;
+  g_autoptr (WsClient) refused = NULL;
+  g_autoptr (WsClient) plain = NULL;
+  g_autoptr (GBytes) metrics = NULL;
+  const char *text;
+
+  g_assert_no_error (c->error);
+  g_assert_cmpuint (c->status, ==, 101);
+  g_assert_true (ws_wait_fragments (c, 25, 20000));
+  g_assert_true (g_str_has_prefix (c->codec, "avc1."));
+  g_assert_cmpuint (c->keyframes, >=, 1);
+  g_assert_cmpuint (c->order_errors, ==, 0);
+  /* A second viewer of the same camera shares the transcode. */
+  second = ws_open (ID_H265, q);
+  g_assert_cmpuint (second->status, ==, 101);
+  g_assert_true (ws_wait_fragments (second, 5, 10000));
+  g_assert_true (g_str_has_prefix (second->codec, "avc1."));
+  /* Another H.265 camera: the one transcode allowed is in use. */
+  refused = ws_open (ID_H265B, qb);
+  g_assert_null (refused->conn);
+  g_assert_cmpuint (refused->status, ==, 503);
+  /* An H.264 camera needs none. */
+  plain = ws_open (ID_CAM1, q1);
+  g_assert_cmpuint (plain->status, ==, 101);
+  g_assert_true (ws_wait_fragments (plain, 5, 15000));
+  g_assert_true (g_str_has_prefix (plain->codec, "avc1."));
+
+  g_assert_cmpuint (get ("/metrics", env.admin, &metrics), ==, 200);
+  text = g_bytes_get_data (metrics, NULL);
+  g_assert_nonnull (strstr (text, "\ncityeye_transcodes 1\n"));
+  g_assert_nonnull (strstr (text, "\ncityeye_transcodes_started_total 1\n"));
+  g_assert_nonnull (strstr (text, "\ncityeye_transcodes_refused_total 1\n"));
+
+  bad = g_strdup_printf ("/api/v1/cameras/" ID_CAM1 "/live.mp4?token=%s"
+                         "&codec=vp9",
+      t1);
+  g_assert_cmpuint (get (bad, NULL, NULL), ==, 422);
+}
+
 /* ---- access ------------------------------------------------------------ */
 
 static void
@@ -1024,6 +1079,7 @@ main (int argc, char **argv)
   env_start ();
   g_test_add_func ("/live/ffprobe", test_ffprobe);
   g_test_add_func ("/live/ws", test_ws);
+  g_test_add_func ("/live/transcode", test_transcode);
   g_test_add_func ("/live/refused", test_refused);
   g_test_add_func ("/live/slow-clients-dropped", test_slow_ws);
   g_test_add_func ("/live/one-upstream-audit-reconnect", test_one_upstream);
