@@ -86,6 +86,27 @@ on_new_sample (GstAppSink *sink, gpointer user_data)
   return GST_FLOW_OK;
 }
 
+/* Nobody reads the pipeline's bus: log its errors and warnings and drop
+ * every message (queued, they would pile up for as long as it runs). */
+static GstBusSyncReply
+on_bus (GstBus *bus, GstMessage *message, gpointer user_data)
+{
+  if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR ||
+      GST_MESSAGE_TYPE (message) == GST_MESSAGE_WARNING) {
+    g_autoptr (GError) error = NULL;
+
+    if (GST_MESSAGE_TYPE (message) == GST_MESSAGE_ERROR)
+      gst_message_parse_error (message, &error, NULL);
+    else
+      gst_message_parse_warning (message, &error, NULL);
+    GST_WARNING ("%s: %s from %s: %s", (const char *) user_data,
+        GST_MESSAGE_TYPE_NAME (message), GST_MESSAGE_SRC_NAME (message),
+        error->message);
+  }
+  gst_message_unref (message);
+  return GST_BUS_DROP;
+}
+
 static GstElement *
 make (GstElement *bin, const char *factory, GError **error)
 {
@@ -133,6 +154,11 @@ ce_transcode_new (CeHub *source, const CeTranscodeConfig *config,
   name = g_strdup_printf ("%s/h264", ce_hub_get_name (source));
   t->hub = ce_hub_new (name, NULL);
   t->pipeline = gst_pipeline_new (name);
+  {
+    g_autoptr (GstBus) bus = gst_element_get_bus (t->pipeline);
+
+    gst_bus_set_sync_handler (bus, on_bus, g_strdup (name), g_free);
+  }
 
   if ((src = make (t->pipeline, "appsrc", error)) == NULL ||
       (parse = make (t->pipeline, "h265parse", error)) == NULL ||
