@@ -1044,40 +1044,25 @@ cmd_export (int argc, char **argv)
 
 /* ---- dispatch --------------------------------------------------------- */
 
-static const struct
-{
-  const char *name;
-  int (*run) (int argc, char **argv);
-  const char *help;
-} commands[] = {
-    {"list", cmd_list, "List cameras with filters, page by page"},
-    {"search", cmd_search, "Find cameras by a (Chinese) substring"},
-    {"near", cmd_near, "Cameras nearest a point, within a radius"},
-    {"show", cmd_show, "Everything about one camera (no credentials)"},
-    {"add", cmd_add, "Register one camera"},
-    {"set", cmd_set, "Change fields of a camera"},
-    {"rm", cmd_rm, "Remove cameras"},
-    {"import", cmd_import, "Import CSV, GB/T 28181 catalog XML or GeoJSON"},
-    {"export", cmd_export, "Export CSV, catalog XML, GeoJSON or KML"},
-    {"probe", ce_cli_camera_probe, "Probe cameras now, record their health"},
-    {"health", ce_cli_camera_health, "A camera's last probe and history"},
+static const CeCliCommand commands[] = {
+    {"list", cmd_list, NULL, "List cameras with filters, page by page"},
+    {"search", cmd_search, NULL, "Find cameras by a (Chinese) substring"},
+    {"near", cmd_near, NULL, "Cameras nearest a point, within a radius"},
+    {"show", cmd_show, NULL, "Everything about one camera (no credentials)"},
+    {"add", cmd_add, NULL, "Register one camera"},
+    {"set", cmd_set, NULL, "Change fields of a camera"},
+    {"rm", cmd_rm, NULL, "Remove cameras"},
+    {"import", cmd_import, NULL,
+        "Import CSV, GB/T 28181 catalog XML or GeoJSON"},
+    {"export", cmd_export, NULL, "Export CSV, catalog XML, GeoJSON or KML"},
+    {"probe", ce_cli_camera_probe, NULL,
+        "Probe cameras now, record their health"},
+    {"health", ce_cli_camera_health, NULL, "A camera's last probe and history"},
 };
 
 int
 ce_cli_camera (int argc, char **argv)
 {
-  if (argc < 2 || strcmp (argv[1], "--help") == 0 ||
-      strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0) {
-    FILE *out = argc < 2 ? stderr : stdout;
-
-    fprintf (out, "Usage: cityeye camera COMMAND [OPTION…]\n\nCommands:\n");
-    for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-      fprintf (out, "  %-8s %s\n", commands[i].name, commands[i].help);
-    fprintf (out, "\nRun “cityeye camera COMMAND --help” for its options.\n");
-    return argc < 2 ? CE_EXIT_USAGE : CE_EXIT_OK;
-  }
-  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
-    if (strcmp (argv[1], commands[i].name) == 0)
-      return commands[i].run (argc - 1, argv + 1);
-  return ce_cli_usage_error ("camera", "unknown command “%s”", argv[1]);
+  return ce_cli_dispatch ("camera", commands, G_N_ELEMENTS (commands), NULL,
+      argc, argv);
 }

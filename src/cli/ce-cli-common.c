@@ -87,6 +87,49 @@ ce_cli_usage_error (const char *command, const char *format, ...)
   return CE_EXIT_USAGE;
 }
 
+int
+ce_cli_dispatch (const char *group, const CeCliCommand *commands,
+    gsize n_commands, const char *footer, int argc, char **argv)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+  int width = 0;
+
+  if (argc >= 2)
+    for (gsize i = 0; i < n_commands; i++)
+      if (strcmp (argv[1], commands[i].name) == 0)
+        return commands[i].run (argc - 1, argv + 1);
+  for (gsize i = 0; i < n_commands; i++) {
+    const char *usage =
+        commands[i].usage ? commands[i].usage : commands[i].name;
+
+    g_string_append_printf (names, "%s%s", i > 0 ? ", " : "", commands[i].name);
+    width = MAX (width, (int) g_utf8_strlen (usage, -1));
+  }
+  if (argc < 2)
+    return ce_cli_usage_error (group, "give a command: %s", names->str);
+  if (strcmp (argv[1], "--help") != 0 && strcmp (argv[1], "-h") != 0 &&
+      strcmp (argv[1], "help") != 0)
+    return ce_cli_usage_error (group, "unknown command “%s” (one of: %s)",
+        argv[1], names->str);
+  /* Long usages get their help on the next line. */
+  width = MIN (width, 22);
+  printf ("Usage: cityeye %s COMMAND [OPTION…]\n\nCommands:\n", group);
+  for (gsize i = 0; i < n_commands; i++) {
+    const char *usage =
+        commands[i].usage ? commands[i].usage : commands[i].name;
+    int len = (int) g_utf8_strlen (usage, -1);
+
+    if (len > width)
+      printf ("  %s\n  %*s  %s\n", usage, width, "", commands[i].help);
+    else
+      printf ("  %s%*s  %s\n", usage, width - len, "", commands[i].help);
+  }
+  printf ("\nRun “cityeye %s COMMAND --help” for its options.\n", group);
+  if (footer != NULL)
+    printf ("\n%s", footer);
+  return CE_EXIT_OK;
+}
+
 gboolean
 ce_cli_parse (const char *command, const char *parameter, const char *summary,
     const char *examples, const GOptionEntry *entries, gboolean with_output,

@@ -117,24 +117,15 @@ cmd_backup (int argc, char **argv)
   return CE_EXIT_OK;
 }
 
+static const CeCliCommand db_commands[] = {
+    {"init", cmd_init, NULL, "Create or migrate the registry"},
+    {"check", cmd_check, NULL, "Check the registry and its indexes"},
+    {"backup", cmd_backup, NULL, "Online copy to a new file"},
+};
+
 int
 ce_cli_db (int argc, char **argv)
 {
-  if (argc >= 2 && strcmp (argv[1], "init") == 0)
-    return cmd_init (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "check") == 0)
-    return cmd_check (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "backup") == 0)
-    return cmd_backup (argc - 1, argv + 1);
-  if (argc >= 2 &&
-      (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "help") == 0)) {
-    printf ("Usage: cityeye db COMMAND\n\nCommands:\n"
-            "  init     Create or migrate the registry\n"
-            "  check    Check the registry and its indexes\n"
-            "  backup   Online copy to a new file\n");
-    return CE_EXIT_OK;
-  }
-  if (argc < 2)
-    return ce_cli_usage_error ("db", "give a command: init, check, backup");
-  return ce_cli_usage_error ("db", "unknown command “%s”", argv[1]);
+  return ce_cli_dispatch ("db", db_commands, G_N_ELEMENTS (db_commands), NULL,
+      argc, argv);
 }

@@ -278,30 +278,21 @@ cmd_revoke (int argc, char **argv)
   return CE_EXIT_OK;
 }
 
+static const CeCliCommand token_commands[] = {
+    {"create", cmd_create, NULL,
+        "New API token for a user, printed once (--user, --label, --expires)"},
+    {"list", cmd_list, NULL, "List tokens (not their values)"},
+    {"revoke", cmd_revoke, "revoke ID", "Revoke a token"},
+};
+
 int
 ce_cli_token (int argc, char **argv)
 {
-  if (argc >= 2 && strcmp (argv[1], "create") == 0)
-    return cmd_create (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "list") == 0)
-    return cmd_list (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "revoke") == 0)
-    return cmd_revoke (argc - 1, argv + 1);
-  if (argc >= 2 &&
-      (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "help") == 0)) {
-    printf ("Usage: cityeye token COMMAND\n\nCommands:\n"
-            "  create    New API token for a user, printed once (--user, "
-            "--label, --expires)\n"
-            "  list      List tokens (not their values)\n"
-            "  revoke ID Revoke a token\n"
-            "\nExamples:\n"
-            "  cityeye token create --user alice --label console --expires "
-            "30d\n"
-            "  cityeye token list --user alice\n"
-            "  cityeye token revoke 3\n");
-    return CE_EXIT_OK;
-  }
-  if (argc < 2)
-    return ce_cli_usage_error ("token", "give a command: create, list, revoke");
-  return ce_cli_usage_error ("token", "unknown command “%s”", argv[1]);
+  return ce_cli_dispatch ("token", token_commands,
+      G_N_ELEMENTS (token_commands),
+      "Examples:\n"
+      "  cityeye token create --user alice --label console --expires 30d\n"
+      "  cityeye token list --user alice\n"
+      "  cityeye token revoke 3\n",
+      argc, argv);
 }

@@ -208,28 +208,19 @@ cmd_rm (int argc, char **argv)
   return CE_EXIT_OK;
 }
 
+static const CeCliCommand user_commands[] = {
+    {"add", cmd_add, "add NAME", "Add a user (--role, --sources, --secrecy)"},
+    {"list", cmd_list, NULL, "List users (--json, --csv)"},
+    {"rm", cmd_rm, "rm NAME", "Remove a user and its tokens"},
+};
+
 int
 ce_cli_user (int argc, char **argv)
 {
-  if (argc >= 2 && strcmp (argv[1], "add") == 0)
-    return cmd_add (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "list") == 0)
-    return cmd_list (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "rm") == 0)
-    return cmd_rm (argc - 1, argv + 1);
-  if (argc >= 2 &&
-      (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "help") == 0)) {
-    printf ("Usage: cityeye user COMMAND\n\nCommands:\n"
-            "  add NAME   Add a user (--role, --sources, --secrecy)\n"
-            "  list       List users (--json, --csv)\n"
-            "  rm NAME    Remove a user and its tokens\n"
-            "\nExamples:\n"
-            "  cityeye user add alice --role operator --sources 雪亮,社会面 "
-            "--secrecy 0\n"
-            "  cityeye user list --json\n");
-    return CE_EXIT_OK;
-  }
-  if (argc < 2)
-    return ce_cli_usage_error ("user", "give a command: add, list, rm");
-  return ce_cli_usage_error ("user", "unknown command “%s”", argv[1]);
+  return ce_cli_dispatch ("user", user_commands, G_N_ELEMENTS (user_commands),
+      "Examples:\n"
+      "  cityeye user add alice --role operator --sources 雪亮,社会面 "
+      "--secrecy 0\n"
+      "  cityeye user list --json\n",
+      argc, argv);
 }

@@ -451,35 +451,23 @@ wall_tour (int argc, char **argv)
   return CE_EXIT_OK;
 }
 
+static const CeCliCommand wall_commands[] = {
+    {"list", wall_list, NULL, "Walls in the registry"},
+    {"show", wall_show, "show NAME", "Monitors, tiles, locks, presets"},
+    {"apply", wall_apply, "apply PRESET --wall NAME",
+        "Apply a preset (on the gateway)"},
+    {"tour", wall_tour,
+        "tour --wall NAME [--monitor N --tile N --dwell S] ID ID…",
+        "Make a tile tour cameras (on the gateway)"},
+};
+
 int
 ce_cli_wall (int argc, char **argv)
 {
-  if (argc >= 2 && strcmp (argv[1], "list") == 0)
-    return wall_list (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "show") == 0)
-    return wall_show (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "apply") == 0)
-    return wall_apply (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "tour") == 0)
-    return wall_tour (argc - 1, argv + 1);
-  if (argc >= 2 &&
-      (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "help") == 0)) {
-    printf ("Usage: cityeye wall COMMAND\n\nCommands:\n"
-            "  list                 Walls in the registry\n"
-            "  show NAME            Monitors, tiles, locks, presets\n"
-            "  apply PRESET --wall NAME\n"
-            "                       Apply a preset (on the gateway)\n"
-            "  tour --wall NAME [--monitor N --tile N --dwell S] ID ID…\n"
-            "                       Make a tile tour cameras (on the gateway)\n"
-            "\nThe gateway is --gateway URL, else $CITYEYE_GATEWAY, else\n"
-            "http://127.0.0.1:8080; the API token is $CITYEYE_TOKEN.\n");
-    return CE_EXIT_OK;
-  }
-  if (argc < 2)
-    return ce_cli_usage_error ("wall",
-        "give a command: list, show, apply, "
-        "tour");
-  return ce_cli_usage_error ("wall", "unknown command “%s”", argv[1]);
+  return ce_cli_dispatch ("wall", wall_commands, G_N_ELEMENTS (wall_commands),
+      "The gateway is --gateway URL, else $CITYEYE_GATEWAY, else\n"
+      "http://127.0.0.1:8080; the API token is $CITYEYE_TOKEN.\n",
+      argc, argv);
 }
 
 /* ---- incident ----------------------------------------------------------- */
@@ -658,30 +646,21 @@ incident_list (int argc, char **argv)
   return CE_EXIT_OK;
 }
 
+static const CeCliCommand incident_commands[] = {
+    {"open", incident_open,
+        "open --at LON,LAT [--radius M -k N --wall NAME --monitor N]",
+        "Open an incident (on the gateway); prints its id"},
+    {"close", incident_close, "close ID", "Close it (on the gateway)"},
+    {"list", incident_list, NULL, "Incidents in the registry (--open)"},
+};
+
 int
 ce_cli_incident (int argc, char **argv)
 {
-  if (argc >= 2 && strcmp (argv[1], "open") == 0)
-    return incident_open (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "close") == 0)
-    return incident_close (argc - 1, argv + 1);
-  if (argc >= 2 && strcmp (argv[1], "list") == 0)
-    return incident_list (argc - 1, argv + 1);
-  if (argc >= 2 &&
-      (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "help") == 0)) {
-    printf ("Usage: cityeye incident COMMAND\n\nCommands:\n"
-            "  open --at LON,LAT [--radius M -k N --wall NAME --monitor N]\n"
-            "             Open an incident (on the gateway); prints its id\n"
-            "  close ID   Close it (on the gateway)\n"
-            "  list       Incidents in the registry (--open)\n"
-            "\nExample:\n"
-            "  CITYEYE_TOKEN=… cityeye incident open --at 121.38,31.35 "
-            "--radius 300 --wall hall\n");
-    return CE_EXIT_OK;
-  }
-  if (argc < 2)
-    return ce_cli_usage_error ("incident",
-        "give a command: open, close, "
-        "list");
-  return ce_cli_usage_error ("incident", "unknown command “%s”", argv[1]);
+  return ce_cli_dispatch ("incident", incident_commands,
+      G_N_ELEMENTS (incident_commands),
+      "Example:\n"
+      "  CITYEYE_TOKEN=… cityeye incident open --at 121.38,31.35 "
+      "--radius 300 --wall hall\n",
+      argc, argv);
 }

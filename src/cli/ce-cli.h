@@ -61,6 +61,21 @@ void ce_cli_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
 int ce_cli_usage_error (const char *command, const char *format, ...)
     G_GNUC_PRINTF (2, 3);
 
+/* One subcommand of a command group (`cityeye camera list`). */
+typedef struct
+{
+  const char *name;
+  int (*run) (int argc, char **argv); /* argv[0] is the subcommand */
+  const char *usage; /* shown in the help, e.g. "show NAME"; NULL: the name */
+  const char *help;  /* one line */
+} CeCliCommand;
+
+/* Runs the subcommand of @group named by argv[1].  `help`, `--help` and
+ * `-h` print the subcommands and @footer (examples, environment; may be
+ * NULL) on stdout; no subcommand or an unknown one is a usage error. */
+int ce_cli_dispatch (const char *group, const CeCliCommand *commands,
+    gsize n_commands, const char *footer, int argc, char **argv);
+
 /* A table printed with columns aligned for CJK text (wide characters take
  * two cells). */
 typedef struct _CeTable CeTable;

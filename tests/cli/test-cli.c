@@ -161,6 +161,17 @@ test_help_and_usage (void)
     g_assert_cmpint (run (NULL, NULL, &err, "frobnicate"), ==, 2);
     assert_contains (err, "unknown command");
     g_clear_pointer (&err, g_free);
+    /* Command groups list their subcommands. */
+    g_assert_cmpint (run (NULL, NULL, &err, "user"), ==, 2);
+    assert_contains (err, "give a command: add, list, rm");
+    g_clear_pointer (&err, g_free);
+    g_assert_cmpint (run (NULL, NULL, &err, "token", "frobnicate"), ==, 2);
+    assert_contains (err, "unknown command “frobnicate” (one of: create");
+    g_clear_pointer (&err, g_free);
+    g_clear_pointer (&out, g_free);
+    g_assert_cmpint (run (NULL, &out, NULL, "incident", "help"), ==, 0);
+    assert_contains (out, "close ID");
+    assert_contains (out, "cityeye incident open --at");
     g_assert_cmpint (run (NULL, NULL, &err, "camera", "near", "abc"), ==, 2);
     assert_contains (err, "not a point");
     g_clear_pointer (&err, g_free);
