@@ -39,6 +39,10 @@ struct _CePoller
   GMutex lock;        /* guards: */
   GPtrArray *woken;   /* CePollerWatch (a ref each) */
   gboolean in_window; /* waiting out a batch: the ready time is set */
+  /* Context thread only: busy dispatches counted per rate period. */
+  gint64 period_start;
+  guint period_busy;
+  gboolean batching;
 };
 
 static GMutex pollers_lock;
@@ -65,6 +69,24 @@ from_epoll (guint32 events)
       ((events & EPOLLOUT) ? G_IO_OUT : 0) |
       ((events & EPOLLHUP) ? G_IO_HUP : 0) |
       ((events & EPOLLERR) ? G_IO_ERR : 0);
+}
+
+/* Batching is for heavy traffic only: a light one (a camera's RTSP
+ * handshake, a few streams) is answered at once, where a batch window
+ * would add its delay to every round trip of a handshake.  It starts once
+ * a rate period has seen CE_POLLER_BATCH_ON busy dispatches and stops after
+ * a period with fewer than CE_POLLER_BATCH_OFF. */
+static void
+update_rate (CePoller *p, gint64 now)
+{
+  if (now - p->period_start >= CE_POLLER_RATE_PERIOD_US) {
+    p->batching = p->period_busy >= CE_POLLER_BATCH_ON ||
+        (p->batching && p->period_busy >= CE_POLLER_BATCH_OFF);
+    p->period_start = now;
+    p->period_busy = 0;
+  }
+  if (++p->period_busy >= CE_POLLER_BATCH_ON)
+    p->batching = TRUE;
 }
 
 static gboolean
@@ -116,8 +138,10 @@ poller_dispatch (GSource *source, GSourceFunc callback, gpointer data)
   }
 
   busy = n > 0 || woken != NULL;
+  if (busy)
+    update_rate (p, now);
   g_mutex_lock (&p->lock);
-  if (busy && p->batch_us > 0) {
+  if (busy && p->batching && p->batch_us > 0) {
     p->in_window = TRUE;
     g_source_modify_unix_fd (source, p->tag, 0);
     g_source_set_ready_time (source, now + p->batch_us);

@@ -10,11 +10,14 @@
  * relay's CPU.  A CePoller keeps the sockets in one epoll set, seen by the
  * main context as a single fd, and dispatches only the ready ones.
  *
- * Batching: after a dispatch that did work, the poller waits @batch_us
- * before looking again, so one wakeup serves every socket that became
- * ready meanwhile (bursts of many cameras and viewers coalesce); an idle
- * poller answers the first event at once.  The cost is at most @batch_us
- * of added latency.
+ * Batching: under heavy traffic (at least CE_POLLER_BATCH_ON dispatches
+ * that did work within CE_POLLER_RATE_PERIOD_US), after a dispatch that
+ * did work the poller waits CE_POLLER_BATCH_US before looking again, so
+ * one wakeup serves every socket that became ready meanwhile (bursts of
+ * many cameras and viewers coalesce).  Light traffic, such as one
+ * camera's RTSP handshake, is answered at once: a window there would add
+ * its delay to every round trip.  The cost of batching is at most
+ * CE_POLLER_BATCH_US of added latency, and only under load.
  *
  * Threads: watches are added, changed and removed on the context's thread
  * (callbacks run there); ce_poller_watch_wake() may be called from any
@@ -35,6 +38,9 @@ typedef struct _CePollerWatch CePollerWatch;
 typedef void (*CePollerFunc) (int fd, GIOCondition cond, gpointer user_data);
 
 #define CE_POLLER_BATCH_US 4000
+#define CE_POLLER_RATE_PERIOD_US 100000
+#define CE_POLLER_BATCH_ON 20  /* busy dispatches per period: batching on */
+#define CE_POLLER_BATCH_OFF 10 /* fewer in a whole period: off again */
 
 /* The poller of @context (NULL: the global default context), made on
  * first use with a batch of CE_POLLER_BATCH_US and shared by every
