@@ -738,20 +738,6 @@ slot_text (Catalog *cat, Slot slot)
   return v != NULL && *v != '\0' ? v : NULL;
 }
 
-static gboolean
-parse_double (const char *value, double *out)
-{
-  char *end;
-  double v;
-
-  errno = 0;
-  v = g_ascii_strtod (value, &end);
-  if (end == value || *end != '\0' || errno == ERANGE || !isfinite (v))
-    return FALSE;
-  *out = v;
-  return TRUE;
-}
-
 /* Video source types (digits 11–13) that can be registry cameras; see
  * ce_gb_id_validate(). */
 static gboolean
@@ -760,23 +746,6 @@ is_video_type (int type)
   return (type >= 111 && type <= 113) || type == 118 ||
       (type >= 120 && type <= 122) || (type >= 130 && type <= 132) ||
       type == 138;
-}
-
-static void add_problem (GString **problems, const char *format, ...)
-    G_GNUC_PRINTF (2, 3);
-
-static void
-add_problem (GString **problems, const char *format, ...)
-{
-  va_list args;
-
-  if (*problems == NULL)
-    *problems = g_string_new (NULL);
-  else
-    g_string_append (*problems, "; ");
-  va_start (args, format);
-  g_string_append_vprintf (*problems, format, args);
-  va_end (args);
 }
 
 static void
@@ -874,10 +843,10 @@ item_to_camera (Catalog *cat, const char *where, GError **error)
   /* Missing or junk coordinates stay NAN; 0/0 stays 0/0 and the driver's
    * validation rejects it. */
   v = slot_trimmed (cat, I_LONGITUDE);
-  if (v != NULL && parse_double (v, &d))
+  if (v != NULL && ce_import_parse_double (v, &d))
     camera->lon = d;
   v = slot_trimmed (cat, I_LATITUDE);
-  if (v != NULL && parse_double (v, &d))
+  if (v != NULL && ce_import_parse_double (v, &d))
     camera->lat = d;
 
   v = slot_trimmed (cat, I_SECRECY);
@@ -887,7 +856,7 @@ item_to_camera (Catalog *cat, const char *where, GError **error)
     else if (strcmp (v, "1") == 0)
       camera->secrecy = 1;
     else
-      add_problem (&problems, "secrecy: “%.40s” is not 0 or 1", v);
+      ce_import_add_problem (&problems, "secrecy: “%.40s” is not 0 or 1", v);
   }
 
   v = slot_trimmed (cat, I_STATUS);
@@ -915,14 +884,14 @@ item_to_camera (Catalog *cat, const char *where, GError **error)
 
   v = slot_trimmed (cat, I_SOURCE);
   if (v != NULL && !ce_source_from_string (v, &camera->source))
-    add_problem (&problems,
+    ce_import_add_problem (&problems,
         "source: “%.40s” is not one of public_security, xueliang, social, "
         "mobile",
         v);
   camera->street = g_strdup (slot_text (cat, I_STREET));
   v = slot_trimmed (cat, I_AZIMUTH);
-  if (v != NULL && !parse_double (v, &camera->azimuth))
-    add_problem (&problems, "azimuth: “%.40s” is not a number", v);
+  if (v != NULL && !ce_import_parse_double (v, &camera->azimuth))
+    ce_import_add_problem (&problems, "azimuth: “%.40s” is not a number", v);
   camera->tags = camera_tags (cat);
 
   if (problems != NULL)

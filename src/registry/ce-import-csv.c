@@ -47,7 +47,6 @@
 /* A header has at most this many cells before we give up reading it. */
 #define MAX_HEADER_CELLS 64
 /* Bytes of a value quoted in a problem. */
-#define SHOWN_BYTES 48
 
 typedef enum
 {
@@ -511,37 +510,6 @@ cell (Csv *csv, guint i)
   return csv->rec + csv->cell_start[i];
 }
 
-/* A value for a problem message: at most SHOWN_BYTES bytes, cut at a
- * character boundary (the value is valid UTF-8). */
-static char *
-shown (const char *value)
-{
-  gsize len = strlen (value);
-  const char *cut;
-
-  if (len <= SHOWN_BYTES)
-    return g_strdup (value);
-  cut = g_utf8_find_prev_char (value, value + SHOWN_BYTES + 1);
-  return g_strdup_printf ("%.*s…", (int) (cut - value), value);
-}
-
-static void add_problem (GString **problems, const char *format, ...)
-    G_GNUC_PRINTF (2, 3);
-
-static void
-add_problem (GString **problems, const char *format, ...)
-{
-  va_list args;
-
-  if (*problems == NULL)
-    *problems = g_string_new (NULL);
-  else
-    g_string_append (*problems, "; ");
-  va_start (args, format);
-  g_string_append_vprintf (*problems, format, args);
-  va_end (args);
-}
-
 static char *
 header_known_list (void)
 {
@@ -595,7 +563,7 @@ header_parse (Csv *csv, GError **error)
     }
     if (!lookup_column (name, &field)) {
       g_autofree char *known = header_known_list ();
-      g_autofree char *show = shown (name);
+      g_autofree char *show = ce_import_shown (name);
 
       g_set_error (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_HEADER,
           "line %" G_GUINT64_FORMAT ": unknown column “%s” (known columns: "
@@ -623,20 +591,6 @@ header_parse (Csv *csv, GError **error)
   }
   /* From now on store one cell per column. */
   csv->cell_cap = csv->ncols;
-  return TRUE;
-}
-
-static gboolean
-parse_double (const char *value, double *out)
-{
-  char *end;
-  double v;
-
-  errno = 0;
-  v = g_ascii_strtod (value, &end);
-  if (end == value || *end != '\0' || errno == ERANGE || !isfinite (v))
-    return FALSE;
-  *out = v;
   return TRUE;
 }
 
@@ -693,8 +647,8 @@ set_field (CeCamera *camera, Field field, char *value, GString **problems)
       break;
     case F_SOURCE:
       if (!ce_source_from_string (value, &camera->source)) {
-        show = shown (value);
-        add_problem (problems,
+        show = ce_import_shown (value);
+        ce_import_add_problem (problems,
             "source: “%s” is not one of public_security, xueliang, social, "
             "mobile",
             show);
@@ -702,8 +656,8 @@ set_field (CeCamera *camera, Field field, char *value, GString **problems)
       break;
     case F_STATUS:
       if (!ce_status_from_string (value, &camera->status)) {
-        show = shown (value);
-        add_problem (problems,
+        show = ce_import_shown (value);
+        ce_import_add_problem (problems,
             "status: “%s” is not one of online, offline, unknown", show);
       }
       break;
@@ -714,10 +668,10 @@ set_field (CeCamera *camera, Field field, char *value, GString **problems)
           : field == F_LAT            ? &camera->lat
                                       : &camera->azimuth;
 
-      if (!parse_double (value, target)) {
-        show = shown (value);
-        add_problem (problems, "%s: “%s” is not a number", field_names[field],
-            show);
+      if (!ce_import_parse_double (value, target)) {
+        show = ce_import_shown (value);
+        ce_import_add_problem (problems, "%s: “%s” is not a number",
+            field_names[field], show);
       }
       break;
     }
@@ -727,8 +681,8 @@ set_field (CeCamera *camera, Field field, char *value, GString **problems)
       } else if (strcmp (value, "1") == 0 || strcmp (value, "是") == 0) {
         camera->secrecy = 1;
       } else {
-        show = shown (value);
-        add_problem (problems, "secrecy: “%s” is not 0 or 1", show);
+        show = ce_import_shown (value);
+        ce_import_add_problem (problems, "secrecy: “%s” is not 0 or 1", show);
       }
       break;
     case F_PTZ_TYPE: {
@@ -739,8 +693,9 @@ set_field (CeCamera *camera, Field field, char *value, GString **problems)
       v = g_ascii_strtoll (value, &end, 10);
       if (end == value || *end != '\0' || errno != 0 || v < G_MININT ||
           v > G_MAXINT) {
-        show = shown (value);
-        add_problem (problems, "ptz_type: “%s” is not an integer", show);
+        show = ce_import_shown (value);
+        ce_import_add_problem (problems, "ptz_type: “%s” is not an integer",
+            show);
       } else {
         camera->ptz_type = (int) v;
       }
@@ -794,11 +749,11 @@ record_end (Csv *csv, GError **error)
         &problems);
   }
   if (csv->long_cell >= 0)
-    add_problem (&problems, "%s: longer than %d bytes",
+    ce_import_add_problem (&problems, "%s: longer than %d bytes",
         field_names[csv->columns[csv->long_cell]], CE_IMPORT_MAX_FIELD_BYTES);
   if (csv->ncells > csv->ncols)
-    add_problem (&problems, "%u cells, the header has %u", csv->ncells,
-        csv->ncols);
+    ce_import_add_problem (&problems, "%u cells, the header has %u",
+        csv->ncells, csv->ncols);
   if (problems != NULL)
     problem = g_string_free (problems, FALSE);
   record_reset (csv);

@@ -25,7 +25,6 @@
  * may be JSON numbers or strings. */
 
 #define CHUNK (64 * 1024)
-#define SHOWN_BYTES 48
 
 typedef enum
 {
@@ -115,35 +114,6 @@ read_all (GInputStream *in, const CeImportParser *parser,
   }
 }
 
-static char *
-shown (const char *value)
-{
-  gsize len = strlen (value);
-  const char *cut;
-
-  if (len <= SHOWN_BYTES)
-    return g_strdup (value);
-  cut = g_utf8_find_prev_char (value, value + SHOWN_BYTES + 1);
-  return g_strdup_printf ("%.*s…", (int) (cut - value), value);
-}
-
-static void add_problem (GString **problems, const char *format, ...)
-    G_GNUC_PRINTF (2, 3);
-
-static void
-add_problem (GString **problems, const char *format, ...)
-{
-  va_list args;
-
-  if (*problems == NULL)
-    *problems = g_string_new (NULL);
-  else
-    g_string_append (*problems, "; ");
-  va_start (args, format);
-  g_string_append_vprintf (*problems, format, args);
-  va_end (args);
-}
-
 static const char *
 node_kind (JsonNode *node)
 {
@@ -195,28 +165,16 @@ prop_text (JsonNode *node, const char *key, GString **problems)
   if (JSON_NODE_HOLDS_NULL (node))
     return NULL;
   if (strcmp (key, "id") == 0 && node_is_number (node)) {
-    add_problem (problems, "id: a number; write the 20-digit code as a string");
+    ce_import_add_problem (problems,
+        "id: a number; write the 20-digit code as a string");
     return NULL;
   }
   if (node_is (node, G_TYPE_INT64) && json_node_get_int (node) != G_MAXINT64 &&
       json_node_get_int (node) != G_MININT64)
     return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-  add_problem (problems, "%s: %s, not a string", key, node_kind (node));
+  ce_import_add_problem (problems, "%s: %s, not a string", key,
+      node_kind (node));
   return NULL;
-}
-
-static gboolean
-parse_double (const char *value, double *out)
-{
-  char *end;
-  double v;
-
-  errno = 0;
-  v = g_ascii_strtod (value, &end);
-  if (end == value || *end != '\0' || errno == ERANGE || !isfinite (v))
-    return FALSE;
-  *out = v;
-  return TRUE;
 }
 
 /* Number properties: JSON numbers or strings holding one; "" and null are
@@ -239,15 +197,16 @@ prop_number (JsonNode *node, const char *key, double *out, gboolean *present,
 
     if (*s == '\0')
       return TRUE;
-    if (parse_double (s, out)) {
+    if (ce_import_parse_double (s, out)) {
       *present = TRUE;
       return TRUE;
     }
-    show = shown (s);
-    add_problem (problems, "%s: “%s” is not a number", key, show);
+    show = ce_import_shown (s);
+    ce_import_add_problem (problems, "%s: “%s” is not a number", key, show);
     return FALSE;
   }
-  add_problem (problems, "%s: %s, not a number", key, node_kind (node));
+  ce_import_add_problem (problems, "%s: %s, not a number", key,
+      node_kind (node));
   return FALSE;
 }
 
@@ -311,8 +270,8 @@ set_property (CeCamera *camera, Prop prop, const char *key, JsonNode *node,
           JsonNode *e = json_array_get_element (array, i);
 
           if (!node_is (e, G_TYPE_STRING)) {
-            add_problem (problems, "tags: element %u is %s, not a string",
-                i + 1, node_kind (e));
+            ce_import_add_problem (problems,
+                "tags: element %u is %s, not a string", i + 1, node_kind (e));
             return;
           }
           if (*json_node_get_string (e) == '\0')
@@ -331,8 +290,8 @@ set_property (CeCamera *camera, Prop prop, const char *key, JsonNode *node,
       text = prop_text (node, key, problems);
       if (text != NULL &&
           !ce_source_from_string (g_strstrip (text), &camera->source)) {
-        show = shown (text);
-        add_problem (problems,
+        show = ce_import_shown (text);
+        ce_import_add_problem (problems,
             "source: “%s” is not one of public_security, xueliang, social, "
             "mobile",
             show);
@@ -343,8 +302,8 @@ set_property (CeCamera *camera, Prop prop, const char *key, JsonNode *node,
       text = prop_text (node, key, problems);
       if (text != NULL &&
           !ce_status_from_string (g_strstrip (text), &camera->status)) {
-        show = shown (text);
-        add_problem (problems,
+        show = ce_import_shown (text);
+        ce_import_add_problem (problems,
             "status: “%s” is not one of online, offline, unknown", show);
       }
       break;
@@ -376,8 +335,8 @@ set_property (CeCamera *camera, Prop prop, const char *key, JsonNode *node,
       } else if (present) {
         g_autofree char *json = json_to_string (node, FALSE);
 
-        show = shown (text != NULL ? text : json);
-        add_problem (problems, "secrecy: “%s” is not 0 or 1", show);
+        show = ce_import_shown (text != NULL ? text : json);
+        ce_import_add_problem (problems, "secrecy: “%s” is not 0 or 1", show);
       }
       break;
     case P_PTZ_TYPE:
@@ -388,9 +347,10 @@ set_property (CeCamera *camera, Prop prop, const char *key, JsonNode *node,
       } else if (present) {
         g_autofree char *json = json_to_string (node, FALSE);
 
-        show = shown (
+        show = ce_import_shown (
             node_is (node, G_TYPE_STRING) ? json_node_get_string (node) : json);
-        add_problem (problems, "ptz_type: “%s” is not an integer", show);
+        ce_import_add_problem (problems, "ptz_type: “%s” is not an integer",
+            show);
       }
       break;
     case P_IGNORED:
@@ -409,23 +369,26 @@ set_geometry (CeCamera *camera, JsonObject *feature, GString **problems)
   JsonArray *array;
 
   if (node == NULL || JSON_NODE_HOLDS_NULL (node)) {
-    add_problem (problems, "no geometry; only Point features are imported");
+    ce_import_add_problem (problems,
+        "no geometry; only Point features are imported");
     return;
   }
   if (!JSON_NODE_HOLDS_OBJECT (node)) {
-    add_problem (problems, "geometry is %s, not an object", node_kind (node));
+    ce_import_add_problem (problems, "geometry is %s, not an object",
+        node_kind (node));
     return;
   }
   geometry = json_node_get_object (node);
   type = json_object_get_member (geometry, "type");
   if (type == NULL || !node_is (type, G_TYPE_STRING)) {
-    add_problem (problems, "geometry has no type");
+    ce_import_add_problem (problems, "geometry has no type");
     return;
   }
   if (strcmp (json_node_get_string (type), "Point") != 0) {
-    g_autofree char *show = shown (json_node_get_string (type));
+    g_autofree char *show = ce_import_shown (json_node_get_string (type));
 
-    add_problem (problems, "geometry is %s, only Point is imported", show);
+    ce_import_add_problem (problems, "geometry is %s, only Point is imported",
+        show);
     return;
   }
   coords = json_object_get_member (geometry, "coordinates");
@@ -433,7 +396,8 @@ set_geometry (CeCamera *camera, JsonObject *feature, GString **problems)
       json_array_get_length (array = json_node_get_array (coords)) < 2 ||
       !node_is_number (json_array_get_element (array, 0)) ||
       !node_is_number (json_array_get_element (array, 1))) {
-    add_problem (problems, "coordinates are not a [lon, lat] position");
+    ce_import_add_problem (problems,
+        "coordinates are not a [lon, lat] position");
     return;
   }
   camera->lon = json_array_get_double_element (array, 0);
@@ -615,7 +579,7 @@ ce_import_geojson_parse (GInputStream *in, const CeImportParser *parser,
     return TRUE;
   }
   if (type_name != NULL) {
-    g_autofree char *show = shown (type_name);
+    g_autofree char *show = ce_import_shown (type_name);
 
     g_set_error (error, CE_IMPORT_ERROR, CE_IMPORT_ERROR_SYNTAX,
         "The GeoJSON document is a “%s”, not a FeatureCollection or Feature",

@@ -21,4 +21,15 @@ gboolean ce_import_geojson_parse (GInputStream *in,
  * one cityeye accepts. */
 const char *ce_import_canonical_encoding (const char *encoding);
 
+/* A value for a problem message: at most 48 bytes, cut at a character
+ * boundary (@value is valid UTF-8), "…" when cut. */
+char *ce_import_shown (const char *value);
+
+/* Appends a problem to a row's list ("; " between them). */
+void ce_import_add_problem (GString **problems, const char *format, ...)
+    G_GNUC_PRINTF (2, 3);
+
+/* A whole string as a finite number (C locale); FALSE otherwise. */
+gboolean ce_import_parse_double (const char *value, double *out);
+
 G_END_DECLS

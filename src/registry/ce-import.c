@@ -6,12 +6,58 @@
 #include "ce-import.h"
 #include "ce-import-private.h"
 
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
 G_DEFINE_QUARK (cityeye_import_error, ce_import_error)
 
 const char *const ce_csv_columns[] = {"id", "name", "source", "street",
     "civil_code", "address", "lon", "lat", "rtsp_url", "rtsp_url_sub",
     "username", "password", "secrecy", "ptz_type", "azimuth", "tags", "status",
     NULL};
+
+#define SHOWN_BYTES 48
+
+char *
+ce_import_shown (const char *value)
+{
+  gsize len = strlen (value);
+  const char *cut;
+
+  if (len <= SHOWN_BYTES)
+    return g_strdup (value);
+  cut = g_utf8_find_prev_char (value, value + SHOWN_BYTES + 1);
+  return g_strdup_printf ("%.*s…", (int) (cut - value), value);
+}
+
+void
+ce_import_add_problem (GString **problems, const char *format, ...)
+{
+  va_list args;
+
+  if (*problems == NULL)
+    *problems = g_string_new (NULL);
+  else
+    g_string_append (*problems, "; ");
+  va_start (args, format);
+  g_string_append_vprintf (*problems, format, args);
+  va_end (args);
+}
+
+gboolean
+ce_import_parse_double (const char *value, double *out)
+{
+  char *end;
+  double v;
+
+  errno = 0;
+  v = g_ascii_strtod (value, &end);
+  if (end == value || *end != '\0' || errno == ERANGE || !isfinite (v))
+    return FALSE;
+  *out = v;
+  return TRUE;
+}
 
 const char *
 ce_import_canonical_encoding (const char *encoding)
