@@ -19,6 +19,7 @@ typedef struct _CeApiSnapshots CeApiSnapshots;
 typedef struct _CeApiWalls CeApiWalls;
 typedef struct _CeApiLive CeApiLive;
 typedef struct _CeApiHls CeApiHls;
+typedef struct _CeApiMosaics CeApiMosaics;
 
 struct _CeApi
 {
@@ -41,6 +42,7 @@ struct _CeApi
   char *console_csp; /* Content-Security-Policy of the console's files */
   CeApiLive *live;
   CeApiHls *hls;
+  CeApiMosaics *mosaics;
   /* "IP:port" of each open HTTP connection → its socket (libsoup does not
    * give the socket of a connection it did not accept itself). */
   GHashTable *sockets;
@@ -246,6 +248,13 @@ void ce_api_walls_wait (CeApi *api, GPtrArray *streams, CeApiWarmDone done,
 void ce_api_walls_notify (CeApi *api, const CeWall *wall, const char *type);
 /* The walls' gauges and counters in Prometheus text. */
 void ce_api_walls_append_metrics (CeApi *api, GString *out);
+/* Wall monitors as RTSP mosaics (ce-api-mosaics.c): registered with the
+ * RTSP server at rtsp://HOST:PORT/walls/NAME/monitors/INDEX. */
+CeApiMosaics *ce_api_mosaics_new (CeApi *api);
+void ce_api_mosaics_free (CeApiMosaics *mosaics);
+/* The wall @name changed (or was removed): its mosaics follow. */
+void ce_api_mosaics_wall_changed (CeApi *api, const char *name);
+void ce_api_mosaics_append_metrics (CeApi *api, GString *out);
 /* Warms the cameras of every open incident again (at start). */
 void ce_api_incidents_resume (CeApi *api);
 

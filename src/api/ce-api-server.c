@@ -25,6 +25,9 @@ ce_api_config_init (CeApiConfig *config)
   config->wall_min_dwell_s = 5;
   config->wall_warm_timeout_ms = 3000;
   config->wall_lock_ttl_s = 300;
+  config->wall_mosaic_max = 2;
+  config->wall_mosaic_size = g_strdup ("1920x1080");
+  config->wall_mosaic_linger_ms = 10000;
   config->console_crs = g_strdup ("wgs84");
   config->live_max_bytes = 4 * 1024 * 1024;
   config->hls_segment_ms = 1000;
@@ -38,6 +41,33 @@ ce_api_config_clear (CeApiConfig *config)
   g_clear_pointer (&config->public_host, g_free);
   g_clear_pointer (&config->console_crs, g_free);
   g_clear_pointer (&config->console_tile_url, g_free);
+  g_clear_pointer (&config->wall_mosaic_size, g_free);
+}
+
+/* "WIDTHxHEIGHT", even numbers from 64 to 4096. */
+static gboolean
+parse_mosaic_size (CeApiConfig *config, GError **error)
+{
+  const char *s = config->wall_mosaic_size;
+  g_auto (GStrv) parts = NULL;
+  guint64 w = 0, h = 0;
+
+  if (s == NULL)
+    s = "1920x1080";
+  parts = g_strsplit (s, "x", 3);
+  if (g_strv_length (parts) != 2 ||
+      !g_ascii_string_to_unsigned (parts[0], 10, 64, 4096, &w, NULL) ||
+      !g_ascii_string_to_unsigned (parts[1], 10, 64, 4096, &h, NULL) ||
+      (w % 2) != 0 || (h % 2) != 0) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+        "[wall] mosaic_size: “%s” is not WIDTHxHEIGHT with even numbers "
+        "from 64 to 4096 (for example 1920x1080)",
+        s);
+    return FALSE;
+  }
+  config->wall_mosaic_width = (guint) w;
+  config->wall_mosaic_height = (guint) h;
+  return TRUE;
 }
 
 /* ---- responses -------------------------------------------------------- */
@@ -707,7 +737,9 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
   self->config.public_host = g_strdup (config->public_host);
   self->config.console_crs = g_strdup (config->console_crs);
   self->config.console_tile_url = g_strdup (config->console_tile_url);
-  if (!ce_api_console_init (self, error)) {
+  self->config.wall_mosaic_size = g_strdup (config->wall_mosaic_size);
+  if (!parse_mosaic_size (&self->config, error) ||
+      !ce_api_console_init (self, error)) {
     ce_api_free (self);
     return NULL;
   }
@@ -749,6 +781,7 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
   self->walls = ce_api_walls_new (self);
   self->live = ce_api_live_new (self);
   self->hls = ce_api_hls_new (self);
+  self->mosaics = ce_api_mosaics_new (self);
   self->soup = soup_server_new ("server-header", "cityeye", NULL);
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
@@ -788,6 +821,8 @@ ce_api_free (CeApi *self)
   /* Snapshots still decoding answer their clients before the server
    * goes away. */
   g_clear_pointer (&self->snapshots, ce_api_snapshots_free);
+  /* Mosaics before walls: they read the walls' live state. */
+  g_clear_pointer (&self->mosaics, ce_api_mosaics_free);
   g_clear_pointer (&self->walls, ce_api_walls_free);
   g_clear_pointer (&self->live, ce_api_live_free);
   g_clear_pointer (&self->hls, ce_api_hls_free);

@@ -985,6 +985,7 @@ ce_api_walls_delete (CeApiRequest *req)
   g_ptr_array_unref (ce_api_walls_hold (req->api, owner, NULL));
   g_hash_table_remove (req->api->walls->live, req->name);
   update_tour_timer (req->api->walls);
+  ce_api_mosaics_wall_changed (req->api, req->name);
   g_message ("Wall %s removed by %s", req->name, req->principal->user);
   soup_server_message_set_status (req->msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
@@ -1172,6 +1173,7 @@ ce_api_walls_notify (CeApi *api, const CeWall *wall, const char *type)
   GPtrArray *conns = g_hash_table_lookup (api->walls->watchers, wall->name);
   g_autofree char *shared = NULL;
 
+  ce_api_mosaics_wall_changed (api, wall->name);
   if (conns == NULL || conns->len == 0)
     return;
   for (guint i = 0; i < conns->len; i++) {

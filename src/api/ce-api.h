@@ -29,6 +29,14 @@ typedef struct
   guint wall_warm_timeout_ms; /* preset/incident warm-up bound, 3000 */
   guint wall_lock_ttl_s;      /* a lock's default lifetime, 300 */
   gboolean wall_warm_presets; /* hold every preset's cameras, FALSE */
+  /* RTSP mosaics of wall monitors: at most this many at once (default 2;
+   * 0 = off), "WIDTHxHEIGHT" (default "1920x1080", parsed into the two
+   * fields below by ce_api_new), kept this long after the last viewer
+   * (default 10000 ms). */
+  guint wall_mosaic_max;
+  char *wall_mosaic_size;
+  guint wall_mosaic_width, wall_mosaic_height;
+  guint wall_mosaic_linger_ms;
   /* The console's map: coordinates in this CRS ("wgs84", "gcj02" or
    * "bd09", default "wgs84"), and an optional tile URL template
    * ("http://tiles.example/{z}/{x}/{y}.png", default NULL: no tiles). */

@@ -138,6 +138,10 @@ static const Key keys[] = {
     {"wall", "warm_timeout", KEY_SECONDS_MS, OFF (http.wall_warm_timeout_ms),
         0.1, 60},
     {"wall", "lock_ttl", KEY_SECONDS, OFF (http.wall_lock_ttl_s), 10, 86400},
+    {"wall", "mosaic_max", KEY_UINT, OFF (http.wall_mosaic_max), 0, 64},
+    {"wall", "mosaic_size", KEY_STRING, OFF (http.wall_mosaic_size), 0, 0},
+    {"wall", "mosaic_linger", KEY_SECONDS_MS, OFF (http.wall_mosaic_linger_ms),
+        0, 3600},
     {"wall", "warm_presets", KEY_BOOL, OFF (http.wall_warm_presets), 0, 0},
 };
 

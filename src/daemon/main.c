@@ -112,8 +112,13 @@ authorize_rtsp (const CeRtspAuthRequest *req, gpointer *viewer,
   g_autoptr (CeCamera) camera = NULL;
   gboolean stale = FALSE;
 
+  const char *what = req->camera_id != NULL ? req->camera_id : req->path;
+
   if (req->token != NULL) {
-    if (strchr (req->token, '.') != NULL)
+    if (strchr (req->token, '.') != NULL && req->camera_id == NULL)
+      g_set_error_literal (&error, CE_AUTH_ERROR, CE_AUTH_ERROR_UNAUTHORIZED,
+          "Play tokens are for cameras; use an API token");
+    else if (strchr (req->token, '.') != NULL)
       p = ce_auth_verify_play_token (auth, req->token, req->camera_id, &error);
     else
       p = ce_auth_verify_token (auth, req->token, &error);
@@ -128,10 +133,16 @@ authorize_rtsp (const CeRtspAuthRequest *req, gpointer *viewer,
     /* The first request of a Digest or Basic client comes without
      * credentials: that is the handshake, not worth a message. */
     if (error != NULL)
-      g_message ("RTSP %s %s from %s: 401 (%s)", req->method, req->camera_id,
-          req->peer, error->message);
+      g_message ("RTSP %s %s from %s: 401 (%s)", req->method, what, req->peer,
+          error->message);
     *challenges = ce_auth_challenges (auth, stale);
     return CE_RTSP_AUTH_UNAUTHORIZED;
+  }
+  /* A virtual stream (a wall monitor's mosaic): its provider decides what
+   * this principal may see. */
+  if (req->camera_id == NULL) {
+    *viewer = g_steal_pointer (&p);
+    return CE_RTSP_AUTH_ALLOW;
   }
   camera = ce_registry_dup_camera (ce_auth_get_registry (auth), req->camera_id,
       &local);

@@ -252,6 +252,48 @@ link_failed:
   return FALSE;
 }
 
+/* An empty tile with a label ("no permission", "no signal"): black at a
+ * few frames per second, the compositor repeats it. */
+static gboolean
+add_label_tile (Layout *l, GstElement *comp, const CeMosaicTile *spec,
+    guint index, GError **error)
+{
+  CeMosaic *m = l->mosaic;
+  guint x = (guint) (spec->x * m->config.width + 0.5);
+  guint y = (guint) (spec->y * m->config.height + 0.5);
+  guint w = (guint) (spec->width * m->config.width + 0.5) & ~1u;
+  guint h = (guint) (spec->height * m->config.height + 0.5) & ~1u;
+  GstElement *src, *filter, *text;
+  g_autoptr (GstCaps) caps = raw_caps (w, h, 5);
+  g_autoptr (GstPad) sinkpad = NULL;
+  g_autoptr (GstPad) srcpad = NULL;
+
+  if ((src = add (l->pipeline, "videotestsrc", error)) == NULL ||
+      (filter = add (l->pipeline, "capsfilter", error)) == NULL ||
+      (text = add (l->pipeline, "textoverlay", error)) == NULL)
+    return FALSE;
+  g_object_set (src, "is-live", TRUE, NULL);
+  gst_util_set_object_arg (G_OBJECT (src), "pattern", "black");
+  g_object_set (filter, "caps", caps, NULL);
+  g_object_set (text, "text", spec->label, "font-desc", "Sans 12", NULL);
+  gst_util_set_object_arg (G_OBJECT (text), "valignment", "center");
+  gst_util_set_object_arg (G_OBJECT (text), "halignment", "center");
+  if (!gst_element_link_many (src, filter, text, NULL))
+    goto link_failed;
+  sinkpad = gst_element_request_pad_simple (comp, "sink_%u");
+  g_object_set (sinkpad, "xpos", (int) x, "ypos", (int) y, "zorder", index + 1,
+      NULL);
+  srcpad = gst_element_get_static_pad (text, "src");
+  if (gst_pad_link (srcpad, sinkpad) != GST_PAD_LINK_OK)
+    goto link_failed;
+  return TRUE;
+
+link_failed:
+  g_set_error_literal (error, GST_CORE_ERROR, GST_CORE_ERROR_NEGOTIATION,
+      "Cannot link a mosaic tile");
+  return FALSE;
+}
+
 static Layout *
 layout_new (CeMosaic *m, const CeMosaicTile *tiles, guint n, GError **error)
 {
@@ -301,8 +343,12 @@ layout_new (CeMosaic *m, const CeMosaicTile *tiles, guint n, GError **error)
     goto fail;
   }
   for (guint i = 0; i < n; i++) {
-    if (tiles[i].hub == NULL)
+    if (tiles[i].hub == NULL) {
+      if (tiles[i].label != NULL && *tiles[i].label != '\0' &&
+          !add_label_tile (l, comp, &tiles[i], i, error))
+        goto fail;
       continue;
+    }
     if (!add_tile (l, comp, &tiles[i], i, error))
       goto fail;
   }

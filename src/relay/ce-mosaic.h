@@ -29,7 +29,8 @@ typedef struct
   /* The tile's rectangle as fractions of the picture (0..1). */
   double x, y, width, height;
   CeHub *hub;        /* nullable: an empty (black) tile; borrowed */
-  const char *label; /* nullable: drawn at the tile's bottom left */
+  const char *label; /* nullable: drawn at the tile's bottom left, or in
+                        the middle of an empty tile */
 } CeMosaicTile;
 
 typedef struct

@@ -35,6 +35,9 @@ GST_DEBUG_CATEGORY_STATIC (ce_rtsp_debug);
 #define VIDEO_PAYLOAD_TYPE 96
 #define SR_INTERVAL_US (5 * G_USEC_PER_SEC)
 #define READ_CHUNK 8192
+/* A virtual stream's first keyframe: polled this often, this long. */
+#define VIRTUAL_POLL_MS 20
+#define VIRTUAL_READY_TIMEOUT_US (10 * G_USEC_PER_SEC)
 
 typedef struct _Conn Conn;
 typedef struct _Viewer Viewer;
@@ -59,7 +62,15 @@ struct _CeRtspServer
   CeRtspViewerFunc viewer_event;
   GDestroyNotify viewer_free;
   gpointer auth_data;
+  GPtrArray *virtuals; /* Provider */
 };
+
+typedef struct
+{
+  char *prefix;
+  CeRtspVirtualFuncs funcs;
+  gpointer user_data;
+} Provider;
 
 typedef struct
 {
@@ -132,6 +143,12 @@ struct _Conn
   gboolean closed;
   gint64 last_activity;
   CeStream *stream; /* acquired at DESCRIBE or SETUP */
+  /* Or, instead of a camera stream, a virtual one: */
+  Provider *vprovider; /* borrowed from the server */
+  gpointer vhandle;    /* from its open(), NULL when none */
+  CeHub *vhub;         /* borrowed: valid until closed */
+  char *vpath;
+  char *vname;
   char *session;
   Viewer *viewer;
   char *auth_camera;    /* the camera the authorizer allowed, or NULL */
@@ -147,6 +164,49 @@ static void conn_close (Conn *c);
 static void conn_unref (Conn *c);
 static gboolean conn_flush (Conn *c);
 static void conn_process_input (Conn *c);
+
+/* ---- what a connection plays: a camera stream or a virtual one -------- */
+
+static gboolean
+conn_has_source (Conn *c)
+{
+  return c->stream != NULL || c->vhandle != NULL;
+}
+
+/* The camera id, or the virtual stream's path. */
+static const char *
+conn_source_id (Conn *c)
+{
+  return c->stream != NULL ? ce_stream_get_camera_id (c->stream) : c->vpath;
+}
+
+static CeHub *
+conn_source_hub (Conn *c)
+{
+  return c->stream != NULL ? ce_stream_get_hub (c->stream) : c->vhub;
+}
+
+static const char *
+conn_source_name (Conn *c)
+{
+  return c->stream != NULL ? ce_stream_get_name (c->stream) : c->vname;
+}
+
+static void
+conn_release_source (Conn *c)
+{
+  CeRtspServer *s = c->server;
+
+  if (c->stream != NULL)
+    ce_relay_release (s->relay, g_steal_pointer (&c->stream));
+  if (c->vhandle != NULL)
+    c->vprovider->funcs.close (g_steal_pointer (&c->vhandle),
+        c->vprovider->user_data);
+  c->vprovider = NULL;
+  c->vhub = NULL;
+  g_clear_pointer (&c->vpath, g_free);
+  g_clear_pointer (&c->vname, g_free);
+}
 
 void
 ce_rtsp_server_config_init (CeRtspServerConfig *config)
@@ -420,16 +480,21 @@ queue:
 static const CeRtspMediaFuncs viewer_funcs = {viewer_on_frame};
 
 static CeRtspMedia *
-server_get_media (CeRtspServer *s, CeStream *stream, char **key)
+server_get_media (CeRtspServer *s, Conn *c, char **key)
 {
   CeRtspMedia *media;
 
-  *key = g_strdup_printf ("%s/%s", ce_stream_get_camera_id (stream),
-      ce_profile_to_string (ce_stream_get_profile (stream)));
+  /* A virtual stream's key is its hub: providers may serve one path with
+   * different hubs (per viewer rights), and the media's reference keeps
+   * the address from being reused while it is in the table. */
+  if (c->stream != NULL)
+    *key = g_strdup_printf ("%s/%s", ce_stream_get_camera_id (c->stream),
+        ce_profile_to_string (ce_stream_get_profile (c->stream)));
+  else
+    *key = g_strdup_printf ("virtual/%p", (void *) c->vhub);
   media = g_hash_table_lookup (s->medias, *key);
   if (media == NULL) {
-    media = ce_rtsp_media_new (ce_stream_get_hub (stream),
-        s->config.cache_max_bytes);
+    media = ce_rtsp_media_new (conn_source_hub (c), s->config.cache_max_bytes);
     g_hash_table_insert (s->medias, g_strdup (*key), media);
   }
   return ce_rtsp_media_ref (media);
@@ -454,9 +519,8 @@ viewer_notify (Viewer *v, gboolean started)
     ev.end_us = g_get_real_time ();
     ev.bytes = octets - v->octets_at_start;
   }
-  ev.camera_id = v->conn->stream != NULL
-      ? ce_stream_get_camera_id (v->conn->stream)
-      : v->conn->auth_camera;
+  ev.camera_id = conn_has_source (v->conn) ? conn_source_id (v->conn)
+                                           : v->conn->auth_camera;
   ev.peer = v->conn->peer;
   ev.viewer = v->conn->auth_viewer;
   ev.tcp = v->lower == CE_RTSP_LOWER_TCP;
@@ -509,8 +573,7 @@ viewer_free (Viewer *v)
 /* Subscribes; @seq and @rtptime receive each track's first sequence
  * number and timestamp, for RTP-Info. */
 static void
-viewer_start (Viewer *v, CeStream *stream, guint16 seq[CE_N_TRACKS],
-    guint32 rtptime[CE_N_TRACKS])
+viewer_start (Viewer *v, guint16 seq[CE_N_TRACKS], guint32 rtptime[CE_N_TRACKS])
 {
   CeRtspServer *s = v->conn->server;
 
@@ -528,7 +591,7 @@ viewer_start (Viewer *v, CeStream *stream, guint16 seq[CE_N_TRACKS],
   v->last_sr = 0;
   g_mutex_unlock (&v->conn->lock);
   g_free (v->media_key);
-  v->media = server_get_media (s, stream, &v->media_key);
+  v->media = server_get_media (s, v->conn, &v->media_key);
   v->sub_id = ce_rtsp_media_subscribe (v->media, &viewer_funcs, v);
   if (v->lower == CE_RTSP_LOWER_TCP)
     s->stats.viewers_tcp++;
@@ -829,7 +892,9 @@ conn_flush (Conn *c)
 
 typedef struct
 {
-  char *camera_id;
+  char *camera_id;    /* NULL for a virtual stream */
+  char *path;         /* a virtual stream's path, else NULL */
+  Provider *provider; /* its provider (borrowed) */
   CeProfile profile;
   gboolean track;   /* the URL names a track (…/trackID=N) */
   CeTrack track_id; /* which, when it does */
@@ -841,14 +906,75 @@ static void
 target_clear (Target *t)
 {
   g_free (t->camera_id);
+  g_free (t->path);
   g_free (t->base);
   if (t->token != NULL)
     memset (t->token, 0, strlen (t->token));
   g_free (t->token);
 }
 
+static gboolean
+parse_track (const char *part, Target *t)
+{
+  if (strcmp (part, "trackID=0") == 0 || strcmp (part, "track0") == 0)
+    t->track_id = CE_TRACK_VIDEO;
+  else if (strcmp (part, "trackID=1") == 0 || strcmp (part, "track1") == 0)
+    t->track_id = CE_TRACK_AUDIO;
+  else
+    return FALSE;
+  t->track = TRUE;
+  return TRUE;
+}
+
+/* A path served by a provider: its first segment is a registered prefix,
+ * every segment is 1–64 bytes of [A-Za-z0-9_.-] (no "." or ".."), at most
+ * 8 segments, and a last track segment is taken off. */
+static gboolean
+parse_virtual (Conn *c, const char *path_only, Target *t)
+{
+  CeRtspServer *s = c->server;
+  g_auto (GStrv) parts = g_strsplit (path_only + 1, "/", 10);
+  guint n = g_strv_length (parts);
+  Provider *provider = NULL;
+
+  if (n > 0 && *parts[n - 1] == '\0') {
+    g_free (parts[n - 1]);
+    parts[--n] = NULL;
+  }
+  if (n < 1 || n > 9)
+    return FALSE;
+  for (guint i = 0; s->virtuals != NULL && i < s->virtuals->len; i++) {
+    Provider *p = s->virtuals->pdata[i];
+
+    if (strcmp (p->prefix, parts[0]) == 0)
+      provider = p;
+  }
+  if (provider == NULL)
+    return FALSE;
+  if (n > 1 && parse_track (parts[n - 1], t)) {
+    g_free (parts[n - 1]);
+    parts[--n] = NULL;
+  }
+  if (n > 8)
+    return FALSE;
+  for (guint i = 0; i < n; i++) {
+    gsize len = strlen (parts[i]);
+
+    if (len == 0 || len > 64 || strcmp (parts[i], ".") == 0 ||
+        strcmp (parts[i], "..") == 0)
+      return FALSE;
+    for (const char *q = parts[i]; *q != '\0'; q++)
+      if (!g_ascii_isalnum (*q) && *q != '_' && *q != '-' && *q != '.')
+        return FALSE;
+  }
+  t->path = g_strjoinv ("/", parts);
+  t->provider = provider;
+  return TRUE;
+}
+
 /* Accepts rtsp://host[:port]/cameras/{20 digits}[/trackID=0][?query] and
- * the same as an absolute path.  Anything else is not ours: 404. */
+ * the same as an absolute path, or a virtual stream's path.  Anything
+ * else is not ours: 404. */
 static gboolean
 parse_target (Conn *c, const char *uri, Target *t)
 {
@@ -873,23 +999,22 @@ parse_target (Conn *c, const char *uri, Target *t)
   /* A trailing slash leaves an empty last part. */
   if (n > 0 && *parts[n - 1] == '\0')
     n--;
-  if (n < 2 || n > 3 || strcmp (parts[0], "cameras") != 0 ||
-      strlen (parts[1]) != 20)
-    return FALSE;
-  for (p = parts[1]; *p != '\0'; p++)
-    if (!g_ascii_isdigit (*p))
+  if (n > 0 && strcmp (parts[0], "cameras") != 0) {
+    if (!parse_virtual (c, path_only, t)) {
+      target_clear (t);
+      memset (t, 0, sizeof (*t));
       return FALSE;
-  if (n == 3) {
-    if (strcmp (parts[2], "trackID=0") == 0 || strcmp (parts[2], "track0") == 0)
-      t->track_id = CE_TRACK_VIDEO;
-    else if (strcmp (parts[2], "trackID=1") == 0 ||
-        strcmp (parts[2], "track1") == 0)
-      t->track_id = CE_TRACK_AUDIO;
-    else
+    }
+  } else {
+    if (n < 2 || n > 3 || strlen (parts[1]) != 20)
       return FALSE;
-    t->track = TRUE;
+    for (p = parts[1]; *p != '\0'; p++)
+      if (!g_ascii_isdigit (*p))
+        return FALSE;
+    if (n == 3 && !parse_track (parts[2], t))
+      return FALSE;
+    t->camera_id = g_strdup (parts[1]);
   }
-  t->camera_id = g_strdup (parts[1]);
   t->profile = CE_PROFILE_MAIN;
   if (query != NULL) {
     g_auto (GStrv) params = g_strsplit (query + 1, "&", 32);
@@ -906,7 +1031,10 @@ parse_target (Conn *c, const char *uri, Target *t)
       }
     }
   }
-  t->base = g_strdup_printf ("rtsp://%s/cameras/%s/", c->local, t->camera_id);
+  if (t->path != NULL)
+    t->base = g_strdup_printf ("rtsp://%s/%s/", c->local, t->path);
+  else
+    t->base = g_strdup_printf ("rtsp://%s/cameras/%s/", c->local, t->camera_id);
   return TRUE;
 }
 
@@ -917,6 +1045,7 @@ typedef struct
   char *method;
   Target target;
   CeRtspRequest *request;
+  gint64 deadline; /* a virtual stream's readiness */
 } Pending;
 
 static void
@@ -965,6 +1094,89 @@ on_stream_ready (GObject *source, GAsyncResult *result, gpointer user_data)
   conn_unref (c);
 }
 
+/* A virtual stream has no "ready" notification: its hub is looked at
+ * every VIRTUAL_POLL_MS until it has a keyframe. */
+static gboolean
+on_virtual_poll (gpointer user_data)
+{
+  Pending *p = user_data;
+  Conn *c = p->conn;
+  gboolean ready;
+
+  if (c->closed || c->vhandle == NULL) {
+    pending_free (p);
+    conn_unref (c);
+    return G_SOURCE_REMOVE;
+  }
+  ready = ce_hub_is_ready (c->vhub);
+  if (!ready && g_get_monotonic_time () < p->deadline) {
+    g_timeout_add (VIRTUAL_POLL_MS, on_virtual_poll, p);
+    return G_SOURCE_REMOVE;
+  }
+  c->busy = FALSE;
+  if (!ready) {
+    g_message ("RTSP %s %s from %s: no picture within 10 s", p->method,
+        p->target.path, c->peer);
+    respond_error (c, 504, p->cseq, "no picture in time");
+    conn_release_source (c);
+  } else if (strcmp (p->method, "DESCRIBE") == 0) {
+    handle_describe_ready (c, p);
+  } else {
+    handle_setup_ready (c, p);
+  }
+  pending_free (p);
+  if (!c->closed) {
+    conn_process_input (c);
+    conn_wake (c);
+  }
+  conn_unref (c);
+  return G_SOURCE_REMOVE;
+}
+
+/* Opens the virtual stream of @t unless the connection has it; FALSE
+ * when a response has been sent. */
+static gboolean
+conn_open_virtual (Conn *c, int cseq, Target *t)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *name = NULL;
+  CeHub *hub = NULL;
+  guint status = 503;
+  gpointer handle;
+  CeRtspVirtualRequest vreq;
+
+  if (c->vhandle != NULL && strcmp (c->vpath, t->path) == 0)
+    return TRUE;
+  if (c->viewer != NULL && conn_has_source (c)) {
+    respond_error (c, 459, cseq, "one stream per connection");
+    return FALSE;
+  }
+  conn_release_source (c);
+  vreq.path = t->path;
+  vreq.viewer = c->auth_viewer;
+  vreq.peer = c->peer;
+  handle = t->provider->funcs.open (&vreq, &hub, &name, &status, &error,
+      t->provider->user_data);
+  if (handle == NULL) {
+    const char *why = error != NULL ? error->message : "unavailable";
+    g_autofree char *body = g_strconcat (why, "\r\n", NULL);
+
+    if (status < 400 || status > 599)
+      status = 503;
+    GST_INFO ("%s: %u %s (%s)", c->peer, status, ce_rtsp_reason (status), why);
+    /* The reason as text: players show the status line, people the log. */
+    respond (c, status, cseq, NULL, "text/plain; charset=utf-8", body);
+    return FALSE;
+  }
+  g_return_val_if_fail (hub != NULL, FALSE);
+  c->vprovider = t->provider;
+  c->vhandle = handle;
+  c->vhub = hub;
+  c->vpath = g_strdup (t->path);
+  c->vname = name != NULL ? g_steal_pointer (&name) : g_strdup (t->path);
+  return TRUE;
+}
+
 /* Makes sure the connection holds the stream of @t, then runs the second
  * half of the request once the camera has a picture. */
 static void
@@ -974,7 +1186,29 @@ with_stream (Conn *c, const char *method, int cseq, Target *t,
   g_autoptr (GError) error = NULL;
   Pending *p;
 
-  if (c->stream != NULL &&
+  if (t->path != NULL) {
+    if (c->stream != NULL && c->viewer != NULL) {
+      respond_error (c, 459, cseq, "one stream per connection");
+      target_clear (t);
+      return;
+    }
+    if (c->stream != NULL)
+      ce_relay_release (c->server->relay, g_steal_pointer (&c->stream));
+    if (!conn_open_virtual (c, cseq, t)) {
+      target_clear (t);
+      return;
+    }
+  } else if (c->vhandle != NULL) {
+    if (c->viewer != NULL) {
+      respond_error (c, 459, cseq, "one stream per connection");
+      target_clear (t);
+      return;
+    }
+    conn_release_source (c);
+  }
+  if (t->path != NULL) {
+    /* Nothing to acquire: wait for the hub below. */
+  } else if (c->stream != NULL &&
       (strcmp (ce_stream_get_camera_id (c->stream), t->camera_id) != 0 ||
           (t->profile == CE_PROFILE_SUB &&
               ce_stream_get_profile (c->stream) != CE_PROFILE_SUB &&
@@ -986,7 +1220,7 @@ with_stream (Conn *c, const char *method, int cseq, Target *t,
     }
     ce_relay_release (c->server->relay, g_steal_pointer (&c->stream));
   }
-  if (c->stream == NULL) {
+  if (t->path == NULL && c->stream == NULL) {
     c->stream =
         ce_relay_acquire (c->server->relay, t->camera_id, t->profile, &error);
     if (c->stream == NULL) {
@@ -1019,6 +1253,12 @@ with_stream (Conn *c, const char *method, int cseq, Target *t,
     }
   }
   c->busy = TRUE;
+  if (c->vhandle != NULL) {
+    /* Answered from the main loop, never from inside this request. */
+    p->deadline = g_get_monotonic_time () + VIRTUAL_READY_TIMEOUT_US;
+    g_idle_add (on_virtual_poll, p);
+    return;
+  }
   ce_stream_wait_ready_async (c->stream, c->cancellable, on_stream_ready, p);
 }
 
@@ -1035,11 +1275,10 @@ handle_describe_ready (Conn *c, Pending *p)
 
   if (colon != NULL)
     *colon = '\0';
-  ce_hub_dup_params (ce_stream_get_hub (c->stream), &params);
-  have_audio = ce_hub_dup_audio (ce_stream_get_hub (c->stream), &audio);
+  ce_hub_dup_params (conn_source_hub (c), &params);
+  have_audio = ce_hub_dup_audio (conn_source_hub (c), &audio);
   sdp = ce_sdp_build_av (&params, have_audio ? &audio : NULL,
-      ce_stream_get_name (c->stream), host, g_get_real_time (), "trackID=0",
-      "trackID=1");
+      conn_source_name (c), host, g_get_real_time (), "trackID=0", "trackID=1");
   ce_video_params_clear (&params);
   ce_sdp_audio_clear (&audio);
   respond (c, 200, p->cseq, headers, "application/sdp", sdp);
@@ -1060,8 +1299,7 @@ handle_setup_ready (Conn *c, Pending *p)
   Viewer *v;
   Track *t;
 
-  if (id == CE_TRACK_AUDIO &&
-      !ce_hub_dup_audio (ce_stream_get_hub (c->stream), &audio)) {
+  if (id == CE_TRACK_AUDIO && !ce_hub_dup_audio (conn_source_hub (c), &audio)) {
     respond_error (c, 404, p->cseq, "the camera has no audio track");
     return;
   }
@@ -1172,7 +1410,7 @@ handle_play (Conn *c, const CeRtspRequest *req, int cseq)
 
   if (!check_session (c, req, cseq))
     return;
-  if (v == NULL || c->stream == NULL) {
+  if (v == NULL || !conn_has_source (c)) {
     respond_error (c, 455, cseq, "PLAY before SETUP");
     return;
   }
@@ -1183,7 +1421,7 @@ handle_play (Conn *c, const CeRtspRequest *req, int cseq)
   }
   if (c->server->authorize != NULL &&
       (c->auth_camera == NULL ||
-          strcmp (c->auth_camera, ce_stream_get_camera_id (c->stream)) != 0)) {
+          strcmp (c->auth_camera, conn_source_id (c)) != 0)) {
     respond_error (c, 401, cseq, "PLAY of a camera not authorized");
     return;
   }
@@ -1193,7 +1431,7 @@ handle_play (Conn *c, const CeRtspRequest *req, int cseq)
   /* Subscribing queues the cached GOP; the response still goes first,
    * because the writer sends control messages before media (never inside
    * a packet). */
-  viewer_start (v, c->stream, seq, rtptime);
+  viewer_start (v, seq, rtptime);
   for (guint i = 0; i < CE_N_TRACKS; i++) {
     if (!v->track[i].setup)
       continue;
@@ -1224,14 +1462,16 @@ conn_authorize (Conn *c, const CeRtspRequest *req, const Target *t)
   CeRtspAuthResult r;
   gpointer viewer = NULL;
   int cseq = req->cseq;
+  const char *id = t->camera_id != NULL ? t->camera_id : t->path;
 
   if (s->authorize == NULL ||
-      (c->auth_camera != NULL && strcmp (c->auth_camera, t->camera_id) == 0))
+      (c->auth_camera != NULL && strcmp (c->auth_camera, id) == 0))
     return TRUE;
   peer = g_socket_get_remote_address (c->socket, NULL);
   ar.method = req->method;
   ar.uri = req->uri;
   ar.camera_id = t->camera_id;
+  ar.path = t->path;
   ar.token = t->token;
   ar.authorization = ce_rtsp_request_get_header (req, "authorization");
   ar.client = G_IS_INET_SOCKET_ADDRESS (peer)
@@ -1244,7 +1484,7 @@ conn_authorize (Conn *c, const CeRtspRequest *req, const Target *t)
       s->viewer_free (c->auth_viewer);
     c->auth_viewer = viewer;
     g_free (c->auth_camera);
-    c->auth_camera = g_strdup (t->camera_id);
+    c->auth_camera = g_strdup (id);
     return TRUE;
   }
   if (viewer != NULL && s->viewer_free != NULL)
@@ -1292,7 +1532,7 @@ handle_request (Conn *c, CeRtspRequest *req)
     respond (c, 200, cseq, headers, NULL, NULL);
   } else if (strcmp (req->method, "DESCRIBE") == 0) {
     if (!parse_target (c, req->uri, &t)) {
-      respond_error (c, 404, cseq, "not a camera URL");
+      respond_error (c, 404, cseq, "not a stream URL");
       return;
     }
     if (!conn_authorize (c, req, &t)) {
@@ -1302,7 +1542,7 @@ handle_request (Conn *c, CeRtspRequest *req)
     with_stream (c, "DESCRIBE", cseq, &t, NULL);
   } else if (strcmp (req->method, "SETUP") == 0) {
     if (!parse_target (c, req->uri, &t)) {
-      respond_error (c, 404, cseq, "not a camera URL");
+      respond_error (c, 404, cseq, "not a stream URL");
       return;
     }
     if (c->viewer != NULL && c->viewer->sub_id != 0) {
@@ -1329,8 +1569,7 @@ handle_request (Conn *c, CeRtspRequest *req)
     g_clear_pointer (&c->viewer, viewer_free);
     respond (c, 200, cseq, NULL, NULL, NULL);
     g_clear_pointer (&c->session, g_free);
-    if (c->stream != NULL)
-      ce_relay_release (s->relay, g_steal_pointer (&c->stream));
+    conn_release_source (c);
   } else if (strcmp (req->method, "GET_PARAMETER") == 0 ||
       strcmp (req->method, "SET_PARAMETER") == 0) {
     respond (c, 200, cseq, NULL, NULL, NULL);
@@ -1430,8 +1669,7 @@ conn_close (Conn *c)
   GST_DEBUG ("%s: connection closed", c->peer);
   g_cancellable_cancel (c->cancellable);
   g_clear_pointer (&c->viewer, viewer_free);
-  if (c->stream != NULL)
-    ce_relay_release (s->relay, g_steal_pointer (&c->stream));
+  conn_release_source (c);
   if (c->auth_viewer != NULL && s->viewer_free != NULL)
     s->viewer_free (c->auth_viewer);
   c->auth_viewer = NULL;
@@ -1776,6 +2014,7 @@ ce_rtsp_server_free (CeRtspServer *s)
   g_clear_object (&s->udp[0]);
   g_clear_object (&s->udp[1]);
   g_clear_pointer (&s->medias, g_hash_table_unref);
+  g_clear_pointer (&s->virtuals, g_ptr_array_unref);
   g_clear_pointer (&s->poller, ce_poller_unref);
   g_clear_pointer (&s->context, g_main_context_unref);
   g_free (s->config.address);
@@ -1869,4 +2108,57 @@ ce_rtsp_server_set_auth (CeRtspServer *s, CeRtspAuthorizeFunc authorize,
   s->viewer_event = on_viewer;
   s->viewer_free = free_viewer;
   s->auth_data = user_data;
+}
+
+static void
+provider_free (gpointer data)
+{
+  Provider *p = data;
+
+  g_free (p->prefix);
+  g_free (p);
+}
+
+void
+ce_rtsp_server_add_virtual (CeRtspServer *s, const char *prefix,
+    const CeRtspVirtualFuncs *funcs, gpointer user_data)
+{
+  Provider *p;
+
+  g_return_if_fail (s != NULL && funcs != NULL && funcs->open != NULL &&
+      funcs->close != NULL);
+  g_return_if_fail (prefix != NULL && *prefix != '\0' &&
+      strchr (prefix, '/') == NULL && strcmp (prefix, "cameras") != 0);
+  if (s->virtuals == NULL)
+    s->virtuals = g_ptr_array_new_with_free_func (provider_free);
+  p = g_new0 (Provider, 1);
+  p->prefix = g_strdup (prefix);
+  p->funcs = *funcs;
+  p->user_data = user_data;
+  g_ptr_array_add (s->virtuals, p);
+}
+
+void
+ce_rtsp_server_remove_virtual (CeRtspServer *s, const char *prefix)
+{
+  GList *victims = NULL;
+
+  g_return_if_fail (s != NULL && prefix != NULL);
+  for (guint i = 0; s->virtuals != NULL && i < s->virtuals->len; i++) {
+    Provider *p = s->virtuals->pdata[i];
+
+    if (strcmp (p->prefix, prefix) != 0)
+      continue;
+    for (GList *l = s->conns; l != NULL; l = l->next) {
+      Conn *c = l->data;
+
+      if (c->vprovider == p)
+        victims = g_list_prepend (victims, c);
+    }
+    for (GList *l = victims; l != NULL; l = l->next)
+      conn_close (l->data);
+    g_list_free (victims);
+    g_ptr_array_remove_index (s->virtuals, i);
+    return;
+  }
 }

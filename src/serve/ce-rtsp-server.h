@@ -7,6 +7,10 @@
  * from a bounded queue: a viewer that cannot keep up skips to the next
  * keyframe and is dropped if it stays behind.  TCP (interleaved) and UDP
  * unicast.  Runs on the main context.
+ *
+ * Other paths can be served as "virtual" streams: a provider registered
+ * for the path's first segment (ce_rtsp_server_add_virtual) opens them
+ * and hands over a hub; the server does not know what they are.
  */
 #pragma once
 
@@ -89,8 +93,9 @@ typedef enum
 typedef struct
 {
   const char *method;
-  const char *uri; /* as sent: may carry ?token=, never log it */
-  const char *camera_id;
+  const char *uri;           /* as sent: may carry ?token=, never log it */
+  const char *camera_id;     /* NULL for a virtual stream: see path */
+  const char *path;          /* a virtual stream's path, else NULL */
   const char *token;         /* ?token= (unescaped), or NULL */
   const char *authorization; /* the Authorization header, or NULL */
   GInetAddress *client;
@@ -107,7 +112,7 @@ typedef CeRtspAuthResult (*CeRtspAuthorizeFunc) (const CeRtspAuthRequest *req,
 
 typedef struct
 {
-  const char *camera_id;
+  const char *camera_id; /* or a virtual stream's path */
   const char *peer;
   gpointer viewer; /* from the authorizer, or NULL */
   gboolean tcp;
@@ -126,5 +131,38 @@ typedef void (*CeRtspViewerFunc) (gboolean started,
 void ce_rtsp_server_set_auth (CeRtspServer *server,
     CeRtspAuthorizeFunc authorize, CeRtspViewerFunc viewer_event,
     GDestroyNotify viewer_free, gpointer user_data);
+
+/* ---- virtual streams (registered by the layers above) ----------------- */
+
+typedef struct
+{
+  /* The URL's path without the leading '/', the query and a trailing
+   * track segment, for example "walls/hall/monitors/1": 1–8 segments of
+   * 1–64 bytes of [A-Za-z0-9_.-], never "." or "..". */
+  const char *path;
+  gpointer viewer;  /* what the authorizer returned, or NULL */
+  const char *peer; /* "ip:port" */
+} CeRtspVirtualRequest;
+
+typedef struct
+{
+  /* Main context.  Returns an opaque handle with *hub (transfer none:
+   * valid until close) and *name (transfer full, UTF-8, for the SDP); or
+   * NULL with *status (an RTSP status: 403, 404, 453, 503 …) and @error,
+   * whose message is sent to the client as the response's text body and
+   * must hold no secret. */
+  gpointer (*open) (const CeRtspVirtualRequest *req, CeHub **hub, char **name,
+      guint *status, GError **error, gpointer user_data);
+  /* Main context: the connection no longer uses @handle. */
+  void (*close) (gpointer handle, gpointer user_data);
+} CeRtspVirtualFuncs;
+
+/* Serves rtsp://HOST:PORT/@prefix/… through @funcs (copied).  A client
+ * waits (up to 10 s, then 504) until the hub has a keyframe. */
+void ce_rtsp_server_add_virtual (CeRtspServer *server, const char *prefix,
+    const CeRtspVirtualFuncs *funcs, gpointer user_data);
+/* Closes the connections playing @prefix's streams (their handles are
+ * closed) and forgets the provider. */
+void ce_rtsp_server_remove_virtual (CeRtspServer *server, const char *prefix);
 
 G_END_DECLS

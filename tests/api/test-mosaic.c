@@ -1,0 +1,484 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * Wall monitors over RTSP end to end: the camera simulator as the cameras,
+ * cityeyed as a subprocess, rtspsrc decoders on
+ * rtsp://HOST:PORT/walls/NAME/monitors/INDEX, raw RTSP requests for the
+ * refusals, and the upstreams seen in GET /api/v1/streams.
+ */
+#include "ce-auth.h"
+#include "ce-registry.h"
+#include "ce-registry-accounts.h"
+#include "camsim-fixture.h"
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#define CAM(n) "310113000013200003" n
+#define ID_PS "31011300001320000390"
+#define WIDTH 640
+#define HEIGHT 360
+
+typedef struct
+{
+  char *dir, *db, *conf, *log;
+  CamsimProcess *sim;
+  GSubprocess *gw;
+  guint http_port, rtsp_port;
+  SoupSession *session;
+  char *admin, *wall1, *viewer;
+} Env;
+
+static Env env;
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+add_camera (CeRegistry *r, const char *id, const char *cam, CeSource source)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeCamera) c = ce_camera_new ();
+
+  c->id = g_strdup (id);
+  c->name = g_strdup_printf ("拼接 %s", cam);
+  c->source = source;
+  c->lon = 121.4;
+  c->lat = 31.35;
+  c->status = CE_STATUS_ONLINE;
+  c->rtsp_url = camsim_url (env.sim, cam, NULL);
+  c->rtsp_url_sub = camsim_url (env.sim, cam, "?profile=sub");
+  g_assert_true (ce_registry_add_camera (r, c, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+add_user (CeRegistry *r, const char *name, const char *role, guint sources)
+{
+  g_autoptr (GError) error = NULL;
+  CeUser u = {0, (char *) name, (char *) role, sources, 0, 0, FALSE};
+  char *token;
+
+  g_assert_true (ce_registry_add_user (r, &u, NULL, &error));
+  g_assert_no_error (error);
+  token = ce_auth_create_token_in (r, "cityeye", name, "test", 0, NULL, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+static guint
+port_of (const char *line, const char *key)
+{
+  const char *p = strstr (line, key);
+
+  return p != NULL ? (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10)
+                   : 0;
+}
+
+static void
+env_start (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeRegistry) r = NULL;
+  g_autofree char *conf = NULL;
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) out = NULL;
+  guint ops =
+      CE_SOURCE_BIT (CE_SOURCE_XUELIANG) | CE_SOURCE_BIT (CE_SOURCE_SOCIAL);
+
+  g_assert_nonnull (g_getenv ("CITYEYED_BIN"));
+  env.dir = g_dir_make_tmp ("cityeye-mosaic-XXXXXX", &error);
+  g_assert_no_error (error);
+  env.db = g_build_filename (env.dir, "registry.db", NULL);
+  env.conf = g_build_filename (env.dir, "cityeye.conf", NULL);
+  env.log = g_build_filename (env.dir, "cityeyed.log", NULL);
+  env.sim = camsim_process_start (NULL);
+
+  r = ce_registry_open (env.db, 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 1; i <= 4; i++) {
+    g_autofree char *id = g_strdup_printf (CAM ("%02u"), i);
+    g_autofree char *name = g_strdup_printf ("m%02u", i);
+
+    add_camera (r, id, name, CE_SOURCE_XUELIANG);
+  }
+  /* 公安: outside the wall user's sources. */
+  add_camera (r, ID_PS, "mps", CE_SOURCE_PUBLIC_SECURITY);
+  env.admin = add_user (r, "root", "admin", CE_AUTH_ALL_SOURCES);
+  env.wall1 = add_user (r, "wall1", "wall", ops);
+  env.viewer = add_user (r, "v1", "viewer", ops);
+  g_clear_object (&r);
+
+  /* Small mosaics, one at a time, short lingering. */
+  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
+                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
+                          "[relay]\nlinger=0.5\nstart_timeout=4\n"
+                          "[http]\nport=0\n"
+                          "[wall]\nmosaic_max=1\nmosaic_size=%ux%u\n"
+                          "mosaic_linger=1\n",
+      env.db, WIDTH, HEIGHT);
+  g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
+
+  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
+  env.gw = g_subprocess_launcher_spawn (launcher, &error,
+      g_getenv ("CITYEYED_BIN"), "--config", env.conf, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
+  while (env.http_port == 0) {
+    g_autofree char *line =
+        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    if (line == NULL)
+      g_error ("cityeyed exited before printing its ports");
+    if (env.rtsp_port == 0)
+      env.rtsp_port = port_of (line, "rtsp=");
+    env.http_port = port_of (line, "http=");
+  }
+  g_assert_cmpuint (env.rtsp_port, !=, 0);
+  env.session = soup_session_new_with_options ("timeout", 30, "proxy-resolver",
+      NULL, NULL);
+}
+
+static void
+env_stop (void)
+{
+  g_autofree char *log = NULL;
+  g_autoptr (GDir) d = NULL;
+  const char *name;
+
+  g_clear_object (&env.session);
+  g_subprocess_send_signal (env.gw, SIGTERM);
+  g_subprocess_wait (env.gw, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (env.gw));
+  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
+  g_clear_object (&env.gw);
+  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
+  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
+    g_error ("cityeyed logged a critical:\n%s", log);
+  /* Tokens never reach the log. */
+  g_assert_null (strstr (log, env.wall1));
+  camsim_process_stop (env.sim);
+  d = g_dir_open (env.dir, 0, NULL);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *p = g_build_filename (env.dir, name, NULL);
+    g_unlink (p);
+  }
+  g_rmdir (env.dir);
+  g_free (env.dir);
+  g_free (env.db);
+  g_free (env.conf);
+  g_free (env.log);
+  g_free (env.admin);
+  g_free (env.wall1);
+  g_free (env.viewer);
+}
+
+/* ---- HTTP and raw RTSP clients ----------------------------------------- */
+
+/* (transfer full): the body; *status the HTTP status. */
+static char *
+call (const char *method, const char *path, const char *token, const char *body,
+    guint *status)
+{
+  g_autofree char *uri =
+      g_strdup_printf ("http://127.0.0.1:%u%s", env.http_port, path);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Authorization", auth);
+  if (body != NULL) {
+    g_autoptr (GBytes) b = g_bytes_new (body, strlen (body));
+
+    soup_message_set_request_body_from_bytes (msg, "application/json", b);
+  }
+  bytes = soup_session_send_and_read (env.session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+}
+
+static gint64
+revision (void)
+{
+  guint status;
+  g_autofree char *body =
+      call ("GET", "/api/v1/walls/hall", env.admin, NULL, &status);
+  const char *p = strstr (body, "\"revision\"");
+
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (p);
+  return g_ascii_strtoll (strchr (p, ':') + 1, NULL, 10);
+}
+
+static void
+patch_monitor (const char *monitor)
+{
+  g_autofree char *body = g_strdup_printf ("{\"revision\": %" G_GINT64_FORMAT
+                                           ", \"monitors\": [%s]}",
+      revision (), monitor);
+  guint status;
+  g_autofree char *reply =
+      call ("PATCH", "/api/v1/walls/hall", env.admin, body, &status);
+
+  g_assert_cmpuint (status, ==, 200);
+}
+
+/* How many holders besides RTSP and browser viewers (wall warm holds,
+ * mosaics) the relay counts on @camera's sub stream; -1 when it does not
+ * run it.  The wall itself holds every camera it shows (warm), so a
+ * mosaic's own acquisitions show as one more. */
+static int
+holders (const char *camera)
+{
+  guint status;
+  g_autofree char *body =
+      call ("GET", "/api/v1/streams", env.admin, NULL, &status);
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *a;
+
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (json_parser_load_from_data (parser, body, -1, NULL));
+  a = json_object_get_array_member (
+      json_node_get_object (json_parser_get_root (parser)), "streams");
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *s = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (s, "camera_id"), camera) == 0 &&
+        strcmp (json_object_get_string_member (s, "profile"), "sub") == 0)
+      return (int) json_object_get_int_member (
+          json_object_get_object_member (s, "viewers"), "snapshot");
+  }
+  return -1;
+}
+
+static double
+metric (const char *name)
+{
+  guint status;
+  g_autofree char *text = call ("GET", "/metrics", env.admin, NULL, &status);
+  g_autofree char *needle = g_strdup_printf ("\n%s ", name);
+  const char *p = strstr (text, needle);
+
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (p);
+  return g_ascii_strtod (p + strlen (needle), NULL);
+}
+
+static char *
+monitor_url (guint monitor)
+{
+  return g_strdup_printf ("rtsp://127.0.0.1:%u/walls/hall/monitors/%u",
+      env.rtsp_port, monitor);
+}
+
+/* One DESCRIBE on a new connection, with Basic credentials (nullable);
+ * returns the status and the body in *body (nullable). */
+static guint
+describe (const char *url, const char *user, const char *password, char **body)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) req = g_string_new (NULL);
+  g_autoptr (GString) in = g_string_new (NULL);
+  char buf[4096];
+  gssize n;
+  const char *end;
+
+  g_socket_client_set_timeout (client, 15);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", env.rtsp_port,
+      NULL, &error);
+  g_assert_no_error (error);
+  g_string_append_printf (req, "DESCRIBE %s RTSP/1.0\r\nCSeq: 1\r\n", url);
+  if (user != NULL) {
+    g_autofree char *pair = g_strdup_printf ("%s:%s", user, password);
+    g_autofree char *b64 = g_base64_encode ((guchar *) pair, strlen (pair));
+
+    g_string_append_printf (req, "Authorization: Basic %s\r\n", b64);
+  }
+  g_string_append (req, "Accept: application/sdp\r\n\r\n");
+  g_assert_true (g_output_stream_write_all (
+      g_io_stream_get_output_stream (G_IO_STREAM (conn)), req->str, req->len,
+      NULL, NULL, &error));
+  while ((end = strstr (in->str, "\r\n\r\n")) == NULL ||
+      (strstr (in->str, "Content-Length:") != NULL &&
+          (gsize) (end + 4 - in->str) +
+                  g_ascii_strtoull (strstr (in->str, "Content-Length:") + 15,
+                      NULL, 10) >
+              in->len)) {
+    n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM (conn)),
+        buf, sizeof buf, NULL, &error);
+    g_assert_no_error (error);
+    if (n <= 0)
+      break;
+    g_string_append_len (in, buf, n);
+  }
+  g_assert_true (g_str_has_prefix (in->str, "RTSP/1.0 "));
+  if (body != NULL)
+    *body = end != NULL ? g_strdup (end + 4) : g_strdup ("");
+  return (guint) g_ascii_strtoull (in->str + 9, NULL, 10);
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static const char *const FOUR =
+    "{\"index\": 0, \"layout\": \"4\", \"tiles\": [\"" CAM ("01") "\", \"" CAM (
+        "02") "\", \"" CAM ("03") "\", \"" ID_PS "\"]}";
+static const char *const NINE =
+    "{\"index\": 0, \"layout\": \"9\", \"tiles\": [\"" CAM (
+        "04") "\", null, "
+              "\"" CAM ("01") "\"]}";
+
+static void
+test_play_and_relayout (void)
+{
+  g_autofree char *url = monitor_url (0);
+  g_autoptr (CamsimClient) a = NULL;
+  g_autoptr (CamsimClient) b = NULL;
+  guint status, before;
+  int w = 0, h = 0;
+  g_autofree char *reply = call ("POST", "/api/v1/walls", env.admin,
+      "{\"name\": \"hall\", \"title\": \"大厅\", \"rows\": 1, \"cols\": 2}",
+      &status);
+
+  g_assert_cmpuint (status, ==, 201);
+  patch_monitor (FOUR);
+
+  /* A decoder gets H.264 of the configured size, and frames advance. */
+  a = camsim_client_new (url, "h264", "tcp", "wall1", env.wall1);
+  g_assert_true (camsim_client_wait_size (a, WIDTH, HEIGHT, 15000));
+  g_assert_true (camsim_client_wait_frames (a, 25, 10000));
+  g_assert_cmpfloat (metric ("cityeye_mosaics"), ==, 1);
+
+  /* The tiles' cameras are pulled as sub streams (small tiles) for the
+   * mosaic, on top of the wall's own warm hold; the 公安 camera the wall
+   * user may not see is not taken by the mosaic (its tile is black with
+   * "no permission"). */
+  g_assert_cmpint (holders (CAM ("01")), ==, 2);
+  g_assert_cmpint (holders (CAM ("03")), ==, 2);
+  g_assert_cmpint (holders (ID_PS), ==, 1);
+
+  /* A second viewer of the same monitor and rights shares the mosaic. */
+  b = camsim_client_new (url, "h264", "tcp", "wall1", env.wall1);
+  g_assert_true (camsim_client_wait_frames (b, 5, 10000));
+  g_assert_cmpfloat (metric ("cityeye_mosaics"), ==, 1);
+  g_assert_cmpfloat (metric ("cityeye_mosaic_viewers"), ==, 2);
+  g_clear_pointer (&b, camsim_client_free);
+
+  /* A new layout: the session goes on in the same hub, same size. */
+  before = camsim_client_get_frames (a);
+  patch_monitor (NINE);
+  g_assert_true (camsim_client_wait_frames (a, before + 50, 10000));
+  g_assert_false (camsim_client_has_ended (a));
+  camsim_client_get_size (a, &w, &h);
+  g_assert_cmpint (w, ==, WIDTH);
+  g_assert_cmpint (h, ==, HEIGHT);
+  g_assert_cmpfloat (metric ("cityeye_mosaic_relayouts_total"), >=, 1);
+  /* m04 is new, m02 and m03 left the monitor (and the wall). */
+  g_assert_cmpint (holders (CAM ("04")), ==, 2);
+  g_assert_cmpint (holders (CAM ("01")), ==, 2);
+
+  /* The cap: one mosaic; another monitor is refused with the reason. */
+  {
+    g_autofree char *other = monitor_url (1);
+    g_autofree char *why = NULL;
+
+    g_assert_cmpuint (describe (other, "wall1", env.wall1, &why), ==, 453);
+    g_assert_nonnull (strstr (why, "mosaic_max"));
+    g_assert_cmpfloat (metric ("cityeye_mosaics_refused_total"), ==, 1);
+  }
+  g_clear_pointer (&a, camsim_client_free);
+}
+
+static void
+test_refusals (void)
+{
+  g_autofree char *url = monitor_url (0);
+  g_autofree char *nowall = g_strdup_printf (
+      "rtsp://127.0.0.1:%u/walls/nowall/monitors/0", env.rtsp_port);
+  g_autofree char *nomon = monitor_url (7);
+  g_autofree char *bad = g_strdup_printf (
+      "rtsp://127.0.0.1:%u/walls/hall/monitors/..", env.rtsp_port);
+
+  /* No credentials: 401 whatever the path; a viewer's role: 403. */
+  g_assert_cmpuint (describe (url, NULL, NULL, NULL), ==, 401);
+  g_assert_cmpuint (describe (url, "wall1", "cet_wrong", NULL), ==, 401);
+  g_assert_cmpuint (describe (url, "v1", env.viewer, NULL), ==, 403);
+  g_assert_cmpuint (describe (nowall, "wall1", env.wall1, NULL), ==, 404);
+  g_assert_cmpuint (describe (nomon, "wall1", env.wall1, NULL), ==, 404);
+  g_assert_cmpuint (describe (bad, "wall1", env.wall1, NULL), ==, 404);
+}
+
+static void
+test_stops_after_linger (void)
+{
+  gint64 deadline = g_get_monotonic_time () + 8 * G_USEC_PER_SEC;
+  guint status;
+  g_autofree char *reply = NULL;
+
+  /* The last viewer left in the first test: after the mosaic's linger
+   * (1 s) it stops and gives its cameras back (the wall's warm hold
+   * stays). */
+  while (g_get_monotonic_time () < deadline &&
+      (metric ("cityeye_mosaics") != 0 || holders (CAM ("01")) != 1))
+    g_usleep (200 * 1000);
+  g_assert_cmpfloat (metric ("cityeye_mosaics"), ==, 0);
+  g_assert_cmpint (holders (CAM ("01")), ==, 1);
+  g_assert_cmpint (holders (CAM ("04")), ==, 1);
+  /* Without the wall, nothing is pulled any more (cameras linger 0.5 s). */
+  reply = call ("DELETE", "/api/v1/walls/hall", env.admin, NULL, &status);
+  g_assert_cmpuint (status, ==, 204);
+  deadline = g_get_monotonic_time () + 8 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline &&
+      (holders (CAM ("01")) != -1 || holders (CAM ("04")) != -1))
+    g_usleep (200 * 1000);
+  g_assert_cmpint (holders (CAM ("01")), ==, -1);
+  g_assert_cmpint (holders (CAM ("04")), ==, -1);
+}
+
+static void
+test_audit (void)
+{
+  guint status;
+  g_autofree char *body = call ("GET", "/api/v1/audit?user=wall1&limit=100",
+      env.admin, NULL, &status);
+
+  g_assert_cmpuint (status, ==, 200);
+  /* start and stop rows name the monitor. */
+  g_assert_nonnull (strstr (body, "walls/hall/monitors/0"));
+  g_assert_nonnull (strstr (body, "\"stop\""));
+  g_clear_pointer (&body, g_free);
+  body =
+      call ("GET", "/api/v1/audit?user=v1&limit=100", env.admin, NULL, &status);
+  g_assert_nonnull (strstr (body, "\"deny\""));
+}
+
+int
+main (int argc, char **argv)
+{
+  int rc;
+
+  g_test_init (&argc, &argv, NULL);
+  gst_init (NULL, NULL);
+  env_start ();
+  g_test_add_func ("/mosaic/play-and-relayout", test_play_and_relayout);
+  g_test_add_func ("/mosaic/refusals", test_refusals);
+  g_test_add_func ("/mosaic/stops-after-linger", test_stops_after_linger);
+  g_test_add_func ("/mosaic/audit", test_audit);
+  rc = g_test_run ();
+  env_stop ();
+  return rc;
+}
