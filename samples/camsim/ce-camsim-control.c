@@ -12,7 +12,8 @@
 
 struct _CeCamsimControl
 {
-  CeCamsimServer *server; /* borrowed: owned by main */
+  CeCamsimEngineFuncs funcs;
+  gpointer engine; /* borrowed: owned by main */
   GMainContext *context;
   GMainLoop *loop;
   GThread *thread;
@@ -115,12 +116,11 @@ handle_fault (CeCamsimControl *self, SoupServerMessage *msg, const char *name,
         "ms must be a number of milliseconds (0 to 600000)");
     return;
   }
-  if (!ce_camsim_server_set_fault (self->server, name, mode, (int) ms,
-          &error)) {
+  if (!self->funcs.set_fault (self->engine, name, mode, (int) ms, &error)) {
     respond_error (msg, SOUP_STATUS_BAD_REQUEST, error->message);
     return;
   }
-  node = ce_camsim_server_dup_camera_stats (self->server, name);
+  node = self->funcs.dup_camera_stats (self->engine, name);
   respond_json (msg, SOUP_STATUS_OK, node, TRUE);
 }
 
@@ -154,7 +154,7 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
       respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET");
       return;
     }
-    node = ce_camsim_server_dup_stats (self->server);
+    node = self->funcs.dup_stats (self->engine);
     respond_json (msg, SOUP_STATUS_OK, node,
         pretty != NULL && !g_str_equal (pretty, "0"));
     return;
@@ -164,7 +164,7 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
       respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use POST");
       return;
     }
-    ce_camsim_server_reset (self->server);
+    self->funcs.reset (self->engine);
     respond_text (msg, SOUP_STATUS_OK, "ok\n");
     return;
   }
@@ -191,7 +191,7 @@ handle_request (SoupServer *soup, SoupServerMessage *msg, const char *path,
         respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "use GET");
         return;
       }
-      node = ce_camsim_server_dup_camera_stats (self->server, name);
+      node = self->funcs.dup_camera_stats (self->engine, name);
       respond_json (msg, SOUP_STATUS_OK, node, TRUE);
       return;
     }
@@ -240,18 +240,19 @@ control_thread (gpointer data)
 }
 
 CeCamsimControl *
-ce_camsim_control_new (CeCamsimServer *server, const char *address, guint port,
-    GError **error)
+ce_camsim_control_new (const CeCamsimEngineFuncs *funcs, gpointer engine,
+    const char *address, guint port, GError **error)
 {
   g_autoptr (CeCamsimControl) self = g_new0 (CeCamsimControl, 1);
   g_autoptr (GInetAddress) inet = NULL;
   g_autoptr (GSocketAddress) socket_address = NULL;
   g_autoptr (GSocketAddress) local = NULL;
 
-  g_return_val_if_fail (CE_IS_CAMSIM_SERVER (server), NULL);
+  g_return_val_if_fail (funcs != NULL && engine != NULL, NULL);
   g_return_val_if_fail (address != NULL, NULL);
 
-  self->server = server;
+  self->funcs = *funcs;
+  self->engine = engine;
   self->context = g_main_context_new ();
   self->loop = g_main_loop_new (self->context, FALSE);
 

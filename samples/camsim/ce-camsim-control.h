@@ -13,17 +13,31 @@
  */
 #pragma once
 
-#include "ce-camsim-server.h"
+#include <json-glib/json-glib.h>
+
+#include "ce-camsim-common.h"
 
 G_BEGIN_DECLS
+
+/* What the control port drives (the gst-rtsp-server engine or the cityeye
+ * one); called on the control port's thread. */
+typedef struct
+{
+  gboolean (*set_fault) (gpointer engine, const char *name,
+      CeCamsimFaultMode mode, int slow_ms, GError **error);
+  void (*reset) (gpointer engine);
+  JsonNode *(*dup_stats) (gpointer engine);
+  /* NULL when @name is not a camera name. */
+  JsonNode *(*dup_camera_stats) (gpointer engine, const char *name);
+} CeCamsimEngineFuncs;
 
 typedef struct _CeCamsimControl CeCamsimControl;
 
 /* Listens on @address:@port (0 = ephemeral) and starts the thread.
- * @server is borrowed and must outlive the control port.  On error, NULL
- * is returned. */
-CeCamsimControl *ce_camsim_control_new (CeCamsimServer *server,
-    const char *address, guint port, GError **error);
+ * @funcs is copied; @engine is borrowed and must outlive the control
+ * port.  On error, NULL is returned. */
+CeCamsimControl *ce_camsim_control_new (const CeCamsimEngineFuncs *funcs,
+    gpointer engine, const char *address, guint port, GError **error);
 
 guint ce_camsim_control_get_port (CeCamsimControl *self);
 

@@ -788,3 +788,35 @@ ce_camsim_server_stop (CeCamsimServer *self)
         ce_camsim_ticker_get_n_feeds (self->shared.ticker));
   ce_camsim_thread_pool_stop (self->pool);
 }
+
+static gboolean
+engine_set_fault (gpointer engine, const char *name, CeCamsimFaultMode mode,
+    int slow_ms, GError **error)
+{
+  return ce_camsim_server_set_fault (engine, name, mode, slow_ms, error);
+}
+
+static void
+engine_reset (gpointer engine)
+{
+  ce_camsim_server_reset (engine);
+}
+
+static JsonNode *
+engine_dup_stats (gpointer engine)
+{
+  return ce_camsim_server_dup_stats (engine);
+}
+
+static JsonNode *
+engine_dup_camera_stats (gpointer engine, const char *name)
+{
+  return ce_camsim_server_dup_camera_stats (engine, name);
+}
+
+const CeCamsimEngineFuncs ce_camsim_server_engine = {
+    engine_set_fault,
+    engine_reset,
+    engine_dup_stats,
+    engine_dup_camera_stats,
+};

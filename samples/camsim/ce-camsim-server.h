@@ -11,6 +11,7 @@
 #include <json-glib/json-glib.h>
 
 #include "ce-camsim-cameras.h"
+#include "ce-camsim-control.h"
 #include "ce-camsim-loop.h"
 #include "ce-camsim-ticker.h"
 
@@ -55,5 +56,8 @@ JsonNode *ce_camsim_server_dup_camera_stats (CeCamsimServer *self,
  * seconds at most) for the media to shut down.  Call from the thread that
  * runs @context. */
 void ce_camsim_server_stop (CeCamsimServer *self);
+
+/* For ce_camsim_control_new(): the functions above on a CeCamsimServer. */
+extern const CeCamsimEngineFuncs ce_camsim_server_engine;
 
 G_END_DECLS

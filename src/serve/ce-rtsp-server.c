@@ -1153,6 +1153,7 @@ conn_open_virtual (Conn *c, int cseq, Target *t)
   }
   conn_release_source (c);
   vreq.path = t->path;
+  vreq.profile = t->profile;
   vreq.viewer = c->auth_viewer;
   vreq.peer = c->peer;
   handle = t->provider->funcs.open (&vreq, &hub, &name, &status, &error,
@@ -1219,6 +1220,11 @@ with_stream (Conn *c, const char *method, int cseq, Target *t,
       return;
     }
     ce_relay_release (c->server->relay, g_steal_pointer (&c->stream));
+  }
+  if (t->path == NULL && c->stream == NULL && c->server->relay == NULL) {
+    respond_error (c, 404, cseq, "no cameras on this server");
+    target_clear (t);
+    return;
   }
   if (t->path == NULL && c->stream == NULL) {
     c->stream =
@@ -2093,6 +2099,29 @@ ce_rtsp_server_kick (CeRtspServer *s, const char *camera_id, int profile,
     Conn *c = l->data;
 
     GST_INFO ("%s: closed by the control API (camera %s)", c->peer, camera_id);
+    conn_close (c);
+    n++;
+  }
+  g_list_free (victims);
+  return n;
+}
+
+guint
+ce_rtsp_server_kick_hub (CeRtspServer *s, CeHub *hub)
+{
+  GList *victims = NULL;
+  guint n = 0;
+
+  for (GList *l = s->conns; l != NULL; l = l->next) {
+    Conn *c = l->data;
+
+    if (conn_has_source (c) && conn_source_hub (c) == hub)
+      victims = g_list_prepend (victims, c);
+  }
+  for (GList *l = victims; l != NULL; l = l->next) {
+    Conn *c = l->data;
+
+    GST_INFO ("%s: closed (stream %s dropped)", c->peer, conn_source_id (c));
     conn_close (c);
     n++;
   }

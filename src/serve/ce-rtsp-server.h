@@ -36,7 +36,8 @@ void ce_rtsp_server_config_init (CeRtspServerConfig *config);
 typedef struct _CeRtspServer CeRtspServer;
 
 /* Binds and listens at once; FALSE/NULL with @error when it cannot.
- * @relay: (transfer none): must outlive the server. */
+ * @relay: (transfer none) (nullable): must outlive the server; NULL
+ * serves virtual streams only (camera paths get 404). */
 CeRtspServer *ce_rtsp_server_new (CeRelay *relay,
     const CeRtspServerConfig *config, GError **error);
 void ce_rtsp_server_free (CeRtspServer *server);
@@ -140,8 +141,9 @@ typedef struct
    * track segment, for example "walls/hall/monitors/1": 1–8 segments of
    * 1–64 bytes of [A-Za-z0-9_.-], never "." or "..". */
   const char *path;
-  gpointer viewer;  /* what the authorizer returned, or NULL */
-  const char *peer; /* "ip:port" */
+  CeProfile profile; /* ?profile=sub, else main */
+  gpointer viewer;   /* what the authorizer returned, or NULL */
+  const char *peer;  /* "ip:port" */
 } CeRtspVirtualRequest;
 
 typedef struct
@@ -161,6 +163,10 @@ typedef struct
  * waits (up to 10 s, then 504) until the hub has a keyframe. */
 void ce_rtsp_server_add_virtual (CeRtspServer *server, const char *prefix,
     const CeRtspVirtualFuncs *funcs, gpointer user_data);
+/* Closes the connections that play @hub (a camera's or a virtual
+ * stream's); returns how many. */
+guint ce_rtsp_server_kick_hub (CeRtspServer *server, CeHub *hub);
+
 /* Closes the connections playing @prefix's streams (their handles are
  * closed) and forgets the provider. */
 void ce_rtsp_server_remove_virtual (CeRtspServer *server, const char *prefix);

@@ -32,6 +32,7 @@ slow_cameras=10     # slow-viewer check: cameras x 5 viewers, one slow per camer
 slow_after=3
 slow_window=20
 naive_max=500       # naive relay: largest load step tried
+sim_engine=gst      # the simulator's engine (cityeye-camsim --engine)
 skip=""             # scenarios to skip: ff,five,load,slow,max,viewers
 only=""
 
@@ -54,6 +55,8 @@ carries the 1-minute load average.
   --max-viewers "N ..." steps of viewer sessions at 1 Mb/s, $viewers_per_camera per camera
                        (default "$max_viewers")
   --naive-max N        largest step tried on the naive relay (default $naive_max)
+  --sim-engine E       the simulator's engine: gst (gst-rtsp-server, default) or
+                       cityeye (its cheap engine, for 250-500 cameras)
   --skip LIST          skip scenarios: ff,five,load,slow,max,viewers
   --only LIST          run only these scenarios
   --keep               keep the work directory (logs, JSON) at the end
@@ -75,6 +78,7 @@ while [[ $# -gt 0 ]]; do
     --max-cameras) max_cameras=$2; shift ;;
     --max-viewers) max_viewers=$2; shift ;;
     --naive-max) naive_max=$2; shift ;;
+    --sim-engine) sim_engine=$2; shift ;;
     --skip) skip=$2; shift ;;
     --only) only=$2; shift ;;
     --keep) keep=1 ;;
@@ -199,7 +203,7 @@ stop() { # pid: TERM, then KILL after 5 s
 start_sim() { # name gop kbit/s [rtsp-port control-port]
   local name=$1
   "$camsim" --port "${4:-0}" --control-port "${5:-0}" --gop "$2" --bitrate "$3" \
-    --start-at-idr > "$work/$name.out" 2>> "$work/$name.err" &
+    --start-at-idr --engine="$sim_engine" > "$work/$name.out" 2>> "$work/$name.err" &
   local pid=$!
   pids+=("$pid")
   if ! wait_line "$work/$name.out" 'camsim: rtsp=' 60 "$pid"; then
@@ -601,7 +605,7 @@ scenario_max() { # registry label per-camera steps
 # ---- run ---------------------------------------------------------------------
 
 echo "cityeye relay benchmark: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "build $build; load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "build $build; simulator engine $sim_engine; load average at start $(cut -d' ' -f1-3 /proc/loadavg)"
 ffmpeg_startup=-
 if [[ $have_ffmpeg == 1 ]]; then
   ffmpeg_startup=$(for _ in 1 2 3; do
