@@ -8,7 +8,6 @@
  */
 #include "ce-api-private.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "ce-mosaic.h"
