@@ -433,6 +433,7 @@ test_tour (void)
   g_autoptr (CamsimClient) a = NULL;
   gint64 deadline;
   gboolean saw[2] = {FALSE, FALSE};
+  int last[2] = {-2, -2};
   guint before;
 
   a = camsim_client_new (url, "h264", "tcp", "wall1", env.wall1);
@@ -444,6 +445,11 @@ test_tour (void)
   deadline = g_get_monotonic_time () + 8 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline && !(saw[0] && saw[1])) {
     int h2 = holders (CAM ("02")), h3 = holders (CAM ("03"));
+
+    if (h2 != last[0] || h3 != last[1])
+      g_test_message ("tour: m02 held %d times, m03 %d", h2, h3);
+    last[0] = h2;
+    last[1] = h3;
 
     /* One of them is the mosaic's at a time. */
     if (h2 == 2 && h3 == 1)
