@@ -1909,6 +1909,60 @@ test_resolve_control (void)
   }
 }
 
+static void
+test_uri_path (void)
+{
+  static const struct
+  {
+    const char *uri;
+    const char *path;
+    int track;
+  } cases[] = {
+      {"rtsp://h:8554/walls/hall/monitors/1", "walls/hall/monitors/1", -1},
+      {"rtsp://h/walls/hall/monitors/1/", "walls/hall/monitors/1", -1},
+      {"rtsp://h/walls/hall/monitors/1/trackID=0", "walls/hall/monitors/1", 0},
+      {"rtsp://h/walls/hall/monitors/1/track1?token=x", "walls/hall/monitors/1",
+          1},
+      {"/walls/a-b_c.d/monitors/0?x=1", "walls/a-b_c.d/monitors/0", -1},
+      {"rtsp://h/a", "a", -1},
+      {"rtsp://h/trackID=0", NULL, -1},
+      {"rtsp://h", NULL, -1},
+      {"rtsp://h/", NULL, -1},
+      {"rtsp://h//walls", NULL, -1},
+      {"rtsp://h/walls//x", NULL, -1},
+      {"rtsp://h/walls/../x", NULL, -1},
+      {"rtsp://h/walls/./x", NULL, -1},
+      {"rtsp://h/walls/%2e%2e/x", NULL, -1},
+      {"rtsp://h/walls/x y", NULL, -1},
+      {"rtsp://h/walls/墙", NULL, -1},
+      {"rtsp://h/1/2/3/4/5/6/7/8/9", NULL, -1},
+      {"rtsp://h/1/2/3/4/5/6/7/8", "1/2/3/4/5/6/7/8", -1},
+      {"rtsp://h/1/2/3/4/5/6/7/8/trackID=0", "1/2/3/4/5/6/7/8", 0},
+      {"walls/x", NULL, -1},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    int track = 5;
+    g_autofree char *path = ce_rtsp_uri_path (cases[i].uri, &track);
+
+    g_assert_cmpstr (path, ==, cases[i].path);
+    g_assert_cmpint (track, ==, cases[i].track);
+  }
+  {
+    g_autofree char *long_seg = g_strnfill (65, 'a');
+    g_autofree char *uri = g_strconcat ("rtsp://h/walls/", long_seg, NULL);
+    int track;
+
+    g_assert_null (ce_rtsp_uri_path (uri, &track));
+    long_seg[64] = '\0';
+    g_free (uri);
+    uri = g_strconcat ("rtsp://h/walls/", long_seg, NULL);
+    g_free (long_seg);
+    long_seg = ce_rtsp_uri_path (uri, &track);
+    g_assert_nonnull (long_seg);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1955,6 +2009,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rtsp/client/rtp-info", test_rtp_info);
   g_test_add_func ("/rtsp/client/public", test_public);
   g_test_add_func ("/rtsp/client/resolve-control", test_resolve_control);
+  g_test_add_func ("/rtsp/server/uri-path", test_uri_path);
   g_test_add_func ("/rtsp/sdp/h264", test_sdp_h264);
   g_test_add_func ("/rtsp/sdp/h265", test_sdp_h265);
   return g_test_run ();

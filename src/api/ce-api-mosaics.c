@@ -8,7 +8,6 @@
  */
 #include "ce-api-private.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "ce-mosaic.h"
@@ -253,24 +252,6 @@ audit_deny (CeApi *api, const CePrincipal *p, const char *path,
   ce_auth_audit_post (api->auth, &rec);
 }
 
-/* "walls/NAME/monitors/N" → NAME and N; FALSE for anything else. */
-static gboolean
-parse_path (const char *path, char **wall, guint *monitor)
-{
-  g_auto (GStrv) parts = g_strsplit (path, "/", 5);
-  guint64 n;
-
-  if (g_strv_length (parts) != 4 || strcmp (parts[0], PREFIX) != 0 ||
-      strcmp (parts[2], "monitors") != 0 ||
-      !ce_wall_name_valid (parts[1], "wall", NULL) ||
-      !g_ascii_string_to_unsigned (parts[3], 10, 0,
-          CE_WALL_MAX_ROWS * CE_WALL_MAX_COLS - 1, &n, NULL))
-    return FALSE;
-  *wall = g_strdup (parts[1]);
-  *monitor = (guint) n;
-  return TRUE;
-}
-
 static gpointer
 mosaic_open (const CeRtspVirtualRequest *req, CeHub **hub, char **name,
     guint *status, GError **error, gpointer user_data)
@@ -287,7 +268,7 @@ mosaic_open (const CeRtspVirtualRequest *req, CeHub **hub, char **name,
   guint monitor = 0;
   Entry *e;
 
-  if (!parse_path (req->path, &wall_name, &monitor)) {
+  if (!ce_api_parse_monitor_path (req->path, &wall_name, &monitor)) {
     *status = 404;
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
         "Not a monitor: the path is /walls/NAME/monitors/INDEX");

@@ -802,3 +802,34 @@ ce_api_camera_to_json (const CeCamera *c, CeCrs crs)
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
+
+gboolean
+ce_api_parse_monitor_path (const char *path, char **wall, guint *monitor)
+{
+  g_auto (GStrv) parts = g_strsplit (path, "/", 5);
+  const char *name, *index;
+  guint64 n = 0;
+
+  if (g_strv_length (parts) != 4 || strcmp (parts[0], "walls") != 0 ||
+      strcmp (parts[2], "monitors") != 0)
+    return FALSE;
+  name = parts[1];
+  index = parts[3];
+  if (*name == '\0' || strlen (name) > 64)
+    return FALSE;
+  for (const char *c = name; *c != '\0'; c++)
+    if (!g_ascii_isalnum (*c) && *c != '_' && *c != '-')
+      return FALSE;
+  if (*index == '\0' || strlen (index) > 3 ||
+      (index[0] == '0' && index[1] != '\0'))
+    return FALSE;
+  for (const char *c = index; *c != '\0'; c++)
+    if (!g_ascii_isdigit (*c))
+      return FALSE;
+  n = g_ascii_strtoull (index, NULL, 10);
+  if (n > 255)
+    return FALSE;
+  *wall = g_strdup (name);
+  *monitor = (guint) n;
+  return TRUE;
+}

@@ -77,6 +77,12 @@ char *ce_api_cursor_encode (const char *after_id);
 /* Returns: (transfer full): the id, or %NULL with BAD_REQUEST. */
 char *ce_api_cursor_decode (const char *cursor, GError **error);
 
+/* A wall monitor's RTSP path, "walls/NAME/monitors/INDEX" (NAME: 1–64
+ * bytes of [A-Za-z0-9_-]; INDEX: decimal, 0–255, no sign or leading
+ * zero): FALSE for anything else.  *wall (transfer full). */
+gboolean ce_api_parse_monitor_path (const char *path, char **wall,
+    guint *monitor);
+
 /* A parsed GET /api/v1/cameras request.  The strings and the polygon are
  * owned here; query's pointers point into them. */
 typedef struct

@@ -1999,3 +1999,67 @@ ce_rtsp_resolve_control (const char *base, const char *control)
   return g_strdup_printf ("%s%s%.*s", base,
       g_str_has_suffix (base, "/") ? "" : "/", (int) (c_end - c), c);
 }
+
+static gboolean
+path_segment_valid (const char *s)
+{
+  gsize len = strlen (s);
+
+  if (len == 0 || len > CE_RTSP_PATH_MAX_SEGMENT || strcmp (s, ".") == 0 ||
+      strcmp (s, "..") == 0)
+    return FALSE;
+  for (; *s != '\0'; s++)
+    if (!g_ascii_isalnum (*s) && *s != '_' && *s != '-' && *s != '.')
+      return FALSE;
+  return TRUE;
+}
+
+char *
+ce_rtsp_uri_path (const char *uri, int *track)
+{
+  const char *path = uri, *scheme;
+  g_autofree char *path_only = NULL;
+  g_auto (GStrv) parts = NULL;
+  guint n;
+
+  g_return_val_if_fail (uri != NULL && track != NULL, NULL);
+  *track = -1;
+  scheme = strstr (uri, "://");
+  if (scheme != NULL && strchr (uri, '/') > scheme) {
+    path = strchr (scheme + 3, '/');
+    if (path == NULL)
+      return NULL;
+  }
+  if (*path != '/')
+    return NULL;
+  path_only = g_strndup (path + 1, strcspn (path + 1, "?#"));
+  parts = g_strsplit (path_only, "/", CE_RTSP_PATH_MAX_SEGMENTS + 3);
+  n = g_strv_length (parts);
+  if (n > 1 && *parts[n - 1] == '\0') {
+    g_free (parts[n - 1]);
+    parts[--n] = NULL;
+  }
+  if (n > 1) {
+    const char *last = parts[n - 1];
+
+    if (strcmp (last, "trackID=0") == 0 || strcmp (last, "track0") == 0)
+      *track = 0;
+    else if (strcmp (last, "trackID=1") == 0 || strcmp (last, "track1") == 0)
+      *track = 1;
+    if (*track >= 0) {
+      g_free (parts[n - 1]);
+      parts[--n] = NULL;
+    }
+  }
+  if (n < 1 || n > CE_RTSP_PATH_MAX_SEGMENTS) {
+    *track = -1;
+    return NULL;
+  }
+  for (guint i = 0; i < n; i++) {
+    if (!path_segment_valid (parts[i])) {
+      *track = -1;
+      return NULL;
+    }
+  }
+  return g_strjoinv ("/", parts);
+}

@@ -281,4 +281,22 @@ gboolean ce_rtsp_public_has_method (const char *header, const char *method);
  */
 char *ce_rtsp_resolve_control (const char *base, const char *control);
 
+#define CE_RTSP_PATH_MAX_SEGMENTS 8
+#define CE_RTSP_PATH_MAX_SEGMENT 64
+
+/**
+ * ce_rtsp_uri_path:
+ * @uri: a request URI: "rtsp://host[:port]/a/b[/trackID=N][?query]" (any
+ *   scheme) or the same from its path
+ * @track: (out): the track a last "trackID=N" / "trackN" segment names
+ *   (0 or 1), -1 when there is none
+ * The URI's path without the leading '/', the query, a trailing slash and
+ * the track segment ("walls/hall/monitors/1"), checked: 1 to
+ * CE_RTSP_PATH_MAX_SEGMENTS segments of 1 to CE_RTSP_PATH_MAX_SEGMENT
+ * bytes of [A-Za-z0-9_.-], never "." or "..", no percent-escapes.
+ * Returns: (transfer full) (nullable): the path, or %NULL when it is not
+ *   one.
+ */
+char *ce_rtsp_uri_path (const char *uri, int *track);
+
 G_END_DECLS

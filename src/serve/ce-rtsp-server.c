@@ -926,49 +926,32 @@ parse_track (const char *part, Target *t)
   return TRUE;
 }
 
-/* A path served by a provider: its first segment is a registered prefix,
- * every segment is 1–64 bytes of [A-Za-z0-9_.-] (no "." or ".."), at most
- * 8 segments, and a last track segment is taken off. */
+/* A path served by a provider: checked by ce_rtsp_uri_path(), its first
+ * segment a registered prefix. */
 static gboolean
-parse_virtual (Conn *c, const char *path_only, Target *t)
+parse_virtual (Conn *c, const char *uri, Target *t)
 {
   CeRtspServer *s = c->server;
-  g_auto (GStrv) parts = g_strsplit (path_only + 1, "/", 10);
-  guint n = g_strv_length (parts);
-  Provider *provider = NULL;
+  int track = -1;
+  g_autofree char *path = ce_rtsp_uri_path (uri, &track);
+  gsize first;
 
-  if (n > 0 && *parts[n - 1] == '\0') {
-    g_free (parts[n - 1]);
-    parts[--n] = NULL;
-  }
-  if (n < 1 || n > 9)
+  if (path == NULL)
     return FALSE;
+  first = strcspn (path, "/");
   for (guint i = 0; s->virtuals != NULL && i < s->virtuals->len; i++) {
     Provider *p = s->virtuals->pdata[i];
 
-    if (strcmp (p->prefix, parts[0]) == 0)
-      provider = p;
+    if (strlen (p->prefix) == first && strncmp (p->prefix, path, first) == 0)
+      t->provider = p;
   }
-  if (provider == NULL)
+  if (t->provider == NULL)
     return FALSE;
-  if (n > 1 && parse_track (parts[n - 1], t)) {
-    g_free (parts[n - 1]);
-    parts[--n] = NULL;
+  if (track >= 0) {
+    t->track = TRUE;
+    t->track_id = track == 0 ? CE_TRACK_VIDEO : CE_TRACK_AUDIO;
   }
-  if (n > 8)
-    return FALSE;
-  for (guint i = 0; i < n; i++) {
-    gsize len = strlen (parts[i]);
-
-    if (len == 0 || len > 64 || strcmp (parts[i], ".") == 0 ||
-        strcmp (parts[i], "..") == 0)
-      return FALSE;
-    for (const char *q = parts[i]; *q != '\0'; q++)
-      if (!g_ascii_isalnum (*q) && *q != '_' && *q != '-' && *q != '.')
-        return FALSE;
-  }
-  t->path = g_strjoinv ("/", parts);
-  t->provider = provider;
+  t->path = g_steal_pointer (&path);
   return TRUE;
 }
 
@@ -1000,7 +983,7 @@ parse_target (Conn *c, const char *uri, Target *t)
   if (n > 0 && *parts[n - 1] == '\0')
     n--;
   if (n > 0 && strcmp (parts[0], "cameras") != 0) {
-    if (!parse_virtual (c, path_only, t)) {
+    if (!parse_virtual (c, uri, t)) {
       target_clear (t);
       memset (t, 0, sizeof (*t));
       return FALSE;

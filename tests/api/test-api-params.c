@@ -158,6 +158,33 @@ test_camera_json (void)
   }
 }
 
+static void
+test_monitor_path (void)
+{
+  static const char *const bad[] = {"walls/hall/monitors", "walls/hall/x/1",
+      "cameras/hall/monitors/1", "walls//monitors/1", "walls/h.l/monitors/1",
+      "walls/hall/monitors/01", "walls/hall/monitors/256",
+      "walls/hall/monitors/-1", "walls/hall/monitors/+1",
+      "walls/hall/monitors/1/x", "walls/hall/monitors/", "walls/墙/monitors/1",
+      ""};
+  g_autofree char *wall = NULL;
+  guint monitor = 99;
+
+  g_assert_true (
+      ce_api_parse_monitor_path ("walls/hall-1_B/monitors/0", &wall, &monitor));
+  g_assert_cmpstr (wall, ==, "hall-1_B");
+  g_assert_cmpuint (monitor, ==, 0);
+  g_clear_pointer (&wall, g_free);
+  g_assert_true (
+      ce_api_parse_monitor_path ("walls/hall/monitors/255", &wall, &monitor));
+  g_assert_cmpuint (monitor, ==, 255);
+  g_clear_pointer (&wall, g_free);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_assert_false (ce_api_parse_monitor_path (bad[i], &wall, &monitor));
+    g_assert_null (wall);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -166,5 +193,6 @@ main (int argc, char **argv)
   g_test_add_func ("/api/params/cursor", test_cursor);
   g_test_add_func ("/api/params/camera-query", test_camera_query);
   g_test_add_func ("/api/params/camera-json", test_camera_json);
+  g_test_add_func ("/api/params/monitor-path", test_monitor_path);
   return g_test_run ();
 }

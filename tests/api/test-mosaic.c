@@ -117,13 +117,14 @@ env_start (void)
   g_clear_object (&r);
 
   /* Small mosaics, one at a time, short lingering. */
-  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
-                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
-                          "[relay]\nlinger=0.5\nstart_timeout=4\n"
-                          "[http]\nport=0\n"
-                          "[wall]\nmosaic_max=1\nmosaic_size=%ux%u\n"
-                          "mosaic_linger=1\n",
-      env.db, WIDTH, HEIGHT);
+  conf =
+      g_strdup_printf ("[registry]\ndatabase=%s\n"
+                       "[probe]\ninterval=0\n[rtsp]\nport=0\n"
+                       "[relay]\nlinger=0.5\nstart_timeout=4\n"
+                       "[http]\nport=0\n"
+                       "[wall]\nmin_dwell=1\nmosaic_max=1\nmosaic_size=%ux%u\n"
+                       "mosaic_linger=1\n",
+          env.db, WIDTH, HEIGHT);
   g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
 
   g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
@@ -422,6 +423,47 @@ test_refusals (void)
   g_assert_cmpuint (describe (bad, "wall1", env.wall1, NULL), ==, 404);
 }
 
+/* A tour on the monitor: the mosaic follows its steps in the same
+ * session (the tour's current camera is the mosaic's, the next one only
+ * the wall's warm hold). */
+static void
+test_tour (void)
+{
+  g_autofree char *url = monitor_url (0);
+  g_autoptr (CamsimClient) a = NULL;
+  gint64 deadline;
+  gboolean saw[2] = {FALSE, FALSE};
+  int last[2] = {-2, -2};
+  guint before;
+
+  a = camsim_client_new (url, "h264", "tcp", "wall1", env.wall1);
+  g_assert_true (camsim_client_wait_frames (a, 10, 10000));
+  patch_monitor ("{\"index\": 0, \"layout\": \"1\", \"tiles\": [{\"profile\": "
+                 "\"sub\", \"tour\": {\"cameras\": [\"" CAM (
+                     "02") "\", \"" CAM ("03") "\"], \"dwell_s\": 1}}]}");
+  before = camsim_client_get_frames (a);
+  deadline = g_get_monotonic_time () + 8 * G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < deadline && !(saw[0] && saw[1])) {
+    int h2 = holders (CAM ("02")), h3 = holders (CAM ("03"));
+
+    if (h2 != last[0] || h3 != last[1])
+      g_test_message ("tour: m02 held %d times, m03 %d", h2, h3);
+    last[0] = h2;
+    last[1] = h3;
+
+    /* One of them is the mosaic's at a time. */
+    if (h2 == 2 && h3 == 1)
+      saw[0] = TRUE;
+    if (h3 == 2 && h2 == 1)
+      saw[1] = TRUE;
+    camsim_client_run (a, 100);
+  }
+  g_assert_true (saw[0]);
+  g_assert_true (saw[1]);
+  g_assert_false (camsim_client_has_ended (a));
+  g_assert_true (camsim_client_wait_frames (a, before + 25, 5000));
+}
+
 static void
 test_stops_after_linger (void)
 {
@@ -433,20 +475,21 @@ test_stops_after_linger (void)
    * (1 s) it stops and gives its cameras back (the wall's warm hold
    * stays). */
   while (g_get_monotonic_time () < deadline &&
-      (metric ("cityeye_mosaics") != 0 || holders (CAM ("01")) != 1))
+      (metric ("cityeye_mosaics") != 0 || holders (CAM ("02")) != 1 ||
+          holders (CAM ("03")) != 1))
     g_usleep (200 * 1000);
   g_assert_cmpfloat (metric ("cityeye_mosaics"), ==, 0);
-  g_assert_cmpint (holders (CAM ("01")), ==, 1);
-  g_assert_cmpint (holders (CAM ("04")), ==, 1);
+  g_assert_cmpint (holders (CAM ("02")), ==, 1);
+  g_assert_cmpint (holders (CAM ("03")), ==, 1);
   /* Without the wall, nothing is pulled any more (cameras linger 0.5 s). */
   reply = call ("DELETE", "/api/v1/walls/hall", env.admin, NULL, &status);
   g_assert_cmpuint (status, ==, 204);
   deadline = g_get_monotonic_time () + 8 * G_USEC_PER_SEC;
   while (g_get_monotonic_time () < deadline &&
-      (holders (CAM ("01")) != -1 || holders (CAM ("04")) != -1))
+      (holders (CAM ("02")) != -1 || holders (CAM ("03")) != -1))
     g_usleep (200 * 1000);
-  g_assert_cmpint (holders (CAM ("01")), ==, -1);
-  g_assert_cmpint (holders (CAM ("04")), ==, -1);
+  g_assert_cmpint (holders (CAM ("02")), ==, -1);
+  g_assert_cmpint (holders (CAM ("03")), ==, -1);
 }
 
 static void
@@ -476,6 +519,7 @@ main (int argc, char **argv)
   env_start ();
   g_test_add_func ("/mosaic/play-and-relayout", test_play_and_relayout);
   g_test_add_func ("/mosaic/refusals", test_refusals);
+  g_test_add_func ("/mosaic/tour", test_tour);
   g_test_add_func ("/mosaic/stops-after-linger", test_stops_after_linger);
   g_test_add_func ("/mosaic/audit", test_audit);
   rc = g_test_run ();

@@ -25,6 +25,23 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   CeCrs crs;
   const char *cursor;
 
+  /* The same bytes as a wall monitor's RTSP path. */
+  {
+    g_autofree char *wall = NULL;
+    guint monitor = G_MAXUINT;
+
+    if (ce_api_parse_monitor_path (text, &wall, &monitor)) {
+      g_autofree char *again =
+          g_strdup_printf ("walls/%s/monitors/%u", wall, monitor);
+
+      if (monitor > 255 || *wall == '\0' || strlen (wall) > 64 ||
+          strcmp (again, text) != 0)
+        __builtin_trap ();
+    } else if (wall != NULL) {
+      __builtin_trap ();
+    }
+  }
+
   params = ce_api_query_parse (text, &error);
   if (params == NULL) {
     if (error == NULL || error->domain != CE_API_ERROR)

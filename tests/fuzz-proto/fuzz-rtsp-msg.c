@@ -2,7 +2,7 @@
  * SPDX-FileCopyrightText: 2026 cityeye developers
  *
  * libFuzzer target for the RTSP request parser, fed the way the server
- * feeds it, and for the header parsers it hands requests to.
+ * feeds it, and for the header and path parsers it hands requests to.
  */
 #include <stdint.h>
 #include <string.h>
@@ -64,6 +64,34 @@ check_headers (const CeRtspRequest *req)
     } else if (error == NULL || auth.scheme != NULL) {
       __builtin_trap ();
     }
+  }
+}
+
+/* The path of a virtual stream: only what it promises gets through. */
+static void
+check_path (const char *uri)
+{
+  int track = 7;
+  g_autofree char *path = ce_rtsp_uri_path (uri, &track);
+  g_auto (GStrv) parts = NULL;
+
+  if (path == NULL) {
+    if (track != -1)
+      __builtin_trap ();
+    return;
+  }
+  if (track < -1 || track > 1 || *path == '\0' || *path == '/')
+    __builtin_trap ();
+  parts = g_strsplit (path, "/", -1);
+  if (g_strv_length (parts) > CE_RTSP_PATH_MAX_SEGMENTS)
+    __builtin_trap ();
+  for (guint i = 0; parts[i] != NULL; i++) {
+    if (*parts[i] == '\0' || strlen (parts[i]) > CE_RTSP_PATH_MAX_SEGMENT ||
+        strcmp (parts[i], "..") == 0 || strcmp (parts[i], ".") == 0)
+      __builtin_trap ();
+    for (const char *c = parts[i]; *c != '\0'; c++)
+      if (!g_ascii_isalnum (*c) && *c != '_' && *c != '-' && *c != '.')
+        __builtin_trap ();
   }
 }
 
@@ -156,6 +184,7 @@ drain (GByteArray *buf, GString *log)
             req->body != NULL ? g_bytes_get_size (req->body) : 0);
         check_headers (req);
         check_response (req);
+        check_path (req->uri);
         break;
       default:
         __builtin_trap ();
