@@ -340,10 +340,7 @@ ce_api_hls_index (CeApiRequest *req)
         ce_relay_acquire (req->api->relay, camera->id, profile, &error);
 
     if (stream == NULL) {
-      ce_api_respond_error (req->msg,
-          g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_NOT_FOUND)
-              ? CE_API_ERROR_NOT_FOUND
-              : CE_API_ERROR_UNAVAILABLE,
+      ce_api_respond_error (req->msg, ce_api_relay_error_code (error),
           error->message);
       return;
     }
@@ -501,6 +498,27 @@ ce_api_hls_list (CeApi *api, GPtrArray *out)
     info->bytes = s->bytes;
     g_ptr_array_add (out, info);
   }
+}
+
+/* The segmenter's camera stream was closed for a higher-priority pull:
+ * its sessions end (their next request is a 404). */
+guint
+ce_api_hls_preempted (CeApi *api, CeStream *stream, const char *reason)
+{
+  CeApiHls *h = api->hls;
+  GList *all = g_hash_table_get_values (h->sessions);
+  guint n = 0;
+
+  for (GList *l = all; l != NULL; l = l->next) {
+    Session *s = l->data;
+
+    if (s->muxer->stream != stream)
+      continue;
+    session_end (h, s, reason);
+    n++;
+  }
+  g_list_free (all);
+  return n;
 }
 
 guint

@@ -41,6 +41,7 @@ struct _CeApi
   char *console_csp; /* Content-Security-Policy of the console's files */
   CeApiLive *live;
   CeApiHls *hls;
+  guint preempt_id; /* ce_relay_add_preempt_func() */
   /* "IP:port" of each open HTTP connection → its socket (libsoup does not
    * give the socket of a connection it did not accept itself). */
   GHashTable *sockets;
@@ -184,6 +185,20 @@ guint ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
     const char *peer);
 guint ce_api_hls_kick (CeApi *api, const char *camera_id, int profile,
     const char *peer);
+/* Ends the browser viewers of @stream, closed for a higher-priority pull;
+ * returns how many. */
+guint ce_api_live_preempted (CeApi *api, CeStream *stream, const char *reason);
+guint ce_api_hls_preempted (CeApi *api, CeStream *stream, const char *reason);
+
+/* Admission (ce-api-admission.c): GET /api/v1/admission, the metrics,
+ * and telling holders of a preempted stream. */
+void ce_api_admission_get (CeApiRequest *req);
+void ce_api_admission_append_metrics (CeApi *api, GString *out);
+void ce_api_admission_init (CeApi *api);
+void ce_api_admission_fini (CeApi *api);
+/* A relay error as an API error code: 404, 503 admission_refused, 504,
+ * else 503. */
+CeApiError ce_api_relay_error_code (const GError *error);
 
 void ce_api_walls_list (CeApiRequest *req);
 void ce_api_walls_create (CeApiRequest *req);
@@ -246,6 +261,8 @@ void ce_api_walls_wait (CeApi *api, GPtrArray *streams, CeApiWarmDone done,
 void ce_api_walls_notify (CeApi *api, const CeWall *wall, const char *type);
 /* The walls' gauges and counters in Prometheus text. */
 void ce_api_walls_append_metrics (CeApi *api, GString *out);
+/* Drops @stream from every hold (it was preempted); returns how many. */
+guint ce_api_walls_preempted (CeApi *api, CeStream *stream, const char *reason);
 /* Warms the cameras of every open incident again (at start). */
 void ce_api_incidents_resume (CeApi *api);
 

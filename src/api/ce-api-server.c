@@ -233,6 +233,7 @@ static const Route routes[] = {
     {"GET", "/api/v1/streams", ce_api_streams_list, ROUTE_AUTH},
     {"DELETE", "/api/v1/streams/{id}", ce_api_streams_close, ROUTE_ADMIN},
     {"GET", "/api/v1/audit", ce_api_audit_list, ROUTE_ADMIN},
+    {"GET", "/api/v1/admission", ce_api_admission_get, ROUTE_AUTH},
     /* Walls and incidents (ce-api-walls.c, ce-api-incidents.c): each
      * handler checks the role it needs. */
     {"GET", "/api/v1/walls", ce_api_walls_list, ROUTE_AUTH},
@@ -749,6 +750,7 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
   self->walls = ce_api_walls_new (self);
   self->live = ce_api_live_new (self);
   self->hls = ce_api_hls_new (self);
+  ce_api_admission_init (self);
   self->soup = soup_server_new ("server-header", "cityeye", NULL);
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);
@@ -787,6 +789,8 @@ ce_api_free (CeApi *self)
   }
   /* Snapshots still decoding answer their clients before the server
    * goes away. */
+  if (self->relay != NULL)
+    ce_api_admission_fini (self);
   g_clear_pointer (&self->snapshots, ce_api_snapshots_free);
   g_clear_pointer (&self->walls, ce_api_walls_free);
   g_clear_pointer (&self->live, ce_api_live_free);

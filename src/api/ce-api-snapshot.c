@@ -375,10 +375,7 @@ ce_api_snapshot_get (CeApiRequest *req)
   stream =
       ce_relay_acquire (req->api->relay, camera->id, CE_PROFILE_MAIN, &error);
   if (stream == NULL) {
-    ce_api_respond_error (req->msg,
-        g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_NOT_FOUND)
-            ? CE_API_ERROR_NOT_FOUND
-            : CE_API_ERROR_UNAVAILABLE,
+    ce_api_respond_error (req->msg, ce_api_relay_error_code (error),
         error->message);
     return;
   }

@@ -59,6 +59,7 @@ struct _CeRtspServer
   CeRtspViewerFunc viewer_event;
   GDestroyNotify viewer_free;
   gpointer auth_data;
+  guint preempt_id;
 };
 
 typedef struct
@@ -144,6 +145,8 @@ struct _Conn
 };
 
 static void conn_close (Conn *c);
+static void on_preempted (CeStream *stream, const char *reason,
+    gpointer user_data);
 static void conn_unref (Conn *c);
 static gboolean conn_flush (Conn *c);
 static void conn_process_input (Conn *c);
@@ -929,6 +932,17 @@ pending_free (Pending *p)
 }
 
 static void handle_describe_ready (Conn *c, Pending *p);
+
+/* Gives back the connection's acquisition (made in with_stream()). */
+static void
+conn_release_stream (Conn *c)
+{
+  g_autofree char *holder = g_strconcat ("rtsp ", c->peer, NULL);
+  CeAcquireOptions options = {CE_PRIORITY_VIEW, holder};
+
+  ce_relay_release_full (c->server->relay, g_steal_pointer (&c->stream),
+      &options);
+}
 static void handle_setup_ready (Conn *c, Pending *p);
 
 static void
@@ -951,7 +965,7 @@ on_stream_ready (GObject *source, GAsyncResult *result, gpointer user_data)
         g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_TIMEOUT) ? 504
                                                                         : 503,
         p->cseq, error->message);
-    ce_relay_release (c->server->relay, g_steal_pointer (&c->stream));
+    conn_release_stream (c);
   } else if (strcmp (p->method, "DESCRIBE") == 0) {
     handle_describe_ready (c, p);
   } else {
@@ -984,15 +998,21 @@ with_stream (Conn *c, const char *method, int cseq, Target *t,
       target_clear (t);
       return;
     }
-    ce_relay_release (c->server->relay, g_steal_pointer (&c->stream));
+    conn_release_stream (c);
   }
   if (c->stream == NULL) {
-    c->stream =
-        ce_relay_acquire (c->server->relay, t->camera_id, t->profile, &error);
+    g_autofree char *holder = g_strconcat ("rtsp ", c->peer, NULL);
+    CeAcquireOptions options = {CE_PRIORITY_VIEW, holder};
+
+    c->stream = ce_relay_acquire_full (c->server->relay, t->camera_id,
+        t->profile, &options, &error);
     if (c->stream == NULL) {
+      /* A full admission budget: 453 Not Enough Bandwidth (RFC 2326). */
       respond_error (c,
           g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_NOT_FOUND)
               ? 404
+              : g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_REFUSED)
+              ? 453
               : 503,
           cseq, error->message);
       target_clear (t);
@@ -1330,7 +1350,7 @@ handle_request (Conn *c, CeRtspRequest *req)
     respond (c, 200, cseq, NULL, NULL, NULL);
     g_clear_pointer (&c->session, g_free);
     if (c->stream != NULL)
-      ce_relay_release (s->relay, g_steal_pointer (&c->stream));
+      conn_release_stream (c);
   } else if (strcmp (req->method, "GET_PARAMETER") == 0 ||
       strcmp (req->method, "SET_PARAMETER") == 0) {
     respond (c, 200, cseq, NULL, NULL, NULL);
@@ -1431,7 +1451,7 @@ conn_close (Conn *c)
   g_cancellable_cancel (c->cancellable);
   g_clear_pointer (&c->viewer, viewer_free);
   if (c->stream != NULL)
-    ce_relay_release (s->relay, g_steal_pointer (&c->stream));
+    conn_release_stream (c);
   if (c->auth_viewer != NULL && s->viewer_free != NULL)
     s->viewer_free (c->auth_viewer);
   c->auth_viewer = NULL;
@@ -1700,6 +1720,7 @@ ce_rtsp_server_new (CeRelay *relay, const CeRtspServerConfig *config,
   s->config.address =
       g_strdup (s->config.address != NULL ? s->config.address : "127.0.0.1");
   s->relay = relay;
+  s->preempt_id = ce_relay_add_preempt_func (relay, on_preempted, s);
   s->context = g_main_context_ref_thread_default ();
   s->poller = ce_poller_ref_for_context (s->context);
   s->medias = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -1765,6 +1786,7 @@ ce_rtsp_server_free (CeRtspServer *s)
 {
   if (s == NULL)
     return;
+  ce_relay_remove_preempt_func (s->relay, s->preempt_id);
   while (s->conns != NULL)
     conn_close (s->conns->data);
   destroy_source (&s->listen_source);
@@ -1831,6 +1853,30 @@ ce_rtsp_server_list_viewers (CeRtspServer *s)
     g_ptr_array_add (out, info);
   }
   return out;
+}
+
+/* A camera stream closed to make room for a higher-priority pull: its
+ * viewers' connections are closed (the stream gets no more media). */
+static void
+on_preempted (CeStream *stream, const char *reason, gpointer user_data)
+{
+  CeRtspServer *s = user_data;
+  GList *victims = NULL;
+
+  for (GList *l = s->conns; l != NULL; l = l->next) {
+    Conn *c = l->data;
+
+    if (c->stream == stream)
+      victims = g_list_prepend (victims, c);
+  }
+  for (GList *l = victims; l != NULL; l = l->next) {
+    Conn *c = l->data;
+
+    g_message ("RTSP viewer %s of camera %s closed: %s", c->peer,
+        ce_stream_get_camera_id (stream), reason);
+    conn_close (c);
+  }
+  g_list_free (victims);
 }
 
 guint
