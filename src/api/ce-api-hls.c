@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* One acquisition per segmenter, an ad hoc view for admission. */
+static const CeAcquireOptions hls_holder = {CE_PRIORITY_VIEW, "hls"};
+
 #include "ce-viewer.h"
 
 #define SWEEP_S 1
@@ -73,7 +76,8 @@ muxer_free (Muxer *m)
   g_clear_pointer (&m->feed, ce_hls_feed_free);
   g_clear_pointer (&m->hls, ce_hls_free);
   if (m->stream != NULL)
-    ce_relay_release (m->owner->api->relay, g_steal_pointer (&m->stream));
+    ce_relay_release_full (m->owner->api->relay, g_steal_pointer (&m->stream),
+        &hls_holder);
   g_free (m->key);
   g_free (m);
 }
@@ -336,8 +340,8 @@ ce_api_hls_index (CeApiRequest *req)
   m = g_hash_table_lookup (h->muxers, key);
   if (m == NULL) {
     CeHlsConfig hc = {req->api->config.hls_segment_ms, 6};
-    CeStream *stream =
-        ce_relay_acquire (req->api->relay, camera->id, profile, &error);
+    CeStream *stream = ce_relay_acquire_full (req->api->relay, camera->id,
+        profile, &hls_holder, &error);
 
     if (stream == NULL) {
       ce_api_respond_error (req->msg, ce_api_relay_error_code (error),
