@@ -280,16 +280,19 @@ ce_api_walls_preempted (CeApi *api, CeStream *stream, const char *reason)
 
     g_hash_table_iter_init (&si, h->streams);
     while (g_hash_table_iter_next (&si, &key, &value)) {
+      g_autofree char *dropped = NULL;
+
       if (value != stream)
         continue;
-      g_message ("Hold %s dropped camera %s: %s", (const char *) owner,
-          (const char *) key, reason);
-      hold_release_one (w, h, key, stream);
-      g_hash_table_remove (h->priorities, key);
+      dropped = g_strdup (key);
+      g_message ("Hold %s dropped camera %s: %s", (const char *) owner, dropped,
+          reason);
+      hold_release_one (w, h, dropped, stream);
+      g_hash_table_remove (h->priorities, dropped);
       g_hash_table_iter_remove (&si);
       n++;
       if (g_str_has_prefix (owner, "wall/"))
-        preempt_notify ((const char *) owner + strlen ("wall/"), api, key,
+        preempt_notify ((const char *) owner + strlen ("wall/"), api, dropped,
             reason);
     }
     if (g_hash_table_size (h->streams) == 0)

@@ -122,7 +122,7 @@ env_start (void)
 
   conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
                           "[probe]\ninterval=0\n[rtsp]\nport=0\n"
-                          "[relay]\nlinger=1\nstart_timeout=4\n"
+                          "[relay]\nlinger=5\nstart_timeout=4\n"
                           "[http]\nport=0\n[wall]\nwarm_timeout=4\n"
                           "[admission]\nsource.公安=2\n",
       env.db);
@@ -425,7 +425,20 @@ find_pull (Reply *adm, const char *camera)
   return NULL;
 }
 
-/* ---- the test ------------------------------------------------------------ */
+/* The incidents opened by the first test, by camera number. */
+static char *incident_id[5];
+
+static void
+keep_incident (Reply *r, guint n)
+{
+  JsonObject *inc = json_object_get_object_member (obj (r), "incident");
+
+  g_free (incident_id[n]);
+  incident_id[n] = g_strdup (json_object_get_string_member (inc, "id"));
+}
+
+/* ---- the tests ------------------------------------------------------------
+ */
 
 static void
 test_budget_and_preemption (void)
@@ -479,6 +492,7 @@ test_budget_and_preemption (void)
    * RTSP player's session ends. */
   r = open_incident (3);
   g_assert_cmpuint (r->status, ==, 201);
+  keep_incident (r, 3);
   g_clear_pointer (&r, reply_free);
   g_assert_true (camsim_client_wait_ended (rtsp, 5000));
 
@@ -486,6 +500,7 @@ test_budget_and_preemption (void)
    * its WebSocket closed. */
   r = open_incident (4);
   g_assert_cmpuint (r->status, ==, 201);
+  keep_incident (r, 4);
   g_clear_pointer (&r, reply_free);
   g_assert_true (wait_flag (&ws.closed, 5000));
   for (guint i = 0; i < ws.texts->len; i++)
@@ -548,6 +563,94 @@ test_budget_and_preemption (void)
   ws_clear (&ws);
 }
 
+/* A wall's cameras are held at preset priority: a lingering pull makes
+ * room for them, and an incident takes their place, which the wall's
+ * watchers are told. */
+static void
+test_wall_hold (void)
+{
+  Ws watch;
+  g_autoptr (Reply) r = NULL;
+  g_autoptr (Reply) adm = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
+  g_autofree char *close = NULL;
+  g_autofree char *log = NULL;
+  const char *event = NULL;
+  JsonObject *p;
+
+  g_assert_nonnull (incident_id[4]);
+  /* Incident 4 ends: its camera lingers (5 s). */
+  close = g_strdup_printf ("/api/v1/incidents/%s/close", incident_id[4]);
+  r = call ("POST", close, env.op, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_clear_pointer (&r, reply_free);
+
+  r = call ("POST", "/api/v1/walls", env.admin,
+      "{\"name\": \"hall\", \"title\": \"大厅\", \"rows\": 1, \"cols\": 1}");
+  g_assert_cmpuint (r->status, ==, 201);
+  g_clear_pointer (&r, reply_free);
+  memset (&watch, 0, sizeof (watch));
+  watch.texts = g_ptr_array_new_with_free_func (g_free);
+  uri = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/walls/hall/events",
+      env.http_port);
+  msg = soup_message_new ("GET", uri);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Authorization", auth);
+  soup_session_websocket_connect_async (env.session, msg, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, on_ws_connected, &watch);
+  g_assert_true (wait_flag (&watch.connected, 10000));
+  g_assert_no_error (watch.error);
+
+  /* The wall shows camera 1: the lingering camera 4 goes for it. */
+  r = call ("PATCH", "/api/v1/walls/hall", env.admin,
+      "{\"revision\": 0, \"monitors\": [{\"index\": 0, \"layout\": \"1\","
+      " \"tiles\": [\"" CAM ("1") "\"]}]}");
+  g_assert_cmpuint (r->status, ==, 200);
+  g_clear_pointer (&r, reply_free);
+  adm = call ("GET", "/api/v1/admission", env.admin, NULL);
+  g_assert_null (find_pull (adm, CAM ("4")));
+  p = find_pull (adm, CAM ("1"));
+  g_assert_nonnull (p);
+  g_assert_cmpstr (json_object_get_string_member (p, "priority"), ==, "preset");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_array_get_object_element (
+                           json_object_get_array_member (p, "holders"), 0),
+                       "holder"),
+      ==, "wall/hall");
+  g_clear_pointer (&adm, reply_free);
+
+  /* An incident at camera 2 takes the wall's place. */
+  r = open_incident (2);
+  g_assert_cmpuint (r->status, ==, 201);
+  g_clear_pointer (&r, reply_free);
+  for (guint i = 0; i < 100 && event == NULL; i++) {
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    for (guint k = 0; k < watch.texts->len; k++)
+      if (strstr (watch.texts->pdata[k], "\"type\":\"preempted\"") != NULL)
+        event = watch.texts->pdata[k];
+    if (event == NULL)
+      g_usleep (20000);
+  }
+  if (g_test_verbose ())
+    for (guint k = 0; k < watch.texts->len; k++)
+      g_printerr ("wall event: %.300s\n", (char *) watch.texts->pdata[k]);
+  g_assert_nonnull (event);
+  g_assert_nonnull (strstr (event, "\"stream\":\"" CAM ("1") "/main\""));
+  adm = call ("GET", "/api/v1/admission", env.admin, NULL);
+  g_assert_null (find_pull (adm, CAM ("1")));
+  p = find_pull (adm, CAM ("2"));
+  g_assert_nonnull (p);
+  g_assert_cmpstr (json_object_get_string_member (p, "priority"), ==,
+      "incident");
+  log = read_log ();
+  g_assert_nonnull (strstr (log, "lingering upstream closed to make room"));
+  g_assert_nonnull (strstr (log, "Hold wall/hall dropped camera"));
+  ws_clear (&watch);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -558,7 +661,10 @@ main (int argc, char **argv)
   env_start ();
   g_test_add_func ("/admission/budget-and-preemption",
       test_budget_and_preemption);
+  g_test_add_func ("/admission/wall-hold", test_wall_hold);
   ret = g_test_run ();
+  for (guint i = 0; i < G_N_ELEMENTS (incident_id); i++)
+    g_free (incident_id[i]);
   env_stop ();
   return ret;
 }
