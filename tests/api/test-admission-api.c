@@ -648,6 +648,34 @@ test_wall_hold (void)
   log = read_log ();
   g_assert_nonnull (strstr (log, "lingering upstream closed to make room"));
   g_assert_nonnull (strstr (log, "Hold wall/hall dropped camera"));
+  g_clear_pointer (&adm, reply_free);
+
+  /* Incident 3 ends; a tour of cameras 3 and 4 holds them at tour
+   * priority: camera 3 (still lingering) is taken up again, camera 4
+   * (next) finds the budget full of an incident and a tour: refused. */
+  g_free (close);
+  close = g_strdup_printf ("/api/v1/incidents/%s/close", incident_id[3]);
+  r = call ("POST", close, env.op, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_clear_pointer (&r, reply_free);
+  r = call ("PATCH", "/api/v1/walls/hall", env.admin,
+      "{\"revision\": 1, \"monitors\": [{\"index\": 0, \"layout\": \"1\","
+      " \"tiles\": [{\"tour\": {\"cameras\": [\"" CAM ("3") "\", \"" CAM (
+          "4") "\"], \"dwell_s\": 30}}]}]}");
+  g_assert_cmpuint (r->status, ==, 200);
+  g_clear_pointer (&r, reply_free);
+  adm = call ("GET", "/api/v1/admission", env.admin, NULL);
+  p = find_pull (adm, CAM ("3"));
+  g_assert_nonnull (p);
+  g_assert_cmpstr (json_object_get_string_member (p, "priority"), ==, "tour");
+  g_assert_null (find_pull (adm, CAM ("4")));
+  r = call ("GET", "/metrics", env.admin, NULL);
+  g_assert_nonnull (strstr (r->body,
+      "cityeye_admission_refused_total{budget=\"source/公安\","
+      "priority=\"tour\"} 1\n"));
+  g_assert_nonnull (strstr (r->body,
+      "cityeye_admission_preempted_total{budget=\"source/公安\","
+      "priority=\"preset\"} 1\n"));
   ws_clear (&watch);
 }
 
