@@ -21,8 +21,7 @@ ce_api_relay_error_code (const GError *error)
   return CE_API_ERROR_UNAVAILABLE;
 }
 
-/* ---- preemption ------------------------------------------------------------
- */
+/* ---- preemption ------------------------------------------------------- */
 
 static void
 on_preempted (CeStream *stream, const char *reason, gpointer user_data)
@@ -52,8 +51,7 @@ ce_api_admission_fini (CeApi *api)
   api->preempt_id = 0;
 }
 
-/* ---- GET /api/v1/admission -------------------------------------------------
- */
+/* ---- GET /api/v1/admission -------------------------------------------- */
 
 static gboolean
 camera_visible (CeApiRequest *req, const char *camera_id, GHashTable *seen)
@@ -239,8 +237,7 @@ ce_api_admission_get (CeApiRequest *req)
   ce_api_respond_json (req->msg, SOUP_STATUS_OK, root);
 }
 
-/* ---- metrics
- * ----------------------------------------------------------------- */
+/* ---- metrics ---------------------------------------------------------- */
 
 /* A Prometheus label value: backslash, quote and newline escaped. */
 static void

@@ -400,8 +400,7 @@ on_linger_done (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* ---- admission ------------------------------------------------------------
- */
+/* ---- admission -------------------------------------------------------- */
 
 static void
 holder_clear (CeStreamHolder *h)

@@ -189,7 +189,7 @@ env_stop (void)
   g_free (env.op);
 }
 
-/* ---- clients ------------------------------------------------------------ */
+/* ---- clients ---------------------------------------------------------- */
 
 typedef struct
 {
@@ -437,8 +437,7 @@ keep_incident (Reply *r, guint n)
   incident_id[n] = g_strdup (json_object_get_string_member (inc, "id"));
 }
 
-/* ---- the tests ------------------------------------------------------------
- */
+/* ---- the tests -------------------------------------------------------- */
 
 static void
 test_budget_and_preemption (void)
