@@ -53,23 +53,6 @@ ce_api_admission_fini (CeApi *api)
 
 /* ---- GET /api/v1/admission -------------------------------------------- */
 
-static gboolean
-camera_visible (CeApiRequest *req, const char *camera_id, GHashTable *seen)
-{
-  gpointer cached;
-  g_autoptr (CeCamera) camera = NULL;
-  gboolean ok;
-
-  if (ce_principal_is_admin (req->principal))
-    return TRUE;
-  if (g_hash_table_lookup_extended (seen, camera_id, NULL, &cached))
-    return GPOINTER_TO_INT (cached);
-  camera = ce_registry_dup_camera (req->api->registry, camera_id, NULL);
-  ok = camera != NULL && ce_principal_may_see (req->principal, camera);
-  g_hash_table_insert (seen, g_strdup (camera_id), GINT_TO_POINTER (ok));
-  return ok;
-}
-
 static void
 add_budget (JsonBuilder *b, const char *budget, const char *source, guint limit,
     guint in_use)
@@ -186,7 +169,7 @@ ce_api_admission_get (CeApiRequest *req)
     g_autoptr (GDateTime) since = NULL;
     g_autofree char *iso = NULL;
 
-    if (!camera_visible (req, s->camera_id, seen)) {
+    if (!ce_api_camera_visible (req, s->camera_id, seen)) {
       hidden++;
       continue;
     }
@@ -239,20 +222,6 @@ ce_api_admission_get (CeApiRequest *req)
 
 /* ---- metrics ---------------------------------------------------------- */
 
-/* A Prometheus label value: backslash, quote and newline escaped. */
-static void
-append_label (GString *out, const char *value)
-{
-  for (const char *p = value; *p != '\0'; p++) {
-    if (*p == '\\' || *p == '"')
-      g_string_append_c (out, '\\');
-    if (*p == '\n')
-      g_string_append (out, "\\n");
-    else
-      g_string_append_c (out, *p);
-  }
-}
-
 void
 ce_api_admission_append_metrics (CeApi *api, GString *out)
 {
@@ -278,7 +247,7 @@ ce_api_admission_append_metrics (CeApi *api, GString *out)
       g_list_sort (g_hash_table_get_keys (per_source), (GCompareFunc) strcmp);
   for (GList *l = names; l != NULL; l = l->next) {
     g_string_append (out, "cityeye_upstream_pulls{source=\"");
-    append_label (out, l->data);
+    ce_api_metrics_append_label (out, l->data);
     g_string_append_printf (out, "\"} %u\n",
         GPOINTER_TO_UINT (g_hash_table_lookup (per_source, l->data)));
   }
@@ -301,7 +270,7 @@ ce_api_admission_append_metrics (CeApi *api, GString *out)
       if (n == 0)
         continue;
       g_string_append_printf (out, "%s{budget=\"", metric);
-      append_label (out, c->budget);
+      ce_api_metrics_append_label (out, c->budget);
       g_string_append_printf (out,
           "\",priority=\"%s\"} %" G_GUINT64_FORMAT "\n",
           ce_priority_to_string (c->priority), n);

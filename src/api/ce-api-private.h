@@ -107,6 +107,10 @@ void ce_api_stats_get (CeApiRequest *req);
 void ce_api_streams_grant (CeApiRequest *req);
 void ce_api_streams_list (CeApiRequest *req);
 void ce_api_streams_close (CeApiRequest *req);
+/* Whether the caller may see @camera_id (admins: always); @seen caches the
+ * answers of one request (camera id → gboolean, g_str_hash, owned keys). */
+gboolean ce_api_camera_visible (CeApiRequest *req, const char *camera_id,
+    GHashTable *seen);
 void ce_api_audit_list (CeApiRequest *req);
 void ce_api_health_show (CeApiRequest *req);
 void ce_api_stats_online (CeApiRequest *req);
@@ -273,6 +277,8 @@ void ce_api_metrics_count_request (CeApiMetrics *m, const char *route,
     guint status);
 void ce_api_metrics_observe_snapshot (CeApiMetrics *m, double seconds,
     gboolean hot);
+/* A Prometheus label value, escaped, appended to @out. */
+void ce_api_metrics_append_label (GString *out, const char *value);
 
 /* Snapshots (ce-api-snapshot.c). */
 CeApiSnapshots *ce_api_snapshots_new (CeApi *api);
