@@ -252,7 +252,6 @@ ce_api_metrics_get (CeApiRequest *req)
       rtsp.frames_skipped + live.frames_skipped,
       rtsp.viewers_dropped + live.viewers_dropped);
   ce_api_walls_append_metrics (req->api, out);
-  ce_api_admission_append_metrics (req->api, out);
   g_string_append_printf (out,
       "# HELP cityeye_transcodes H.265 to H.264 transcodes running "
       "([http] transcode_max).\n"
@@ -330,6 +329,7 @@ ce_api_metrics_get (CeApiRequest *req)
     }
   }
 
+  ce_api_admission_append_metrics (req->api, out);
   len = out->len;
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (req->msg,

@@ -25,6 +25,7 @@ struct _CeApi
   CeApiConfig config;
   CeRegistry *registry; /* borrowed, as every dependency */
   CeRelay *relay;
+  guint preempt_id; /* ce_relay_add_preempt_func() (ce-api-admission.c) */
   CeRtspServer *rtsp;
   CeAuth *auth;
   char *rtsp_address;
@@ -41,7 +42,6 @@ struct _CeApi
   char *console_csp; /* Content-Security-Policy of the console's files */
   CeApiLive *live;
   CeApiHls *hls;
-  guint preempt_id; /* ce_relay_add_preempt_func() */
   /* "IP:port" of each open HTTP connection → its socket (libsoup does not
    * give the socket of a connection it did not accept itself). */
   GHashTable *sockets;
@@ -254,6 +254,8 @@ gboolean ce_api_walls_commit (CeApi *api, CeWall *wall, gint64 base_revision,
  * (nullable: none).  Returns: (transfer container): the held streams of
  * @keys. */
 GPtrArray *ce_api_walls_hold (CeApi *api, const char *owner, GHashTable *keys);
+/* Drops @stream from every hold (it was preempted); returns how many. */
+guint ce_api_walls_preempted (CeApi *api, CeStream *stream, const char *reason);
 typedef void (*CeApiWarmDone) (gpointer data, gboolean shutdown, guint ready,
     guint total, double ms);
 /* Calls @done once every stream of @streams is ready or the warm-up
@@ -265,8 +267,6 @@ void ce_api_walls_wait (CeApi *api, GPtrArray *streams, CeApiWarmDone done,
 void ce_api_walls_notify (CeApi *api, const CeWall *wall, const char *type);
 /* The walls' gauges and counters in Prometheus text. */
 void ce_api_walls_append_metrics (CeApi *api, GString *out);
-/* Drops @stream from every hold (it was preempted); returns how many. */
-guint ce_api_walls_preempted (CeApi *api, CeStream *stream, const char *reason);
 /* Warms the cameras of every open incident again (at start). */
 void ce_api_incidents_resume (CeApi *api);
 

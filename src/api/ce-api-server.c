@@ -745,12 +745,12 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
 
   self->sockets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) peer_socket_free);
+  ce_api_admission_init (self);
   self->metrics = ce_api_metrics_new (self);
   self->snapshots = ce_api_snapshots_new (self);
   self->walls = ce_api_walls_new (self);
   self->live = ce_api_live_new (self);
   self->hls = ce_api_hls_new (self);
-  ce_api_admission_init (self);
   self->soup = soup_server_new ("server-header", "cityeye", NULL);
   soup_server_add_early_handler (self->soup, NULL, handle_early, self, NULL);
   soup_server_add_handler (self->soup, NULL, handle_request, self, NULL);

@@ -42,7 +42,8 @@ typedef struct _Viewer Viewer;
 struct _CeRtspServer
 {
   CeRtspServerConfig config;
-  CeRelay *relay; /* borrowed */
+  CeRelay *relay;   /* borrowed */
+  guint preempt_id; /* ce_relay_add_preempt_func() */
   GMainContext *context;
   CePoller *poller; /* the connections' sockets */
   GSocket *listen;
@@ -59,7 +60,6 @@ struct _CeRtspServer
   CeRtspViewerFunc viewer_event;
   GDestroyNotify viewer_free;
   gpointer auth_data;
-  guint preempt_id;
 };
 
 typedef struct
@@ -932,17 +932,6 @@ pending_free (Pending *p)
 }
 
 static void handle_describe_ready (Conn *c, Pending *p);
-
-/* Gives back the connection's acquisition (made in with_stream()). */
-static void
-conn_release_stream (Conn *c)
-{
-  g_autofree char *holder = g_strconcat ("rtsp ", c->peer, NULL);
-  CeAcquireOptions options = {CE_PRIORITY_VIEW, holder};
-
-  ce_relay_release_full (c->server->relay, g_steal_pointer (&c->stream),
-      &options);
-}
 static void handle_setup_ready (Conn *c, Pending *p);
 
 static void
@@ -965,7 +954,7 @@ on_stream_ready (GObject *source, GAsyncResult *result, gpointer user_data)
         g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_TIMEOUT) ? 504
                                                                         : 503,
         p->cseq, error->message);
-    conn_release_stream (c);
+    ce_relay_release (c->server->relay, g_steal_pointer (&c->stream));
   } else if (strcmp (p->method, "DESCRIBE") == 0) {
     handle_describe_ready (c, p);
   } else {
@@ -998,14 +987,11 @@ with_stream (Conn *c, const char *method, int cseq, Target *t,
       target_clear (t);
       return;
     }
-    conn_release_stream (c);
+    ce_relay_release (c->server->relay, g_steal_pointer (&c->stream));
   }
   if (c->stream == NULL) {
-    g_autofree char *holder = g_strconcat ("rtsp ", c->peer, NULL);
-    CeAcquireOptions options = {CE_PRIORITY_VIEW, holder};
-
-    c->stream = ce_relay_acquire_full (c->server->relay, t->camera_id,
-        t->profile, &options, &error);
+    c->stream =
+        ce_relay_acquire (c->server->relay, t->camera_id, t->profile, &error);
     if (c->stream == NULL) {
       /* A full admission budget: 453 Not Enough Bandwidth (RFC 2326). */
       respond_error (c,
@@ -1350,7 +1336,7 @@ handle_request (Conn *c, CeRtspRequest *req)
     respond (c, 200, cseq, NULL, NULL, NULL);
     g_clear_pointer (&c->session, g_free);
     if (c->stream != NULL)
-      conn_release_stream (c);
+      ce_relay_release (s->relay, g_steal_pointer (&c->stream));
   } else if (strcmp (req->method, "GET_PARAMETER") == 0 ||
       strcmp (req->method, "SET_PARAMETER") == 0) {
     respond (c, 200, cseq, NULL, NULL, NULL);
@@ -1451,7 +1437,7 @@ conn_close (Conn *c)
   g_cancellable_cancel (c->cancellable);
   g_clear_pointer (&c->viewer, viewer_free);
   if (c->stream != NULL)
-    conn_release_stream (c);
+    ce_relay_release (s->relay, g_steal_pointer (&c->stream));
   if (c->auth_viewer != NULL && s->viewer_free != NULL)
     s->viewer_free (c->auth_viewer);
   c->auth_viewer = NULL;
