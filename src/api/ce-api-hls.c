@@ -15,6 +15,9 @@
 #include <string.h>
 #include <sys/random.h>
 
+/* One acquisition per segmenter, an ad hoc view for admission. */
+static const CeAcquireOptions hls_holder = {CE_PRIORITY_VIEW, "hls"};
+
 #include "ce-viewer.h"
 
 #define SWEEP_S 1
@@ -73,7 +76,8 @@ muxer_free (Muxer *m)
   g_clear_pointer (&m->feed, ce_hls_feed_free);
   g_clear_pointer (&m->hls, ce_hls_free);
   if (m->stream != NULL)
-    ce_relay_release (m->owner->api->relay, g_steal_pointer (&m->stream));
+    ce_relay_release_full (m->owner->api->relay, g_steal_pointer (&m->stream),
+        &hls_holder);
   g_free (m->key);
   g_free (m);
 }
@@ -336,14 +340,11 @@ ce_api_hls_index (CeApiRequest *req)
   m = g_hash_table_lookup (h->muxers, key);
   if (m == NULL) {
     CeHlsConfig hc = {req->api->config.hls_segment_ms, 6};
-    CeStream *stream =
-        ce_relay_acquire (req->api->relay, camera->id, profile, &error);
+    CeStream *stream = ce_relay_acquire_full (req->api->relay, camera->id,
+        profile, &hls_holder, &error);
 
     if (stream == NULL) {
-      ce_api_respond_error (req->msg,
-          g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_NOT_FOUND)
-              ? CE_API_ERROR_NOT_FOUND
-              : CE_API_ERROR_UNAVAILABLE,
+      ce_api_respond_error (req->msg, ce_api_relay_error_code (error),
           error->message);
       return;
     }
@@ -501,6 +502,27 @@ ce_api_hls_list (CeApi *api, GPtrArray *out)
     info->bytes = s->bytes;
     g_ptr_array_add (out, info);
   }
+}
+
+/* The segmenter's camera stream was closed for a higher-priority pull:
+ * its sessions end (their next request is a 404). */
+guint
+ce_api_hls_preempted (CeApi *api, CeStream *stream, const char *reason)
+{
+  CeApiHls *h = api->hls;
+  GList *all = g_hash_table_get_values (h->sessions);
+  guint n = 0;
+
+  for (GList *l = all; l != NULL; l = l->next) {
+    Session *s = l->data;
+
+    if (s->muxer->stream != stream)
+      continue;
+    session_end (h, s, reason);
+    n++;
+  }
+  g_list_free (all);
+  return n;
 }
 
 guint

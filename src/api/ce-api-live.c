@@ -269,8 +269,13 @@ live_viewer_end (LiveViewer *lv, const char *why)
     if (--tc->users == 0)
       g_hash_table_remove (live->transcodes, tc->key);
   }
-  if (lv->stream != NULL)
-    ce_relay_release (api->relay, g_steal_pointer (&lv->stream));
+  if (lv->stream != NULL) {
+    g_autofree char *holder =
+        g_strconcat (protocol_names[lv->protocol], " ", lv->peer, NULL);
+    CeAcquireOptions options = {CE_PRIORITY_VIEW, holder};
+
+    ce_relay_release_full (api->relay, g_steal_pointer (&lv->stream), &options);
+  }
   if (lv->counter != NULL) {
     lv->counter->notify = NULL;
     g_clear_object (&lv->counter);
@@ -826,12 +831,17 @@ live_start (CeApiRequest *req, CeApiLiveProtocol protocol)
     ce_api_respond_error (req->msg, CE_API_ERROR_BAD_REQUEST, m);
     return;
   }
-  stream = ce_relay_acquire (req->api->relay, camera->id, profile, &error);
+  {
+    g_autofree char *peer = ce_api_peer (req->msg);
+    g_autofree char *holder =
+        g_strconcat (protocol_names[protocol], " ", peer, NULL);
+    CeAcquireOptions options = {CE_PRIORITY_VIEW, holder};
+
+    stream = ce_relay_acquire_full (req->api->relay, camera->id, profile,
+        &options, &error);
+  }
   if (stream == NULL) {
-    ce_api_respond_error (req->msg,
-        g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_NOT_FOUND)
-            ? CE_API_ERROR_NOT_FOUND
-            : CE_API_ERROR_UNAVAILABLE,
+    ce_api_respond_error (req->msg, ce_api_relay_error_code (error),
         error->message);
     return;
   }
@@ -979,6 +989,49 @@ ce_api_live_info_free (CeApiLiveInfo *info)
   g_free (info->peer);
   g_free (info->user);
   g_free (info);
+}
+
+/* The camera stream of these viewers was closed to make room for a
+ * higher-priority pull: a WebSocket viewer gets a "preempted" state with
+ * the reason before the close; the others' responses end. */
+guint
+ce_api_live_preempted (CeApi *api, CeStream *stream, const char *reason)
+{
+  GList *all = g_hash_table_get_keys (api->live->viewers);
+  guint n = 0;
+
+  for (GList *l = all; l != NULL; l = l->next) {
+    LiveViewer *lv = l->data;
+
+    if (lv->stream != stream)
+      continue;
+    g_message ("HTTP %s viewer %s of camera %s from %s: %s",
+        protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
+        lv->peer, reason);
+    if (ws_open (lv)) {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      g_autoptr (JsonNode) root = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "type");
+      json_builder_add_string_value (b, "state");
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b, "preempted");
+      json_builder_set_member_name (b, "reason");
+      json_builder_add_string_value (b, reason);
+      json_builder_end_object (b);
+      root = json_builder_get_root (b);
+      text = json_to_string (root, FALSE);
+      ws_send_text (lv, text);
+    }
+    live_viewer_ref (lv);
+    live_viewer_end (lv, "preempted");
+    live_viewer_unref (lv);
+    n++;
+  }
+  g_list_free (all);
+  return n + ce_api_hls_preempted (api, stream, reason);
 }
 
 guint

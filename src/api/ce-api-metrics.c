@@ -161,8 +161,8 @@ print_histogram (GString *out, const char *name, const char *labels,
 }
 
 /* Label values: the route patterns and statuses are ours; escape anyway. */
-static void
-append_label_value (GString *out, const char *v)
+void
+ce_api_metrics_append_label (GString *out, const char *v)
 {
   for (; *v != '\0'; v++) {
     if (*v == '\\' || *v == '"')
@@ -296,7 +296,7 @@ ce_api_metrics_get (CeApiRequest *req)
     guint64 *count = g_hash_table_lookup (m->requests, key);
 
     g_string_append (out, "cityeye_http_requests_total{route=\"");
-    append_label_value (out, route);
+    ce_api_metrics_append_label (out, route);
     g_string_append_printf (out, "\",status=\"%s\"} %" G_GUINT64_FORMAT "\n",
         nl + 1, *count);
   }
@@ -322,7 +322,7 @@ ce_api_metrics_get (CeApiRequest *req)
 
         for (guint k = 0; k < G_N_ELEMENTS (status); k++) {
           g_string_append (out, "cityeye_cameras{source=\"");
-          append_label_value (out, r->key);
+          ce_api_metrics_append_label (out, r->key);
           g_string_append_printf (out,
               "\",status=\"%s\"} %" G_GINT64_FORMAT "\n", status[k], n[k]);
         }
@@ -330,6 +330,7 @@ ce_api_metrics_get (CeApiRequest *req)
     }
   }
 
+  ce_api_admission_append_metrics (req->api, out);
   len = out->len;
   soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (req->msg,

@@ -33,6 +33,7 @@ static const struct
     [CE_API_ERROR_INTERNAL] = {500, "internal"},
     [CE_API_ERROR_UNAVAILABLE] = {503, "unavailable"},
     [CE_API_ERROR_TIMEOUT] = {504, "camera_timeout"},
+    [CE_API_ERROR_ADMISSION] = {503, "admission_refused"},
 };
 
 guint

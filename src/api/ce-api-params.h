@@ -38,6 +38,7 @@ typedef enum
   CE_API_ERROR_INTERNAL,        /* 500 internal */
   CE_API_ERROR_UNAVAILABLE,     /* 503 unavailable */
   CE_API_ERROR_TIMEOUT,         /* 504 camera_timeout */
+  CE_API_ERROR_ADMISSION,       /* 503 admission_refused: a budget is full */
 } CeApiError;
 
 guint ce_api_error_status (CeApiError code);

@@ -26,6 +26,7 @@ struct _CeApi
   CeApiConfig config;
   CeRegistry *registry; /* borrowed, as every dependency */
   CeRelay *relay;
+  guint preempt_id; /* ce_relay_add_preempt_func() (ce-api-admission.c) */
   CeRtspServer *rtsp;
   CeAuth *auth;
   char *rtsp_address;
@@ -108,6 +109,10 @@ void ce_api_stats_get (CeApiRequest *req);
 void ce_api_streams_grant (CeApiRequest *req);
 void ce_api_streams_list (CeApiRequest *req);
 void ce_api_streams_close (CeApiRequest *req);
+/* Whether the caller may see @camera_id (admins: always); @seen caches the
+ * answers of one request (camera id → gboolean, g_str_hash, owned keys). */
+gboolean ce_api_camera_visible (CeApiRequest *req, const char *camera_id,
+    GHashTable *seen);
 void ce_api_audit_list (CeApiRequest *req);
 void ce_api_health_show (CeApiRequest *req);
 void ce_api_stats_online (CeApiRequest *req);
@@ -186,6 +191,20 @@ guint ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
     const char *peer);
 guint ce_api_hls_kick (CeApi *api, const char *camera_id, int profile,
     const char *peer);
+/* Ends the browser viewers of @stream, closed for a higher-priority pull;
+ * returns how many. */
+guint ce_api_live_preempted (CeApi *api, CeStream *stream, const char *reason);
+guint ce_api_hls_preempted (CeApi *api, CeStream *stream, const char *reason);
+
+/* Admission (ce-api-admission.c): GET /api/v1/admission, the metrics,
+ * and telling holders of a preempted stream. */
+void ce_api_admission_get (CeApiRequest *req);
+void ce_api_admission_append_metrics (CeApi *api, GString *out);
+void ce_api_admission_init (CeApi *api);
+void ce_api_admission_fini (CeApi *api);
+/* A relay error as an API error code: 404, 503 admission_refused, 504,
+ * else 503. */
+CeApiError ce_api_relay_error_code (const GError *error);
 
 void ce_api_walls_list (CeApiRequest *req);
 void ce_api_walls_create (CeApiRequest *req);
@@ -237,6 +256,8 @@ gboolean ce_api_walls_commit (CeApi *api, CeWall *wall, gint64 base_revision,
  * (nullable: none).  Returns: (transfer container): the held streams of
  * @keys. */
 GPtrArray *ce_api_walls_hold (CeApi *api, const char *owner, GHashTable *keys);
+/* Drops @stream from every hold (it was preempted); returns how many. */
+guint ce_api_walls_preempted (CeApi *api, CeStream *stream, const char *reason);
 typedef void (*CeApiWarmDone) (gpointer data, gboolean shutdown, guint ready,
     guint total, double ms);
 /* Calls @done once every stream of @streams is ready or the warm-up
@@ -265,6 +286,8 @@ void ce_api_metrics_count_request (CeApiMetrics *m, const char *route,
     guint status);
 void ce_api_metrics_observe_snapshot (CeApiMetrics *m, double seconds,
     gboolean hot);
+/* A Prometheus label value, escaped, appended to @out. */
+void ce_api_metrics_append_label (GString *out, const char *value);
 
 /* Snapshots (ce-api-snapshot.c). */
 CeApiSnapshots *ce_api_snapshots_new (CeApi *api);

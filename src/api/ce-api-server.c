@@ -263,6 +263,7 @@ static const Route routes[] = {
     {"GET", "/api/v1/streams", ce_api_streams_list, ROUTE_AUTH},
     {"DELETE", "/api/v1/streams/{id}", ce_api_streams_close, ROUTE_ADMIN},
     {"GET", "/api/v1/audit", ce_api_audit_list, ROUTE_ADMIN},
+    {"GET", "/api/v1/admission", ce_api_admission_get, ROUTE_AUTH},
     /* Walls and incidents (ce-api-walls.c, ce-api-incidents.c): each
      * handler checks the role it needs. */
     {"GET", "/api/v1/walls", ce_api_walls_list, ROUTE_AUTH},
@@ -776,6 +777,7 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
 
   self->sockets = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) peer_socket_free);
+  ce_api_admission_init (self);
   self->metrics = ce_api_metrics_new (self);
   self->snapshots = ce_api_snapshots_new (self);
   self->walls = ce_api_walls_new (self);
@@ -820,6 +822,8 @@ ce_api_free (CeApi *self)
   }
   /* Snapshots still decoding answer their clients before the server
    * goes away. */
+  if (self->relay != NULL)
+    ce_api_admission_fini (self);
   g_clear_pointer (&self->snapshots, ce_api_snapshots_free);
   /* Mosaics before walls: they read the walls' live state. */
   g_clear_pointer (&self->mosaics, ce_api_mosaics_free);

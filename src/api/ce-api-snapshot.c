@@ -20,6 +20,9 @@
 #define MAX_WIDTH 3840
 #define MAX_CACHE_ENTRIES 256
 
+/* A snapshot is an ad hoc view for admission. */
+static const CeAcquireOptions snapshot_holder = {CE_PRIORITY_VIEW, "snapshot"};
+
 typedef struct
 {
   GBytes *jpeg;
@@ -77,7 +80,8 @@ job_release_stream (Job *job)
 {
   g_clear_handle_id (&job->timeout_id, g_source_remove);
   if (job->stream != NULL && job->owner != NULL)
-    ce_relay_release (job->owner->api->relay, g_steal_pointer (&job->stream));
+    ce_relay_release_full (job->owner->api->relay,
+        g_steal_pointer (&job->stream), &snapshot_holder);
 }
 
 static void
@@ -372,13 +376,10 @@ ce_api_snapshot_get (CeApiRequest *req)
     return;
   }
 
-  stream =
-      ce_relay_acquire (req->api->relay, camera->id, CE_PROFILE_MAIN, &error);
+  stream = ce_relay_acquire_full (req->api->relay, camera->id, CE_PROFILE_MAIN,
+      &snapshot_holder, &error);
   if (stream == NULL) {
-    ce_api_respond_error (req->msg,
-        g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_NOT_FOUND)
-            ? CE_API_ERROR_NOT_FOUND
-            : CE_API_ERROR_UNAVAILABLE,
+    ce_api_respond_error (req->msg, ce_api_relay_error_code (error),
         error->message);
     return;
   }

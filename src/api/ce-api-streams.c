@@ -229,8 +229,9 @@ add_ms (JsonBuilder *b, const char *name, double ms)
     json_builder_add_double_value (b, round (ms * 10) / 10);
 }
 
-static gboolean
-stream_visible (CeApiRequest *req, const char *camera_id, GHashTable *seen)
+gboolean
+ce_api_camera_visible (CeApiRequest *req, const char *camera_id,
+    GHashTable *seen)
 {
   gpointer cached;
   g_autoptr (CeCamera) camera = NULL;
@@ -278,7 +279,7 @@ ce_api_streams_list (CeApiRequest *req)
     guint live_viewers[CE_API_LIVE_N] = {0};
     guint live_holders = 0;
 
-    if (!stream_visible (req, s->camera_id, seen))
+    if (!ce_api_camera_visible (req, s->camera_id, seen))
       continue;
     since = iso_time (real - (mono - s->since_us));
     json_builder_begin_object (b);

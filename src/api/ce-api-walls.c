@@ -18,6 +18,8 @@
 typedef struct
 {
   GHashTable *streams;
+  GHashTable *priorities; /* "camera/profile" → GUINT_TO_POINTER (CePriority) */
+  char *owner;            /* the holder name given to the relay */
 } Hold;
 
 /* A wall as shown: the stored state plus where each tour stands. */
@@ -73,16 +75,38 @@ parse_key (const char *key, char **camera, CeProfile *profile)
   return TRUE;
 }
 
+/* Admission priority of what an owner holds: incidents above presets
+ * (a wall's shown cameras, an apply's warm-up, warm presets); tour
+ * cameras of a wall are given as @tour_keys. */
+static CePriority
+owner_priority (const char *owner)
+{
+  return g_str_has_prefix (owner, "incident/") ? CE_PRIORITY_INCIDENT
+                                               : CE_PRIORITY_PRESET;
+}
+
+static void
+hold_release_one (CeApiWalls *w, Hold *h, const char *key, CeStream *stream)
+{
+  CeAcquireOptions options = {0};
+
+  options.priority =
+      (CePriority) GPOINTER_TO_UINT (g_hash_table_lookup (h->priorities, key));
+  options.holder = h->owner;
+  ce_relay_release_full (w->api->relay, stream, &options);
+}
+
 static void
 hold_release_all (CeApiWalls *w, Hold *h)
 {
   GHashTableIter it;
-  gpointer stream;
+  gpointer key, stream;
 
   g_hash_table_iter_init (&it, h->streams);
-  while (g_hash_table_iter_next (&it, NULL, &stream))
-    ce_relay_release (w->api->relay, stream);
+  while (g_hash_table_iter_next (&it, &key, &stream))
+    hold_release_one (w, h, key, stream);
   g_hash_table_remove_all (h->streams);
+  g_hash_table_remove_all (h->priorities);
 }
 
 static void
@@ -91,15 +115,22 @@ hold_free (gpointer p)
   Hold *h = p;
 
   g_hash_table_unref (h->streams);
+  g_hash_table_unref (h->priorities);
+  g_free (h->owner);
   g_free (h);
 }
 
-GPtrArray *
-ce_api_walls_hold (CeApi *api, const char *owner, GHashTable *keys)
+/* ce_api_walls_hold() where the keys also in @tour_keys (nullable) are
+ * held at tour priority. */
+static GPtrArray *
+hold_set (CeApi *api, const char *owner, GHashTable *keys,
+    GHashTable *tour_keys)
 {
   CeApiWalls *w = api->walls;
   Hold *h = g_hash_table_lookup (w->holds, owner);
   GPtrArray *out = g_ptr_array_new ();
+  g_autoptr (GPtrArray) replaced = g_ptr_array_new ();
+  g_autoptr (GArray) replaced_prio = g_array_new (FALSE, FALSE, sizeof (guint));
   GHashTableIter it;
   gpointer key, stream;
 
@@ -108,6 +139,9 @@ ce_api_walls_hold (CeApi *api, const char *owner, GHashTable *keys)
       return out;
     h = g_new0 (Hold, 1);
     h->streams = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    h->priorities =
+        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    h->owner = g_strdup (owner);
     g_hash_table_insert (w->holds, g_strdup (owner), h);
   }
   /* Acquire first, release after: a camera in both sets never stops. */
@@ -117,31 +151,156 @@ ce_api_walls_hold (CeApi *api, const char *owner, GHashTable *keys)
       g_autofree char *camera = NULL;
       g_autoptr (GError) error = NULL;
       CeProfile profile;
+      CeAcquireOptions options = {owner_priority (owner), owner};
 
+      if (tour_keys != NULL && g_hash_table_contains (tour_keys, key))
+        options.priority = CE_PRIORITY_TOUR;
       stream = g_hash_table_lookup (h->streams, key);
+      if (stream != NULL &&
+          GPOINTER_TO_UINT (g_hash_table_lookup (h->priorities, key)) !=
+              options.priority) {
+        /* A tour camera now shown for good, or the reverse: hold it at
+         * the new priority, then give the old acquisition back. */
+        g_ptr_array_add (replaced, stream);
+        {
+          guint prio =
+              GPOINTER_TO_UINT (g_hash_table_lookup (h->priorities, key));
+
+          g_array_append_val (replaced_prio, prio);
+        }
+        g_hash_table_remove (h->streams, key);
+        g_hash_table_remove (h->priorities, key);
+        stream = NULL;
+      }
       if (stream == NULL && parse_key (key, &camera, &profile)) {
-        stream = ce_relay_acquire (api->relay, camera, profile, &error);
+        stream = ce_relay_acquire_full (api->relay, camera, profile, &options,
+            &error);
         if (stream == NULL) {
           g_message ("Wall %s: cannot warm camera %s: %s", owner, camera,
               error->message);
           continue;
         }
         g_hash_table_insert (h->streams, g_strdup (key), stream);
+        g_hash_table_insert (h->priorities, g_strdup (key),
+            GUINT_TO_POINTER (options.priority));
       }
       if (stream != NULL)
         g_ptr_array_add (out, stream);
     }
   }
+  for (guint i = 0; i < replaced->len; i++) {
+    CeAcquireOptions options = {
+        (CePriority) g_array_index (replaced_prio, guint, i), owner};
+
+    ce_relay_release_full (api->relay, replaced->pdata[i], &options);
+  }
   g_hash_table_iter_init (&it, h->streams);
   while (g_hash_table_iter_next (&it, &key, &stream)) {
     if (keys == NULL || !g_hash_table_contains (keys, key)) {
-      ce_relay_release (api->relay, stream);
+      hold_release_one (w, h, key, stream);
+      g_hash_table_remove (h->priorities, key);
       g_hash_table_iter_remove (&it);
     }
   }
   if (g_hash_table_size (h->streams) == 0)
     g_hash_table_remove (w->holds, owner);
   return out;
+}
+
+GPtrArray *
+ce_api_walls_hold (CeApi *api, const char *owner, GHashTable *keys)
+{
+  return hold_set (api, owner, keys, NULL);
+}
+
+/* Tells a wall's watchers that one of its cameras lost its pull.  Only
+ * admins learn which (others may not be allowed to see it). */
+static void
+preempt_notify (const char *wall, CeApi *api, const char *key,
+    const char *reason)
+{
+  GPtrArray *conns = g_hash_table_lookup (api->walls->watchers, wall);
+  g_autofree char *full = NULL;
+  g_autofree char *cut = NULL;
+
+  if (conns == NULL || conns->len == 0)
+    return;
+  for (int admin = 0; admin <= 1; admin++) {
+    g_autoptr (JsonBuilder) b = json_builder_new ();
+    g_autoptr (JsonNode) root = NULL;
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "type");
+    json_builder_add_string_value (b, "preempted");
+    json_builder_set_member_name (b, "wall");
+    json_builder_add_string_value (b, wall);
+    if (admin) {
+      json_builder_set_member_name (b, "stream");
+      json_builder_add_string_value (b, key);
+    }
+    json_builder_set_member_name (b, "reason");
+    json_builder_add_string_value (b,
+        admin ? reason
+              : "A camera of this wall lost its "
+                "pull to a higher-priority one");
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    if (admin)
+      full = json_to_string (root, FALSE);
+    else
+      cut = json_to_string (root, FALSE);
+  }
+  for (guint i = 0; i < conns->len; i++) {
+    const CePrincipal *p =
+        g_object_get_data (G_OBJECT (conns->pdata[i]), "ce-principal");
+
+    if (soup_websocket_connection_get_state (conns->pdata[i]) ==
+        SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_send_text (conns->pdata[i],
+          ce_principal_is_admin (p) ? full : cut);
+  }
+}
+
+/* A stream held by some owners was closed to make room for a
+ * higher-priority pull: the holds drop it, and a wall's watchers are told
+ * (the tile stays as it is; the next change of the wall warms it again,
+ * if the budget then allows).  Returns how many holds dropped it. */
+guint
+ce_api_walls_preempted (CeApi *api, CeStream *stream, const char *reason)
+{
+  CeApiWalls *w = api->walls;
+  g_autoptr (GPtrArray) empty = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter it, si;
+  gpointer owner, hold, key, value;
+  guint n = 0;
+
+  g_hash_table_iter_init (&it, w->holds);
+  while (g_hash_table_iter_next (&it, &owner, &hold)) {
+    Hold *h = hold;
+
+    g_hash_table_iter_init (&si, h->streams);
+    while (g_hash_table_iter_next (&si, &key, &value)) {
+      g_autofree char *dropped = NULL;
+
+      if (value != stream)
+        continue;
+      dropped = g_strdup (key);
+      g_message ("Hold %s dropped camera %s: %s", (const char *) owner, dropped,
+          reason);
+      hold_release_one (w, h, dropped, stream);
+      g_hash_table_remove (h->priorities, dropped);
+      g_hash_table_iter_remove (&si);
+      n++;
+      if (g_str_has_prefix (owner, "wall/"))
+        preempt_notify ((const char *) owner + strlen ("wall/"), api, dropped,
+            reason);
+    }
+    if (g_hash_table_size (h->streams) == 0)
+      g_ptr_array_add (empty, g_strdup (owner));
+  }
+  for (guint i = 0; i < empty->len; i++)
+    g_hash_table_remove (w->holds, empty->pdata[i]);
+  return n;
 }
 
 /* ---- waiting for warm streams ------------------------------------------- */
@@ -241,13 +400,55 @@ hold_owner (const char *wall)
   return g_strconcat ("wall/", wall, NULL);
 }
 
+/* The cameras of a wall that only tours show (or show next): they are
+ * held at tour priority, the others at preset priority. */
+static GHashTable *
+tour_only_keys (const CeWall *wall, GHashTable *keys)
+{
+  GHashTable *tour =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) fixed =
+      g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < wall->monitors->len; i++) {
+    const CeWallMonitor *m = g_ptr_array_index (wall->monitors, i);
+
+    for (guint k = 0; k < m->tiles->len; k++) {
+      const CeWallTile *t = g_ptr_array_index (m->tiles, k);
+      const char *profile =
+          ce_wall_profile_to_string (ce_wall_tile_profile (m, k));
+
+      if (t->tour != NULL) {
+        for (guint c = 0; t->tour[c] != NULL; c++)
+          g_hash_table_add (tour,
+              g_strdup_printf ("%s/%s", t->tour[c], profile));
+      } else if (t->camera_id != NULL) {
+        g_hash_table_add (fixed,
+            g_strdup_printf ("%s/%s", t->camera_id, profile));
+      }
+    }
+  }
+  {
+    GHashTableIter it;
+    gpointer key;
+
+    g_hash_table_iter_init (&it, tour);
+    while (g_hash_table_iter_next (&it, &key, NULL))
+      if (g_hash_table_contains (fixed, key) ||
+          !g_hash_table_contains (keys, key))
+        g_hash_table_iter_remove (&it);
+  }
+  return tour;
+}
+
 static void
 live_rewarm (CeApi *api, Live *l)
 {
   g_autofree char *owner = hold_owner (l->wall->name);
   g_autoptr (GHashTable) keys = ce_wall_wanted_streams (l->wall, TRUE);
+  g_autoptr (GHashTable) tour = tour_only_keys (l->wall, keys);
 
-  g_ptr_array_unref (ce_api_walls_hold (api, owner, keys));
+  g_ptr_array_unref (hold_set (api, owner, keys, tour));
 }
 
 /* With [wall] warm_presets, every preset's cameras are held too, so that

@@ -147,6 +147,11 @@ export class Player extends EventTarget {
         s.queue.push({ mime: m.mime });
       } else if (m.type === 'state' && m.state === 'reconnecting') {
         this._setState('reconnecting', 'camera');
+      } else if (m.type === 'state' && m.state === 'preempted') {
+        // A higher-priority pull (incident, preset) took the camera's
+        // place in an admission budget: retrying would only be refused.
+        this._fail(typeof m.reason === 'string' ? m.reason : 'preempted');
+        return;
       }
     } else {
       if (s.queue.length > MAX_QUEUE) {

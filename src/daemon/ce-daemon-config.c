@@ -6,6 +6,7 @@
  */
 #include "ce-config.h"
 #include "ce-daemon-config.h"
+#include "ce-camera.h"
 
 #include <math.h>
 #include <string.h>
@@ -38,6 +39,7 @@ ce_daemon_config_clear (CeDaemonConfig *config)
   g_clear_pointer (&config->auth_anonymous_role, g_free);
   g_clear_pointer (&config->auth_anonymous_from, g_free);
   g_clear_pointer (&config->auth_anonymous_sources, g_free);
+  g_clear_pointer (&config->relay.source_max_pulls, g_hash_table_unref);
 }
 
 typedef enum
@@ -143,7 +145,52 @@ static const Key keys[] = {
     {"wall", "mosaic_linger", KEY_SECONDS_MS, OFF (http.wall_mosaic_linger_ms),
         0, 3600},
     {"wall", "warm_presets", KEY_BOOL, OFF (http.wall_warm_presets), 0, 0},
+    {"admission", "max_pulls", KEY_UINT, OFF (relay.max_pulls), 0, 1000000},
+    {"admission", "max_pulls_per_camera", KEY_UINT,
+        OFF (relay.max_pulls_per_camera), 0, 1000},
 };
+
+#define SOURCE_PREFIX "source."
+
+/* [admission] source.NAME = N: NAME is a source's key or label
+ * (public_security or 公安), N the most pulls its platform serves us. */
+static gboolean
+admission_sources (CeDaemonConfig *config, GKeyFile *kf, const char *base,
+    GError **error)
+{
+  g_auto (GStrv) names = g_key_file_get_keys (kf, "admission", NULL, NULL);
+
+  for (guint n = 0; names != NULL && names[n] != NULL; n++) {
+    g_autofree char *value = NULL;
+    const char *name = names[n] + strlen (SOURCE_PREFIX);
+    CeSource source;
+    guint64 max = 0;
+
+    if (!g_str_has_prefix (names[n], SOURCE_PREFIX))
+      continue;
+    if (!ce_source_from_string (name, &source)) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+          "%s: [admission] %s: “%s” is not a source (public_security 公安, "
+          "xueliang 雪亮, social 社会面 or mobile 单兵)",
+          base, names[n], name);
+      return FALSE;
+    }
+    value = g_key_file_get_value (kf, "admission", names[n], NULL);
+    g_strstrip (value);
+    if (!g_ascii_string_to_unsigned (value, 10, 0, 1000000, &max, NULL)) {
+      g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE,
+          "%s: [admission] %s: “%s” is not a whole number 0…1000000", base,
+          names[n], value);
+      return FALSE;
+    }
+    if (config->relay.source_max_pulls == NULL)
+      config->relay.source_max_pulls =
+          g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+    g_hash_table_insert (config->relay.source_max_pulls,
+        g_strdup (ce_source_to_label (source)), GUINT_TO_POINTER ((guint) max));
+  }
+  return TRUE;
+}
 
 static gboolean bad (GError **error, const char *file, const Key *k,
     const char *fmt, ...) G_GNUC_PRINTF (4, 5);
@@ -249,6 +296,9 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
         known = known ||
             (strcmp (keys[i].group, groups[g]) == 0 &&
                 strcmp (keys[i].key, names[n]) == 0);
+      known = known ||
+          (strcmp (groups[g], "admission") == 0 &&
+              g_str_has_prefix (names[n], SOURCE_PREFIX));
       if (!known) {
         g_set_error (error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_KEY_NOT_FOUND,
             "%s: [%s] %s: unknown key", base, groups[g], names[n]);
@@ -338,5 +388,7 @@ ce_daemon_config_load (CeDaemonConfig *config, const char *path, GError **error)
     return FALSE;
   }
   config->relay.use_rtspsrc = strcmp (config->ingest, "rtspsrc") == 0;
+  if (!admission_sources (config, kf, base, error))
+    return FALSE;
   return auth_convert (config, base, error);
 }

@@ -66,6 +66,8 @@ resolve_camera (const char *camera_id, CeProfile profile, CeSourceInfo *info,
     return FALSE;
   }
   info->name = g_strdup (camera->name);
+  /* The admission budgets name sources by their label (公安). */
+  info->source = g_strdup (ce_source_to_label (camera->source));
   info->username = g_strdup (camera->username);
   info->password = g_strdup (camera->password);
   return TRUE;

@@ -37,7 +37,20 @@ struct _CeRelay
   guint64 starts;
   gboolean shutting_down;
   GSource *trim_timer;
+  CeAdmission *admission;
+  GHashTable *counts;    /* "budget\npriority" → CeAdmissionCount */
+  GArray *preempt_funcs; /* PreemptFunc */
+  guint next_preempt_id;
+  GQueue preempted; /* CeStream refs whose holders are still to know */
+  GSource *preempt_idle;
 };
+
+typedef struct
+{
+  guint id;
+  CeRelayPreemptFunc func;
+  gpointer data;
+} PreemptFunc;
 
 struct _CeStream
 {
@@ -50,7 +63,9 @@ struct _CeStream
   CeHub *hub;
   CeIngest *ingest;
   CeStreamState state;
-  guint viewers;
+  guint viewers;   /* holders->len */
+  GArray *holders; /* CeStreamHolder, one per acquisition */
+  char *preempted; /* why it was closed to make room; nullable */
   gboolean in_table;
   gboolean holds_slot;
   gboolean queued_for_slot;
@@ -97,6 +112,7 @@ ce_source_info_clear (CeSourceInfo *info)
   g_clear_pointer (&info->name, g_free);
   g_clear_pointer (&info->url, g_free);
   g_clear_pointer (&info->username, g_free);
+  g_clear_pointer (&info->source, g_free);
   if (info->password != NULL)
     memset (info->password, 0, strlen (info->password));
   g_clear_pointer (&info->password, g_free);
@@ -132,6 +148,8 @@ stream_unref (CeStream *stream)
   g_assert (stream->retry_timer == NULL && stream->linger_timer == NULL);
   ce_hub_unref (stream->hub);
   ce_source_info_clear (&stream->source);
+  g_array_unref (stream->holders);
+  g_free (stream->preempted);
   g_free (stream->last_error);
   g_free (stream->key);
   g_free (stream->camera_id);
@@ -352,6 +370,23 @@ schedule_trim (CeRelay *relay)
   relay->trim_timer = add_timeout (relay, TRIM_DELAY_MS, on_trim, relay);
 }
 
+/* Stops the upstream and takes the stream out of the table (which drops
+ * the table's reference): its waiters fail with @code and @message. */
+static void
+stream_close (CeStream *stream, CeRelayError code, const char *message)
+{
+  CeRelay *relay = stream->relay;
+  GError *error;
+
+  stream_stop (stream);
+  stream->in_table = FALSE;
+  error = g_error_new_literal (CE_RELAY_ERROR, code, message);
+  complete_waiters (stream, error);
+  g_error_free (error);
+  g_hash_table_remove (relay->streams, stream->key);
+  schedule_trim (relay);
+}
+
 static gboolean
 on_linger_done (gpointer user_data)
 {
@@ -361,17 +396,239 @@ on_linger_done (gpointer user_data)
   clear_source (&stream->linger_timer);
   GST_INFO ("%s: no viewers for %u ms, closing the upstream", stream->key,
       relay->config.linger_ms);
-  stream_stop (stream);
-  stream->in_table = FALSE;
-  {
-    GError *error = g_error_new (CE_RELAY_ERROR, CE_RELAY_ERROR_UNAVAILABLE,
-        "Stream closed");
-    complete_waiters (stream, error);
-    g_error_free (error);
-  }
-  g_hash_table_remove (relay->streams, stream->key);
-  schedule_trim (relay);
+  stream_close (stream, CE_RELAY_ERROR_UNAVAILABLE, "Stream closed");
   return G_SOURCE_REMOVE;
+}
+
+/* ---- admission -------------------------------------------------------- */
+
+static void
+holder_clear (CeStreamHolder *h)
+{
+  g_clear_pointer (&h->holder, g_free);
+}
+
+static GArray *
+holders_new (void)
+{
+  GArray *a = g_array_new (FALSE, TRUE, sizeof (CeStreamHolder));
+
+  g_array_set_clear_func (a, (GDestroyNotify) holder_clear);
+  return a;
+}
+
+static CePriority
+stream_priority (CeStream *stream)
+{
+  CePriority best = CE_PRIORITY_VIEW;
+
+  for (guint i = 0; i < stream->holders->len; i++)
+    best =
+        MAX (best, g_array_index (stream->holders, CeStreamHolder, i).priority);
+  return best;
+}
+
+static void
+stream_add_holder (CeStream *stream, const CeAcquireOptions *options)
+{
+  CeStreamHolder h = {0};
+
+  h.priority = options != NULL ? options->priority : CE_PRIORITY_VIEW;
+  h.holder = g_strdup (options != NULL ? options->holder : NULL);
+  g_array_append_val (stream->holders, h);
+  stream->viewers = stream->holders->len;
+}
+
+/* The acquisition made with @options: the same priority and holder, else
+ * the same priority, else any. */
+static void
+stream_remove_holder (CeStream *stream, const CeAcquireOptions *options)
+{
+  CePriority priority = options != NULL ? options->priority : CE_PRIORITY_VIEW;
+  const char *holder = options != NULL ? options->holder : NULL;
+  int same_priority = -1, found = -1;
+
+  for (guint i = 0; i < stream->holders->len && found < 0; i++) {
+    CeStreamHolder *h = &g_array_index (stream->holders, CeStreamHolder, i);
+
+    if (h->priority != priority)
+      continue;
+    if (g_strcmp0 (h->holder, holder) == 0)
+      found = (int) i;
+    else if (same_priority < 0)
+      same_priority = (int) i;
+  }
+  if (found < 0)
+    found = same_priority >= 0 ? same_priority : 0;
+  if ((guint) found < stream->holders->len)
+    g_array_remove_index (stream->holders, (guint) found);
+  stream->viewers = stream->holders->len;
+}
+
+static CeAdmissionCount *
+count_for (CeRelay *relay, const char *budget, CePriority priority)
+{
+  g_autofree char *key = g_strdup_printf ("%s\n%d", budget, (int) priority);
+  CeAdmissionCount *c = g_hash_table_lookup (relay->counts, key);
+
+  if (c == NULL) {
+    c = g_new0 (CeAdmissionCount, 1);
+    c->budget = g_strdup (budget);
+    c->priority = priority;
+    g_hash_table_insert (relay->counts, g_steal_pointer (&key), c);
+  }
+  return c;
+}
+
+void
+ce_admission_count_free (CeAdmissionCount *count)
+{
+  if (count == NULL)
+    return;
+  g_free (count->budget);
+  g_free (count);
+}
+
+static gboolean
+on_preempt_idle (gpointer user_data)
+{
+  CeRelay *relay = user_data;
+  CeStream *stream;
+
+  g_clear_pointer (&relay->preempt_idle, g_source_unref);
+  while ((stream = g_queue_pop_head (&relay->preempted)) != NULL) {
+    /* A function may remove itself or others: walk a copy. */
+    g_autoptr (GArray) funcs = g_array_copy (relay->preempt_funcs);
+
+    for (guint i = 0; i < funcs->len; i++) {
+      PreemptFunc *f = &g_array_index (funcs, PreemptFunc, i);
+
+      f->func (stream, stream->preempted, f->data);
+    }
+    stream_unref (stream);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+/* Closes what must go for a new pull of @camera_id at @priority; FALSE
+ * (nothing closed) when it cannot be admitted. */
+static gboolean
+admit (CeRelay *relay, const char *camera_id, const char *source,
+    CePriority priority, GError **error)
+{
+  guint n = g_hash_table_size (relay->streams), i = 0;
+  g_autofree CeAdmissionPull *pulls = g_new0 (CeAdmissionPull, n + 1);
+  g_autofree CeStream **streams = g_new0 (CeStream *, n + 1);
+  g_autoptr (GArray) victims = ce_admission_victims_new ();
+  g_autoptr (GError) local = NULL;
+  g_autofree char *budget = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, relay->streams);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    CeStream *s = value;
+
+    streams[i] = s;
+    pulls[i].camera_id = s->camera_id;
+    pulls[i].source = s->source.source;
+    pulls[i].priority = stream_priority (s);
+    pulls[i].since_us = s->since_us;
+    pulls[i].lingering = s->holders->len == 0;
+    i++;
+  }
+  if (!ce_admission_decide (relay->admission, pulls, n, camera_id, source,
+          priority, victims, &budget, &local)) {
+    count_for (relay, budget, priority)->refused++;
+    g_message ("Camera %s: %s pull refused: %s", camera_id,
+        ce_priority_to_string (priority), local->message);
+    g_set_error_literal (error, CE_RELAY_ERROR, CE_RELAY_ERROR_REFUSED,
+        local->message);
+    return FALSE;
+  }
+  for (i = 0; i < victims->len; i++) {
+    CeAdmissionVictim *v = &g_array_index (victims, CeAdmissionVictim, i);
+    CeStream *s = streams[v->index];
+
+    if (pulls[v->index].lingering) {
+      g_message ("Camera %s (%s): lingering upstream closed to make room "
+                 "for camera %s (budget %s)",
+          s->camera_id, ce_profile_to_string (s->profile), camera_id,
+          v->budget);
+      clear_source (&s->linger_timer);
+      stream_close (s, CE_RELAY_ERROR_UNAVAILABLE, "Stream closed");
+      continue;
+    }
+    count_for (relay, v->budget, pulls[v->index].priority)->preempted++;
+    s->preempted = g_strdup_printf ("Preempted by a higher-priority pull "
+                                    "(%s) of camera %s in budget %s",
+        ce_priority_to_string (priority), camera_id, v->budget);
+    g_message ("Camera %s (%s): %s pull with %u holder(s) preempted by the %s "
+               "pull of camera %s (budget %s)",
+        s->camera_id, ce_profile_to_string (s->profile),
+        ce_priority_to_string (pulls[v->index].priority), s->holders->len,
+        ce_priority_to_string (priority), camera_id, v->budget);
+    g_queue_push_tail (&relay->preempted, stream_ref (s));
+    stream_close (s, CE_RELAY_ERROR_PREEMPTED, s->preempted);
+  }
+  if (!g_queue_is_empty (&relay->preempted) && relay->preempt_idle == NULL) {
+    relay->preempt_idle = g_idle_source_new ();
+    g_source_set_callback (relay->preempt_idle, on_preempt_idle, relay, NULL);
+    g_source_attach (relay->preempt_idle, relay->context);
+  }
+  return TRUE;
+}
+
+guint
+ce_relay_add_preempt_func (CeRelay *relay, CeRelayPreemptFunc func,
+    gpointer user_data)
+{
+  PreemptFunc f = {++relay->next_preempt_id, func, user_data};
+
+  g_array_append_val (relay->preempt_funcs, f);
+  return f.id;
+}
+
+void
+ce_relay_remove_preempt_func (CeRelay *relay, guint id)
+{
+  for (guint i = 0; i < relay->preempt_funcs->len; i++) {
+    if (g_array_index (relay->preempt_funcs, PreemptFunc, i).id == id) {
+      g_array_remove_index (relay->preempt_funcs, i);
+      return;
+    }
+  }
+}
+
+const char *
+ce_stream_get_preempted (CeStream *stream)
+{
+  return stream->preempted;
+}
+
+const CeAdmission *
+ce_relay_get_admission (CeRelay *relay)
+{
+  return relay->admission;
+}
+
+GPtrArray *
+ce_relay_list_admission_counts (CeRelay *relay)
+{
+  GPtrArray *out =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) ce_admission_count_free);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, relay->counts);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    CeAdmissionCount *c = value, *copy = g_new0 (CeAdmissionCount, 1);
+
+    *copy = *c;
+    copy->budget = g_strdup (c->budget);
+    g_ptr_array_add (out, copy);
+  }
+  return out;
 }
 
 CeRelay *
@@ -398,6 +655,22 @@ ce_relay_new (const CeRelayConfig *config, CeRelayResolveFunc resolve,
   relay->streams = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
       (GDestroyNotify) stream_unref);
   g_queue_init (&relay->slot_queue);
+  relay->admission = ce_admission_new (relay->config.max_pulls,
+      relay->config.max_pulls_per_camera);
+  if (relay->config.source_max_pulls != NULL) {
+    GHashTableIter it;
+    gpointer k, v;
+
+    g_hash_table_iter_init (&it, relay->config.source_max_pulls);
+    while (g_hash_table_iter_next (&it, &k, &v))
+      ce_admission_set_source_limit (relay->admission, k, GPOINTER_TO_UINT (v));
+  }
+  /* The budgets live in relay->admission; the table stays the caller's. */
+  relay->config.source_max_pulls = NULL;
+  relay->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+      (GDestroyNotify) ce_admission_count_free);
+  relay->preempt_funcs = g_array_new (FALSE, FALSE, sizeof (PreemptFunc));
+  g_queue_init (&relay->preempted);
   return relay;
 }
 
@@ -425,7 +698,16 @@ ce_relay_free (CeRelay *relay)
   g_error_free (error);
   while (!g_queue_is_empty (&relay->slot_queue))
     stream_unref (g_queue_pop_head (&relay->slot_queue));
+  while (!g_queue_is_empty (&relay->preempted))
+    stream_unref (g_queue_pop_head (&relay->preempted));
+  if (relay->preempt_idle != NULL) {
+    g_source_destroy (relay->preempt_idle);
+    g_clear_pointer (&relay->preempt_idle, g_source_unref);
+  }
   g_hash_table_unref (relay->streams);
+  g_hash_table_unref (relay->counts);
+  g_array_unref (relay->preempt_funcs);
+  ce_admission_free (relay->admission);
   if (relay->trim_timer != NULL) {
     g_source_destroy (relay->trim_timer);
     g_clear_pointer (&relay->trim_timer, g_source_unref);
@@ -439,6 +721,13 @@ ce_relay_free (CeRelay *relay)
 CeStream *
 ce_relay_acquire (CeRelay *relay, const char *camera_id, CeProfile profile,
     GError **error)
+{
+  return ce_relay_acquire_full (relay, camera_id, profile, NULL, error);
+}
+
+CeStream *
+ce_relay_acquire_full (CeRelay *relay, const char *camera_id, CeProfile profile,
+    const CeAcquireOptions *options, GError **error)
 {
   g_autofree char *key = NULL;
   CeSourceInfo info = {0};
@@ -462,8 +751,13 @@ ce_relay_acquire (CeRelay *relay, const char *camera_id, CeProfile profile,
   if (stream != NULL) {
     ce_source_info_clear (&info);
     clear_source (&stream->linger_timer);
-    stream->viewers++;
+    stream_add_holder (stream, options);
     return stream_ref (stream);
+  }
+  if (!admit (relay, camera_id, info.source,
+          options != NULL ? options->priority : CE_PRIORITY_VIEW, error)) {
+    ce_source_info_clear (&info);
+    return NULL;
   }
 
   stream = g_new0 (CeStream, 1);
@@ -474,7 +768,8 @@ ce_relay_acquire (CeRelay *relay, const char *camera_id, CeProfile profile,
   stream->profile = info.profile;
   stream->source = info;
   stream->hub = ce_hub_new (stream->key, &relay->config.hub);
-  stream->viewers = 1;
+  stream->holders = holders_new ();
+  stream_add_holder (stream, options);
   stream->in_table = TRUE;
   stream->since_us = t0;
   stream->t_acquire = t0;
@@ -491,11 +786,19 @@ ce_relay_acquire (CeRelay *relay, const char *camera_id, CeProfile profile,
 void
 ce_relay_release (CeRelay *relay, CeStream *stream)
 {
+  ce_relay_release_full (relay, stream, NULL);
+}
+
+void
+ce_relay_release_full (CeRelay *relay, CeStream *stream,
+    const CeAcquireOptions *options)
+{
   g_return_if_fail (stream != NULL);
 
   if (relay != NULL && stream->relay == relay && stream->in_table) {
     g_return_if_fail (stream->viewers > 0);
-    if (--stream->viewers == 0) {
+    stream_remove_holder (stream, options);
+    if (stream->viewers == 0) {
       GST_DEBUG ("%s: last viewer left, lingering %u ms", stream->key,
           relay->config.linger_ms);
       clear_source (&stream->linger_timer);
@@ -631,6 +934,9 @@ ce_stream_snapshot_free (CeStreamSnapshot *s)
   g_free (s->camera_id);
   g_free (s->name);
   g_free (s->last_error);
+  g_free (s->source);
+  if (s->holders != NULL)
+    g_array_unref (s->holders);
   g_free (s);
 }
 
@@ -663,6 +969,15 @@ ce_relay_list_streams (CeRelay *relay)
     s->first_frame.out_ms = span (t->first_keyframe, stream->t_first_out);
     s->first_frame.total_ms = span (stream->t_acquire, stream->t_first_out);
     ce_hub_get_stats (stream->hub, &s->hub);
+    s->source = g_strdup (stream->source.source);
+    s->priority = stream_priority (stream);
+    s->holders = holders_new ();
+    for (guint i = 0; i < stream->holders->len; i++) {
+      CeStreamHolder h = g_array_index (stream->holders, CeStreamHolder, i);
+
+      h.holder = g_strdup (h.holder);
+      g_array_append_val (s->holders, h);
+    }
     g_ptr_array_add (list, s);
   }
   return list;

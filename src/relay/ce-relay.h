@@ -13,6 +13,7 @@
 
 #include <gio/gio.h>
 
+#include "ce-admission.h"
 #include "ce-hub.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,8 @@ typedef enum
   CE_RELAY_ERROR_UNAVAILABLE, /* camera known but cannot be pulled now */
   CE_RELAY_ERROR_TIMEOUT,     /* no picture within the start timeout */
   CE_RELAY_ERROR_SHUTDOWN,
+  CE_RELAY_ERROR_REFUSED,   /* an admission budget is full */
+  CE_RELAY_ERROR_PREEMPTED, /* the pull made room for a higher priority */
 } CeRelayError;
 
 typedef enum
@@ -43,6 +46,7 @@ typedef struct
   char *username;    /* secret */
   char *password;    /* secret */
   CeProfile profile; /* what @url really is (sub may fall back to main) */
+  char *source;      /* platform for the admission budgets; nullable */
 } CeSourceInfo;
 
 void ce_source_info_clear (CeSourceInfo *info);
@@ -64,6 +68,12 @@ typedef struct
   gboolean use_rtspsrc; /* camera side: rtspsrc instead of our client */
   gboolean audio;       /* pass camera audio through, default TRUE */
   CeHubLimits hub;
+  /* Admission budgets ([admission]), 0 = unlimited. */
+  guint max_pulls;            /* the whole gateway */
+  guint max_pulls_per_camera; /* main and sub of one camera together */
+  /* source name → GUINT_TO_POINTER (cap); nullable; read (not kept) by
+   * ce_relay_new(). */
+  GHashTable *source_max_pulls;
 } CeRelayConfig;
 
 void ce_relay_config_init (CeRelayConfig *config);
@@ -86,6 +96,40 @@ void ce_relay_free (CeRelay *relay);
 CeStream *ce_relay_acquire (CeRelay *relay, const char *camera_id,
     CeProfile profile, GError **error);
 void ce_relay_release (CeRelay *relay, CeStream *stream);
+
+/* Who acquires and why: ce_relay_acquire() is a CE_PRIORITY_VIEW with no
+ * holder name. */
+typedef struct
+{
+  CePriority priority;
+  const char *holder; /* for GET /api/v1/admission: "wall/hall"; nullable */
+} CeAcquireOptions;
+
+/**
+ * ce_relay_acquire_full:
+ * ce_relay_acquire() with a priority.  When the camera is not pulled yet
+ * and an admission budget is full, pulls of lower priority (lingering
+ * ones first) are closed to make room, and their holders are told through
+ * the preempt functions; when that cannot be done, NULL is returned with
+ * CE_RELAY_ERROR_REFUSED and a message that names the budget.
+ */
+CeStream *ce_relay_acquire_full (CeRelay *relay, const char *camera_id,
+    CeProfile profile, const CeAcquireOptions *options, GError **error);
+/* Gives back an acquisition made with the same @options (nullable). */
+void ce_relay_release_full (CeRelay *relay, CeStream *stream,
+    const CeAcquireOptions *options);
+
+/* Called on the main context, after the acquire that caused it has
+ * returned, for a stream that was closed to make room: its holders should
+ * stop and release it (it gets no more media).  @reason is for people. */
+typedef void (*CeRelayPreemptFunc) (CeStream *stream, const char *reason,
+    gpointer user_data);
+guint ce_relay_add_preempt_func (CeRelay *relay, CeRelayPreemptFunc func,
+    gpointer user_data);
+void ce_relay_remove_preempt_func (CeRelay *relay, guint id);
+
+/* Why @stream was preempted, or NULL while it is not.  (transfer none) */
+const char *ce_stream_get_preempted (CeStream *stream);
 
 CeHub *ce_stream_get_hub (CeStream *stream);
 const char *ce_stream_get_camera_id (CeStream *stream);
@@ -130,6 +174,12 @@ typedef struct
 
 typedef struct
 {
+  CePriority priority;
+  char *holder; /* nullable */
+} CeStreamHolder;
+
+typedef struct
+{
   char *camera_id;
   char *name;
   CeProfile profile;
@@ -140,6 +190,9 @@ typedef struct
   char *last_error; /* nullable */
   CeFirstFrame first_frame;
   CeHubStats hub;
+  char *source;        /* nullable */
+  CePriority priority; /* the highest holder's */
+  GArray *holders;     /* CeStreamHolder, one per acquisition */
 } CeStreamSnapshot;
 
 void ce_stream_snapshot_free (CeStreamSnapshot *snapshot);
@@ -157,6 +210,23 @@ typedef struct
 } CeRelayStats;
 
 void ce_relay_get_stats (CeRelay *relay, CeRelayStats *stats);
+
+/* The budgets (borrowed: lives as long as the relay). */
+const CeAdmission *ce_relay_get_admission (CeRelay *relay);
+
+/* Refusals and preemptions since start, by budget and priority (of the
+ * refused request, of the preempted pull). */
+typedef struct
+{
+  char *budget; /* "gateway", "camera", "source/NAME" */
+  CePriority priority;
+  guint64 refused;
+  guint64 preempted;
+} CeAdmissionCount;
+
+void ce_admission_count_free (CeAdmissionCount *count);
+/* (transfer full) (element-type CeAdmissionCount) */
+GPtrArray *ce_relay_list_admission_counts (CeRelay *relay);
 
 /* Whether the relay holds an upstream of @camera_id (any profile) right
  * now; *playing (nullable) says whether one of them is playing, that is

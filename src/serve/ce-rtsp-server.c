@@ -45,7 +45,8 @@ typedef struct _Viewer Viewer;
 struct _CeRtspServer
 {
   CeRtspServerConfig config;
-  CeRelay *relay; /* borrowed */
+  CeRelay *relay;   /* borrowed */
+  guint preempt_id; /* ce_relay_add_preempt_func() */
   GMainContext *context;
   CePoller *poller; /* the connections' sockets */
   GSocket *listen;
@@ -161,6 +162,8 @@ struct _Conn
 };
 
 static void conn_close (Conn *c);
+static void on_preempted (CeStream *stream, const char *reason,
+    gpointer user_data);
 static void conn_unref (Conn *c);
 static gboolean conn_flush (Conn *c);
 static void conn_process_input (Conn *c);
@@ -1213,9 +1216,12 @@ with_stream (Conn *c, const char *method, int cseq, Target *t,
     c->stream =
         ce_relay_acquire (c->server->relay, t->camera_id, t->profile, &error);
     if (c->stream == NULL) {
+      /* A full admission budget: 453 Not Enough Bandwidth (RFC 2326). */
       respond_error (c,
           g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_NOT_FOUND)
               ? 404
+              : g_error_matches (error, CE_RELAY_ERROR, CE_RELAY_ERROR_REFUSED)
+              ? 453
               : 503,
           cseq, error->message);
       target_clear (t);
@@ -1927,6 +1933,7 @@ ce_rtsp_server_new (CeRelay *relay, const CeRtspServerConfig *config,
   s->config.address =
       g_strdup (s->config.address != NULL ? s->config.address : "127.0.0.1");
   s->relay = relay;
+  s->preempt_id = ce_relay_add_preempt_func (relay, on_preempted, s);
   s->context = g_main_context_ref_thread_default ();
   s->poller = ce_poller_ref_for_context (s->context);
   s->medias = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -1992,6 +1999,7 @@ ce_rtsp_server_free (CeRtspServer *s)
 {
   if (s == NULL)
     return;
+  ce_relay_remove_preempt_func (s->relay, s->preempt_id);
   while (s->conns != NULL)
     conn_close (s->conns->data);
   destroy_source (&s->listen_source);
@@ -2059,6 +2067,30 @@ ce_rtsp_server_list_viewers (CeRtspServer *s)
     g_ptr_array_add (out, info);
   }
   return out;
+}
+
+/* A camera stream closed to make room for a higher-priority pull: its
+ * viewers' connections are closed (the stream gets no more media). */
+static void
+on_preempted (CeStream *stream, const char *reason, gpointer user_data)
+{
+  CeRtspServer *s = user_data;
+  GList *victims = NULL;
+
+  for (GList *l = s->conns; l != NULL; l = l->next) {
+    Conn *c = l->data;
+
+    if (c->stream == stream)
+      victims = g_list_prepend (victims, c);
+  }
+  for (GList *l = victims; l != NULL; l = l->next) {
+    Conn *c = l->data;
+
+    g_message ("RTSP viewer %s of camera %s closed: %s", c->peer,
+        ce_stream_get_camera_id (stream), reason);
+    conn_close (c);
+  }
+  g_list_free (victims);
 }
 
 guint

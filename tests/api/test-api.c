@@ -447,6 +447,7 @@ test_health_and_openapi (void)
       {"get", "/api/v1/cameras/{id}/hls/{file}"}, {"get", "/api/v1/stats"},
       {"get", "/api/v1/stats/online"}, {"get", "/api/v1/streams"},
       {"delete", "/api/v1/streams/{id}"}, {"get", "/api/v1/audit"},
+      {"get", "/api/v1/admission"},
       /* Walls and incidents (tests/api/test-walls.c) */
       {"get", "/api/v1/walls"}, {"post", "/api/v1/walls"},
       {"get", "/api/v1/walls/{name}"}, {"patch", "/api/v1/walls/{name}"},

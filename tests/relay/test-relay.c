@@ -1190,6 +1190,11 @@ test_config_errors (void)
       {"[relay]\nlinger=ten\n", "[relay] linger: “ten” is not a number"},
       {"[rtsp]\nport=70000\n", "[rtsp] port: 70000 is outside"},
       {"[mosaic]\nx=1\n", "unknown group [mosaic]"},
+      {"[admission]\nsource.police=2\n",
+          "[admission] source.police: “police” is not a source"},
+      {"[admission]\nsource.公安=two\n",
+          "[admission] source.公安: “two” is not a whole number"},
+      {"[admission]\nmax_pull=2\n", "[admission] max_pull: unknown key"},
       {"not a key file", "cityeye.conf"},
   };
   g_autoptr (GError) error = NULL;

@@ -1,0 +1,697 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * Admission budgets and preemption end to end: the camera simulator as
+ * four 公安 cameras, cityeyed with [admission] source.公安=2, an rtspsrc
+ * viewer, a WebSocket viewer, refused requests (HTTP 503, RTSP 453),
+ * incidents that preempt the viewers, GET /api/v1/admission and /metrics.
+ */
+#include "ce-auth.h"
+#include "ce-registry.h"
+#include "ce-registry-accounts.h"
+#include "camsim-fixture.h"
+
+#include <glib/gstdio.h>
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+/* Four 公安 cameras 1 km apart, so that an incident at one picks it
+ * alone. */
+#define CAM(n) "3101130000132000031" n
+#define BASE_LON 121.40
+#define BASE_LAT 31.35
+
+typedef struct
+{
+  char *dir, *db, *conf, *log;
+  CamsimProcess *sim;
+  GSubprocess *gw;
+  guint http_port, rtsp_port;
+  SoupSession *session;
+  char *admin, *op;
+} Env;
+
+static Env env;
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static double
+cam_lon (guint n)
+{
+  return BASE_LON + n * 1000.0 / (111320.0 * cos (BASE_LAT * G_PI / 180));
+}
+
+static void
+add_camera (CeRegistry *r, guint n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeCamera) c = ce_camera_new ();
+  g_autofree char *name = g_strdup_printf ("adm%u", n);
+
+  c->id = g_strdup_printf (CAM ("%u"), n);
+  c->name = g_strdup_printf ("预算 %s", name);
+  c->source = CE_SOURCE_PUBLIC_SECURITY;
+  c->street = g_strdup ("顾村镇");
+  c->lon = cam_lon (n);
+  c->lat = BASE_LAT;
+  c->azimuth = NAN;
+  c->status = CE_STATUS_ONLINE;
+  c->rtsp_url = camsim_url (env.sim, name, NULL);
+  g_assert_true (ce_registry_add_camera (r, c, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+add_user (CeRegistry *r, const char *name, const char *role)
+{
+  g_autoptr (GError) error = NULL;
+  CeUser u = {0, (char *) name, (char *) role, CE_AUTH_ALL_SOURCES, 0, 0,
+      FALSE};
+  char *token;
+
+  g_assert_true (ce_registry_add_user (r, &u, NULL, &error));
+  g_assert_no_error (error);
+  token = ce_auth_create_token_in (r, "cityeye", name, "test", 0, NULL, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+static guint
+port_of (const char *line, const char *key)
+{
+  const char *p = strstr (line, key);
+
+  if (p == NULL)
+    return 0;
+  return (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
+}
+
+static void
+env_start (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeRegistry) r = NULL;
+  g_autofree char *conf = NULL;
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) out = NULL;
+
+  g_assert_nonnull (g_getenv ("CITYEYED_BIN"));
+  env.dir = g_dir_make_tmp ("cityeye-admission-XXXXXX", &error);
+  g_assert_no_error (error);
+  env.db = g_build_filename (env.dir, "registry.db", NULL);
+  env.conf = g_build_filename (env.dir, "cityeye.conf", NULL);
+  env.log = g_build_filename (env.dir, "cityeyed.log", NULL);
+  env.sim = camsim_process_start (NULL);
+
+  r = ce_registry_open (env.db, 0, &error);
+  g_assert_no_error (error);
+  for (guint n = 1; n <= 4; n++)
+    add_camera (r, n);
+  env.admin = add_user (r, "root", "admin");
+  env.op = add_user (r, "op1", "operator");
+  g_clear_object (&r);
+
+  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
+                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
+                          "[relay]\nlinger=5\nstart_timeout=4\n"
+                          "[http]\nport=0\n[wall]\nwarm_timeout=4\n"
+                          "[admission]\nsource.公安=2\n",
+      env.db);
+  g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
+
+  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  env.gw = g_subprocess_launcher_spawn (launcher, &error,
+      g_getenv ("CITYEYED_BIN"), "--config", env.conf, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
+  while (env.http_port == 0) {
+    g_autofree char *line =
+        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    if (line == NULL)
+      g_error ("cityeyed exited before printing its ports");
+    if (env.rtsp_port == 0)
+      env.rtsp_port = port_of (line, "rtsp=");
+    env.http_port = port_of (line, "http=");
+  }
+  env.session = soup_session_new_with_options ("timeout", 30, "proxy-resolver",
+      NULL, NULL);
+}
+
+static char *
+read_log (void)
+{
+  char *log = NULL;
+
+  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
+  return log;
+}
+
+static void
+env_stop (void)
+{
+  g_autofree char *log = NULL;
+  g_autoptr (GDir) d = NULL;
+  const char *name;
+
+  g_clear_object (&env.session);
+  g_subprocess_send_signal (env.gw, SIGTERM);
+  g_subprocess_wait (env.gw, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (env.gw));
+  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
+  g_clear_object (&env.gw);
+  log = read_log ();
+  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
+    g_error ("cityeyed logged a critical:\n%s", log);
+  camsim_process_stop (env.sim);
+  d = g_dir_open (env.dir, 0, NULL);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *p = g_build_filename (env.dir, name, NULL);
+    g_unlink (p);
+  }
+  g_rmdir (env.dir);
+  g_free (env.dir);
+  g_free (env.db);
+  g_free (env.conf);
+  g_free (env.log);
+  g_free (env.admin);
+  g_free (env.op);
+}
+
+/* ---- clients ---------------------------------------------------------- */
+
+typedef struct
+{
+  guint status;
+  char *body;
+  JsonNode *json;
+} Reply;
+
+static void
+reply_free (Reply *r)
+{
+  if (r->json != NULL)
+    json_node_unref (r->json);
+  g_free (r->body);
+  g_free (r);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
+
+static Reply *
+call (const char *method, const char *path, const char *token, const char *body)
+{
+  g_autofree char *uri =
+      g_strdup_printf ("http://127.0.0.1:%u%s", env.http_port, path);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+  Reply *r = g_new0 (Reply, 1);
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Authorization", auth);
+  if (body != NULL) {
+    g_autoptr (GBytes) b = g_bytes_new (body, strlen (body));
+
+    soup_message_set_request_body_from_bytes (msg, "application/json", b);
+  }
+  bytes = soup_session_send_and_read (env.session, msg, NULL, &error);
+  g_assert_no_error (error);
+  r->status = soup_message_get_status (msg);
+  r->body =
+      g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  if (g_test_verbose ())
+    g_printerr ("%s %s -> %u %.600s\n", method, path, r->status, r->body);
+  {
+    g_autoptr (JsonParser) p = json_parser_new ();
+
+    if (json_parser_load_from_data (p, r->body, -1, NULL))
+      r->json = json_node_ref (json_parser_get_root (p));
+  }
+  return r;
+}
+
+static JsonObject *
+obj (Reply *r)
+{
+  g_assert_nonnull (r->json);
+  return json_node_get_object (r->json);
+}
+
+static const char *
+error_member (Reply *r, const char *member)
+{
+  return json_object_get_string_member (
+      json_object_get_object_member (obj (r), "error"), member);
+}
+
+/* One RTSP request on a new connection to cityeyed; the status line. */
+static char *
+rtsp_describe (const char *camera)
+{
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *req = g_strdup_printf (
+      "DESCRIBE rtsp://127.0.0.1:%u/cameras/%s?token=%s RTSP/1.0\r\n"
+      "CSeq: 1\r\nAccept: application/sdp\r\n\r\n",
+      env.rtsp_port, camera, env.admin);
+  g_autoptr (GDataInputStream) in = NULL;
+
+  g_socket_client_set_timeout (client, 10);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1", env.rtsp_port,
+      NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_output_stream_write_all (
+      g_io_stream_get_output_stream (G_IO_STREAM (conn)), req, strlen (req),
+      NULL, NULL, &error));
+  in = g_data_input_stream_new (
+      g_io_stream_get_input_stream (G_IO_STREAM (conn)));
+  return g_strchomp (
+      g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error));
+}
+
+/* A live.ws viewer: every text message, and whether it was closed. */
+typedef struct
+{
+  SoupWebsocketConnection *conn;
+  GError *error;
+  GPtrArray *texts; /* char * */
+  guint binary;
+  gboolean connected, closed;
+} Ws;
+
+static void
+on_ws_message (SoupWebsocketConnection *c, gint type, GBytes *message,
+    gpointer data)
+{
+  Ws *w = data;
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT)
+    g_ptr_array_add (w->texts,
+        g_strndup (g_bytes_get_data (message, NULL),
+            g_bytes_get_size (message)));
+  else
+    w->binary++;
+}
+
+static void
+on_ws_closed (SoupWebsocketConnection *c, gpointer data)
+{
+  ((Ws *) data)->closed = TRUE;
+}
+
+static void
+on_ws_connected (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Ws *w = data;
+
+  w->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source),
+      result, &w->error);
+  if (w->conn != NULL) {
+    g_signal_connect (w->conn, "message", G_CALLBACK (on_ws_message), w);
+    g_signal_connect (w->conn, "closed", G_CALLBACK (on_ws_closed), w);
+  }
+  w->connected = TRUE;
+}
+
+static gboolean
+on_deadline (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until *@flag or @timeout_ms. */
+static gboolean
+wait_flag (gboolean *flag, guint timeout_ms)
+{
+  gboolean late = FALSE;
+  guint id = g_timeout_add (timeout_ms, on_deadline, &late);
+
+  while (!*flag && !late)
+    g_main_context_iteration (NULL, TRUE);
+  if (!late)
+    g_source_remove (id);
+  return *flag;
+}
+
+static void
+ws_open (Ws *w, const char *camera)
+{
+  g_autofree char *uri = g_strdup_printf (
+      "ws://127.0.0.1:%u/api/v1/cameras/%s/live.ws", env.http_port, camera);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
+
+  memset (w, 0, sizeof (*w));
+  w->texts = g_ptr_array_new_with_free_func (g_free);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Authorization", auth);
+  soup_session_websocket_connect_async (env.session, msg, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, on_ws_connected, w);
+  g_assert_true (wait_flag (&w->connected, 10000));
+  g_assert_no_error (w->error);
+}
+
+static void
+ws_clear (Ws *w)
+{
+  if (w->conn != NULL) {
+    g_signal_handlers_disconnect_by_data (w->conn, w);
+    if (soup_websocket_connection_get_state (w->conn) ==
+        SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (w->conn, SOUP_WEBSOCKET_CLOSE_NORMAL,
+          NULL);
+    g_clear_object (&w->conn);
+  }
+  g_clear_error (&w->error);
+  g_ptr_array_unref (w->texts);
+}
+
+static gboolean
+ws_has_media (gpointer data)
+{
+  return ((Ws *) data)->binary > 0;
+}
+
+static Reply *
+open_incident (guint n)
+{
+  g_autofree char *body =
+      g_strdup_printf ("{\"lon\": %.6f, \"lat\": %.6f, \"kind\": \"flood\","
+                       " \"title\": \"积水 %u\", \"radius_m\": 200, \"k\": 1}",
+          cam_lon (n), BASE_LAT, n);
+
+  return call ("POST", "/api/v1/incidents", env.op, body);
+}
+
+static JsonObject *
+find_budget (Reply *adm, const char *name)
+{
+  JsonArray *a = json_object_get_array_member (obj (adm), "budgets");
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *b = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (b, "budget"), name) == 0)
+      return b;
+  }
+  return NULL;
+}
+
+static JsonObject *
+find_pull (Reply *adm, const char *camera)
+{
+  JsonArray *a = json_object_get_array_member (obj (adm), "pulls");
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *p = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (p, "camera_id"), camera) == 0)
+      return p;
+  }
+  return NULL;
+}
+
+/* The incidents opened by the first test, by camera number. */
+static char *incident_id[5];
+
+static void
+keep_incident (Reply *r, guint n)
+{
+  JsonObject *inc = json_object_get_object_member (obj (r), "incident");
+
+  g_free (incident_id[n]);
+  incident_id[n] = g_strdup (json_object_get_string_member (inc, "id"));
+}
+
+/* ---- the tests -------------------------------------------------------- */
+
+static void
+test_budget_and_preemption (void)
+{
+  Ws ws;
+  g_autoptr (CamsimClient) rtsp = NULL;
+  g_autofree char *url =
+      g_strdup_printf ("rtsp://127.0.0.1:%u/cameras/" CAM ("2") "?token=%s",
+          env.rtsp_port, env.admin);
+  g_autofree char *status = NULL;
+  g_autoptr (Reply) r = NULL;
+  g_autoptr (Reply) metrics = NULL;
+  g_autoptr (Reply) adm = NULL;
+  g_autofree char *log = NULL;
+  const char *state = NULL;
+  JsonObject *b, *p;
+  gboolean media = FALSE;
+
+  /* Two ad hoc views fill the 公安 budget: a browser on camera 1, then
+   * (the younger) an RTSP player on camera 2. */
+  ws_open (&ws, CAM ("1"));
+  for (guint i = 0; i < 100 && !media; i++) {
+    g_usleep (50000);
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    media = ws_has_media (&ws);
+  }
+  g_assert_true (media);
+  rtsp = camsim_client_new (url, "h264", "tcp", NULL, NULL);
+  g_assert_true (camsim_client_wait_frames (rtsp, 5, 10000));
+
+  /* A third one is refused, naming the budget: HTTP 503, RTSP 453. */
+  r = call ("GET", "/api/v1/cameras/" CAM ("3") "/snapshot.jpg", env.admin,
+      NULL);
+  g_assert_cmpuint (r->status, ==, 503);
+  g_assert_cmpstr (error_member (r, "code"), ==, "admission_refused");
+  g_assert_cmpstr (error_member (r, "message"), ==,
+      "source 公安: 2 of 2 pulls in use by equal or higher-priority views");
+  g_clear_pointer (&r, reply_free);
+  status = rtsp_describe (CAM ("3"));
+  g_assert_cmpstr (status, ==, "RTSP/1.0 453 Not Enough Bandwidth");
+  metrics = call ("GET", "/metrics", env.admin, NULL);
+  g_assert_nonnull (strstr (metrics->body,
+      "cityeye_admission_refused_total{budget=\"source/公安\","
+      "priority=\"view\"} 2\n"));
+  g_assert_nonnull (
+      strstr (metrics->body, "cityeye_upstream_pulls{source=\"公安\"} 2\n"));
+  g_clear_pointer (&metrics, reply_free);
+
+  /* An incident at camera 3 takes the place of the youngest view: the
+   * RTSP player's session ends. */
+  r = open_incident (3);
+  g_assert_cmpuint (r->status, ==, 201);
+  keep_incident (r, 3);
+  g_clear_pointer (&r, reply_free);
+  g_assert_true (camsim_client_wait_ended (rtsp, 5000));
+
+  /* A second incident at camera 4: the browser viewer is told why, and
+   * its WebSocket closed. */
+  r = open_incident (4);
+  g_assert_cmpuint (r->status, ==, 201);
+  keep_incident (r, 4);
+  g_clear_pointer (&r, reply_free);
+  g_assert_true (wait_flag (&ws.closed, 5000));
+  for (guint i = 0; i < ws.texts->len; i++)
+    if (strstr (ws.texts->pdata[i], "\"preempted\"") != NULL)
+      state = ws.texts->pdata[i];
+  g_assert_nonnull (state);
+  g_assert_nonnull (strstr (state, "\"reason\":\"Preempted"));
+  g_assert_nonnull (strstr (state, "incident"));
+
+  /* The incidents now fill the budget: even a view is refused. */
+  r = call ("GET", "/api/v1/cameras/" CAM ("1") "/snapshot.jpg", env.admin,
+      NULL);
+  g_assert_cmpuint (r->status, ==, 503);
+  g_clear_pointer (&r, reply_free);
+
+  /* What the admission API and the metrics say. */
+  adm = call ("GET", "/api/v1/admission", env.op, NULL);
+  g_assert_cmpuint (adm->status, ==, 200);
+  b = find_budget (adm, "source/公安");
+  g_assert_nonnull (b);
+  g_assert_cmpint (json_object_get_int_member (b, "limit"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (b, "in_use"), ==, 2);
+  g_assert_true (
+      json_object_get_null_member (find_budget (adm, "gateway"), "limit"));
+  p = find_pull (adm, CAM ("3"));
+  g_assert_nonnull (p);
+  g_assert_cmpstr (json_object_get_string_member (p, "priority"), ==,
+      "incident");
+  g_assert_cmpstr (json_object_get_string_member (p, "source"), ==, "公安");
+  g_assert_nonnull (find_pull (adm, CAM ("4")));
+  g_assert_null (find_pull (adm, CAM ("2")));
+  {
+    JsonArray *pre = json_object_get_array_member (obj (adm), "preempted");
+    JsonObject *c;
+
+    g_assert_cmpuint (json_array_get_length (pre), ==, 1);
+    c = json_array_get_object_element (pre, 0);
+    g_assert_cmpstr (json_object_get_string_member (c, "budget"), ==,
+        "source/公安");
+    g_assert_cmpstr (json_object_get_string_member (c, "priority"), ==, "view");
+    g_assert_cmpint (json_object_get_int_member (c, "count"), ==, 2);
+  }
+  g_clear_pointer (&r, reply_free);
+  r = call ("GET", "/api/v1/admission", NULL, NULL);
+  g_assert_cmpuint (r->status, ==, 401);
+  metrics = call ("GET", "/metrics", env.admin, NULL);
+  g_assert_nonnull (strstr (metrics->body,
+      "cityeye_admission_preempted_total{budget=\"source/公安\","
+      "priority=\"view\"} 2\n"));
+  g_assert_nonnull (strstr (metrics->body,
+      "cityeye_admission_refused_total{budget=\"source/公安\","
+      "priority=\"view\"} 3\n"));
+
+  /* Operators read why in the log. */
+  log = read_log ();
+  if (g_test_verbose ())
+    g_printerr ("%s", log);
+  g_assert_nonnull (strstr (log, "RTSP viewer 127.0.0.1:"));
+  g_assert_nonnull (strstr (log, "closed: Preempted"));
+  ws_clear (&ws);
+}
+
+/* A wall's cameras are held at preset priority: a lingering pull makes
+ * room for them, and an incident takes their place, which the wall's
+ * watchers are told. */
+static void
+test_wall_hold (void)
+{
+  Ws watch;
+  g_autoptr (Reply) r = NULL;
+  g_autoptr (Reply) adm = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autofree char *uri = NULL;
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
+  g_autofree char *close = NULL;
+  g_autofree char *log = NULL;
+  const char *event = NULL;
+  JsonObject *p;
+
+  g_assert_nonnull (incident_id[4]);
+  /* Incident 4 ends: its camera lingers (5 s). */
+  close = g_strdup_printf ("/api/v1/incidents/%s/close", incident_id[4]);
+  r = call ("POST", close, env.op, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_clear_pointer (&r, reply_free);
+
+  r = call ("POST", "/api/v1/walls", env.admin,
+      "{\"name\": \"hall\", \"title\": \"大厅\", \"rows\": 1, \"cols\": 1}");
+  g_assert_cmpuint (r->status, ==, 201);
+  g_clear_pointer (&r, reply_free);
+  memset (&watch, 0, sizeof (watch));
+  watch.texts = g_ptr_array_new_with_free_func (g_free);
+  uri = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/walls/hall/events",
+      env.http_port);
+  msg = soup_message_new ("GET", uri);
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Authorization", auth);
+  soup_session_websocket_connect_async (env.session, msg, NULL, NULL,
+      G_PRIORITY_DEFAULT, NULL, on_ws_connected, &watch);
+  g_assert_true (wait_flag (&watch.connected, 10000));
+  g_assert_no_error (watch.error);
+
+  /* The wall shows camera 1: the lingering camera 4 goes for it. */
+  r = call ("PATCH", "/api/v1/walls/hall", env.admin,
+      "{\"revision\": 0, \"monitors\": [{\"index\": 0, \"layout\": \"1\","
+      " \"tiles\": [\"" CAM ("1") "\"]}]}");
+  g_assert_cmpuint (r->status, ==, 200);
+  g_clear_pointer (&r, reply_free);
+  adm = call ("GET", "/api/v1/admission", env.admin, NULL);
+  g_assert_null (find_pull (adm, CAM ("4")));
+  p = find_pull (adm, CAM ("1"));
+  g_assert_nonnull (p);
+  g_assert_cmpstr (json_object_get_string_member (p, "priority"), ==, "preset");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_array_get_object_element (
+                           json_object_get_array_member (p, "holders"), 0),
+                       "holder"),
+      ==, "wall/hall");
+  g_clear_pointer (&adm, reply_free);
+
+  /* An incident at camera 2 takes the wall's place. */
+  r = open_incident (2);
+  g_assert_cmpuint (r->status, ==, 201);
+  g_clear_pointer (&r, reply_free);
+  for (guint i = 0; i < 100 && event == NULL; i++) {
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    for (guint k = 0; k < watch.texts->len; k++)
+      if (strstr (watch.texts->pdata[k], "\"type\":\"preempted\"") != NULL)
+        event = watch.texts->pdata[k];
+    if (event == NULL)
+      g_usleep (20000);
+  }
+  if (g_test_verbose ())
+    for (guint k = 0; k < watch.texts->len; k++)
+      g_printerr ("wall event: %.300s\n", (char *) watch.texts->pdata[k]);
+  g_assert_nonnull (event);
+  g_assert_nonnull (strstr (event, "\"stream\":\"" CAM ("1") "/main\""));
+  adm = call ("GET", "/api/v1/admission", env.admin, NULL);
+  g_assert_null (find_pull (adm, CAM ("1")));
+  p = find_pull (adm, CAM ("2"));
+  g_assert_nonnull (p);
+  g_assert_cmpstr (json_object_get_string_member (p, "priority"), ==,
+      "incident");
+  log = read_log ();
+  g_assert_nonnull (strstr (log, "lingering upstream closed to make room"));
+  g_assert_nonnull (strstr (log, "Hold wall/hall dropped camera"));
+  g_clear_pointer (&adm, reply_free);
+
+  /* Incident 3 ends; a tour of cameras 3 and 4 holds them at tour
+   * priority: camera 3 (still lingering) is taken up again, camera 4
+   * (next) finds the budget full of an incident and a tour: refused. */
+  g_free (close);
+  close = g_strdup_printf ("/api/v1/incidents/%s/close", incident_id[3]);
+  r = call ("POST", close, env.op, NULL);
+  g_assert_cmpuint (r->status, ==, 200);
+  g_clear_pointer (&r, reply_free);
+  r = call ("PATCH", "/api/v1/walls/hall", env.admin,
+      "{\"revision\": 1, \"monitors\": [{\"index\": 0, \"layout\": \"1\","
+      " \"tiles\": [{\"tour\": {\"cameras\": [\"" CAM ("3") "\", \"" CAM (
+          "4") "\"], \"dwell_s\": 30}}]}]}");
+  g_assert_cmpuint (r->status, ==, 200);
+  g_clear_pointer (&r, reply_free);
+  adm = call ("GET", "/api/v1/admission", env.admin, NULL);
+  p = find_pull (adm, CAM ("3"));
+  g_assert_nonnull (p);
+  g_assert_cmpstr (json_object_get_string_member (p, "priority"), ==, "tour");
+  g_assert_null (find_pull (adm, CAM ("4")));
+  r = call ("GET", "/metrics", env.admin, NULL);
+  g_assert_nonnull (strstr (r->body,
+      "cityeye_admission_refused_total{budget=\"source/公安\","
+      "priority=\"tour\"} 1\n"));
+  g_assert_nonnull (strstr (r->body,
+      "cityeye_admission_preempted_total{budget=\"source/公安\","
+      "priority=\"preset\"} 1\n"));
+  ws_clear (&watch);
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  gst_init (&argc, &argv);
+  g_test_init (&argc, &argv, NULL);
+  env_start ();
+  g_test_add_func ("/admission/budget-and-preemption",
+      test_budget_and_preemption);
+  g_test_add_func ("/admission/wall-hold", test_wall_hold);
+  ret = g_test_run ();
+  for (guint i = 0; i < G_N_ELEMENTS (incident_id); i++)
+    g_free (incident_id[i]);
+  env_stop ();
+  return ret;
+}
