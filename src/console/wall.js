@@ -201,6 +201,22 @@ class Tile {
     }
   }
 
+  // Keeps the last picture on a canvas and stops the player: a replaced
+  // tile shows it until its successor has a frame, without decoding (a
+  // preset switching 16 tiles would otherwise decode 32 streams).
+  freeze() {
+    const v = this.video;
+    if (v && v.videoWidth) {
+      const c = document.createElement('canvas');
+      c.width = v.videoWidth;
+      c.height = v.videoHeight;
+      c.getContext('2d').drawImage(v, 0, 0);
+      this.el.prepend(c);
+    }
+    if (this.player) { this.player.close(); this.player = null; }
+    if (v) v.hidden = true;
+  }
+
   close() {
     this.closed = true;
     if (this.frameCb && this.video && this.video.cancelVideoFrameCallback)
@@ -292,6 +308,7 @@ class WallView {
           t.el.classList.add('entering');
           prev.el.classList.add('leaving');
           prev.leaving = true;
+          prev.freeze();
           const done = () => { if (prev.leaving) { prev.leaving = false; prev.close(); } };
           t.onFirstFrame = done;
           setTimeout(done, SWAP_MS);
