@@ -90,7 +90,6 @@ class Tile {
     this.caption = document.createElement('div');
     this.caption.className = 'caption';
     this.caption.textContent = spec.camera_id;
-    cameraName(spec.camera_id).then((n) => { this.caption.textContent = n; });
     el.prepend(this.video);
     el.append(this.caption);
     if (spec.incident) {
@@ -122,6 +121,10 @@ class Tile {
     let g;
     try {
       g = await grant(id, profile, incident);
+      this.grantMs = performance.now() - this.started;
+      // The name after the grant: a browser has 6 connections per host,
+      // and a switch's grants come first.
+      cameraName(id).then((n) => { this.caption.textContent = n; });
     } catch (e) {
       if (!this.closed) this.setState('failed', e.message);
       return;
@@ -141,6 +144,12 @@ class Tile {
       if (s === 'playing') this.playing();
       else if (s === 'reconnecting') this.lost();
       else if (s === 'failed') this.setState('failed', e.detail.reason || 'failed');
+    });
+    // Where a tile's start went (the benchmark reads it): ms from start()
+    // to the grant, and from attach() to the socket open, first media
+    // message, first append, first frame.
+    p.addEventListener('firstframe', (e) => {
+      this.timing = { grant: this.grantMs, ...e.detail.timing, frame: e.detail.ms };
     });
     p.addEventListener('unsupported', (e) => {
       if (this.player !== p) return;
@@ -201,20 +210,11 @@ class Tile {
     }
   }
 
-  // Keeps the last picture on a canvas and stops the player: a replaced
-  // tile shows it until its successor has a frame, without decoding (a
-  // preset switching 16 tiles would otherwise decode 32 streams).
+  // Keeps the last picture and stops the player: a replaced tile shows it
+  // until its successor has a frame, without decoding (a preset switching
+  // 16 tiles would otherwise decode 32 streams).
   freeze() {
-    const v = this.video;
-    if (v && v.videoWidth) {
-      const c = document.createElement('canvas');
-      c.width = v.videoWidth;
-      c.height = v.videoHeight;
-      c.getContext('2d').drawImage(v, 0, 0);
-      this.el.prepend(c);
-    }
-    if (this.player) { this.player.close(); this.player = null; }
-    if (v) v.hidden = true;
+    if (this.player) this.player.freeze();
   }
 
   close() {
@@ -369,8 +369,9 @@ class Events {
       let m;
       try { m = JSON.parse(ev.data); } catch (_) { return; }
       if ((m.type === 'snapshot' || m.type === 'change' || m.type === 'tour') && m.wall) {
+        const at = performance.now();
         this.view.render(m.wall);
-        this.view.lastEvent = { type: m.type, revision: m.revision, at: performance.now() };
+        this.view.lastEvent = { type: m.type, revision: m.revision, at, renderMs: performance.now() - at };
       }
     };
     ws.onclose = () => {

@@ -65,8 +65,14 @@ const MEASURE = async ([path, body, token, want]) => {
       return {
         answered, incident,
         event: view.lastEvent ? view.lastEvent.at - t0 : -1,
+        render: view.lastEvent ? view.lastEvent.renderMs : -1,
         presented: Math.max(...mine.map((t) => t.firstFrameAt)) - t0,
         firstTile: Math.min(...mine.map((t) => t.firstFrameAt)) - t0,
+        // The last tile: when its start() ran (after t0) and where it went.
+        last: (() => {
+          const t = mine.reduce((a, b) => (a.firstFrameAt >= b.firstFrameAt ? a : b));
+          return { start: t.started - t0, ...t.timing };
+        })(),
       };
     }
     if (performance.now() > deadline) return { error: 'tiles not presenting after 20 s' };
@@ -90,8 +96,9 @@ const add = (name, r) => {
   for (const k of ['answered', 'event', 'presented']) {
     (figures[`${name}: ${k}`] ||= []).push(r[k]);
   }
-  console.log(`# ${name}: answer ${r.answered.toFixed(0)} ms, event ${r.event.toFixed(0)} ms, ` +
-    `first tile ${r.firstTile.toFixed(0)} ms, all tiles presenting ${r.presented.toFixed(0)} ms`);
+  console.log(`# ${name}: answer ${r.answered.toFixed(0)} ms, event ${r.event.toFixed(0)} ms (render ${r.render.toFixed(0)} ms), ` +
+    `first tile ${r.firstTile.toFixed(0)} ms, all tiles presenting ${r.presented.toFixed(0)} ms; ` +
+    `last tile: ${Object.entries(r.last).map(([k, v]) => `${k} ${Number(v).toFixed(0)}`).join(', ')}`);
 };
 try {
   await admin('POST', '/api/v1/walls', { name: 'bench', rows: 1, cols: 1 });

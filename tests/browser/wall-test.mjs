@@ -6,11 +6,11 @@
 // simulated cameras.  Nine playing tiles (frames presented, currentTime
 // advancing, a picture that is not black); a PATCH that changes nothing
 // re-renders within 200 ms and keeps every player; the "emergency" preset
-// swaps four tiles (the five others keep playing) and shows a police
+// swaps four tiles (four others keep their players) and shows a police
 // camera as "no permission"; an incident takes over the centre monitor
 // with four marked tiles and its close brings the previous tile back; a
-// camera that stops sending shows "signal lost"; one monitor alone
-// (?monitor=N).  Screenshots go to the artifacts directory.
+// tour steps its tile; a camera that stops sending shows "signal lost";
+// one monitor alone (?monitor=N).  Screenshots go to the artifacts directory.
 //
 //   node wall-test.mjs BUILD_DIR ARTIFACTS_DIR
 // Exit status: 0 passed, 1 failed, 77 skipped (no chromium / no npm ci).
@@ -64,6 +64,7 @@ const gw = await startGateway({
   inventory: inventory(16, { police: true }),
   camsimArgs: ['--size=480x270', '--sub-size=320x180', '--fps=15', '--gop=1',
     '--bitrate=300', '--sub-bitrate=150'],
+  conf: '[wall]\nmin_dwell=2\n',
 });
 const admin = api(gw.base, gw.adminToken);
 let browser;
@@ -195,6 +196,25 @@ try {
         t[4].dataset.camera === want && t[4].dataset.state === 'playing';
     }, emergency[4], 15000);
     await shot('wall-incident-closed.png');
+  });
+
+  await step('a tour switches its tile from camera to camera', async () => {
+    const wall = await admin('GET', '/api/v1/walls/hall');
+    const tour = [CAM(14), CAM(15)];
+    await admin('PATCH', '/api/v1/walls/hall', { revision: wall.revision, monitors: [
+      { index: 8, layout: '1', tiles: [{ tour: { cameras: tour, dwell_s: 2 } }] }] });
+    const seen = await waitTiles(() => {
+      const e = document.querySelector('.tile:not(.leaving)[data-slot="8:0"]');
+      return e && e.dataset.state === 'playing' && e.dataset.camera;
+    }, null, 10000).then((h) => h.jsonValue());
+    const other = tour.find((c) => c !== seen);
+    assert(tour.includes(seen), `tile shows ${seen}`);
+    const t0 = Date.now();
+    await waitTiles((id) => {
+      const e = document.querySelector('.tile:not(.leaving)[data-slot="8:0"]');
+      return e && e.dataset.state === 'playing' && e.dataset.camera === id;
+    }, other, 8000);
+    console.log(`# tour step ${seen} → ${other} playing ${Date.now() - t0} ms after the wait began`);
   });
 
   await step('a camera that stops sending shows "signal lost"', async () => {
