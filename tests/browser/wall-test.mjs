@@ -109,11 +109,11 @@ try {
     assert(t.length === 9, `${t.length} tiles`);
     assert(t.every((x, i) => x.camera === initial[i]), `cameras ${t.map((x) => x.camera)}`);
     await waitTiles(() => [...document.querySelectorAll('.caption')].every((c) => /测试墙相机/.test(c.textContent)));
-    const w = await page.evaluate(WATCH_TILES, [SLOTS, 2000]);
+    const w = await page.evaluate(WATCH_TILES, [SLOTS, 1500]);
     for (const x of w)
       assert(x.frames >= 5 && x.advanced > 0.3 && x.lit > 500,
         `tile ${x.slot}: ${x.frames} frames, +${x.advanced.toFixed(2)} s, ${x.lit} lit pixels`);
-    console.log(`# frames per tile in 2 s: ${w.map((x) => x.frames).join(' ')}`);
+    console.log(`# frames per tile in 1.5 s: ${w.map((x) => x.frames).join(' ')}`);
     assert(await page.evaluate(() => document.body.dataset.events === 'open'), 'events socket open');
     await shot('wall-3x3.png');
   });
@@ -157,7 +157,7 @@ try {
     const keep = await marked(SLOTS);
     assert(keep.slice(4, 8).every(Boolean), `cameras 5–8 kept their players: ${keep}`);
     assert(!keep.slice(0, 4).some(Boolean), `tiles 0–3 are new players: ${keep}`);
-    const w = await page.evaluate(WATCH_TILES, [SLOTS.slice(0, 8), 1500]);
+    const w = await page.evaluate(WATCH_TILES, [SLOTS.slice(0, 8), 1000]);
     for (const x of w)
       assert(x.frames >= 3 && x.lit > 500, `tile ${x.slot}: ${x.frames} frames, ${x.lit} lit`);
     await shot('wall-emergency.png');
