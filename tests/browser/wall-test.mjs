@@ -9,8 +9,9 @@
 // swaps four tiles (four others keep their players) and shows a police
 // camera as "no permission"; an incident takes over the centre monitor
 // with four marked tiles and its close brings the previous tile back; a
-// tour steps its tile; a camera that stops sending shows "signal lost";
-// one monitor alone (?monitor=N).  Screenshots go to the artifacts directory.
+// tour steps its tile; a camera that stops sending shows "signal lost"
+// and plays again when it resumes; the page's events socket reconnects and
+// catches up; one monitor alone (?monitor=N).  Screenshots go to the artifacts directory.
 //
 //   node wall-test.mjs BUILD_DIR ARTIFACTS_DIR
 // Exit status: 0 passed, 1 failed, 77 skipped (no chromium / no npm ci).
@@ -231,8 +232,33 @@ try {
     assert(/signal lost/.test(t.text), `text: ${t.text}`);
     console.log(`# signal lost shown ${Date.now() - t0} ms after the camera stalled`);
     await shot('wall-signal-lost.png');
-    const others = (await tiles()).filter((x) => x.camera && x.camera !== cam);
+    // (Slot 8 tours: it may be between two cameras.)
+    const others = (await tiles()).filter((x) => x.camera && x.camera !== cam && x.slot !== '8:0');
     assert(others.every((x) => x.state === 'playing'), `others: ${others.map((x) => x.state)}`);
+    // The camera sends again: the tile plays again by itself.
+    await fetch(`${gw.simControl}/cam/${cam}/fault`, { method: 'POST', body: 'mode=none',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+    const t1 = Date.now();
+    await waitTiles((id) => {
+      const e = document.querySelector(`.tile:not(.leaving)[data-camera="${id}"]`);
+      return e && e.dataset.state === 'playing';
+    }, cam, 15000);
+    console.log(`# playing again ${Date.now() - t1} ms after the camera resumed`);
+  });
+
+  await step('the events socket drops: the page reconnects and catches up', async () => {
+    await page.evaluate(() => window.cityeyeWall.events.ws.close());
+    await waitTiles(() => document.body.dataset.events === 'closed', null, 2000);
+    // A change while the page is away.
+    const wall = await admin('GET', '/api/v1/walls/hall');
+    const r = await admin('PATCH', '/api/v1/walls/hall', { revision: wall.revision, monitors: [
+      { index: 8, layout: '1', tiles: [CAM(16)] }] });
+    await waitTiles((rev) => document.body.dataset.events === 'open' &&
+      document.body.dataset.revision === String(rev), r.revision, 5000);
+    await waitTiles((id) => {
+      const e = document.querySelector('.tile:not(.leaving)[data-slot="8:0"]');
+      return e && e.dataset.camera === id && e.dataset.state === 'playing';
+    }, CAM(16), 10000);
   });
 
   await step('one monitor alone (?monitor=2)', async () => {
