@@ -258,6 +258,13 @@ class WallView {
     return el;
   }
 
+  clear() {
+    for (const t of this.tiles.values()) t.close();
+    this.tiles = new Map();
+    for (const el of this.monitors.values()) el.remove();
+    this.monitors = new Map();
+  }
+
   render(wall) {
     this.wall = wall;
     this.renders++;
@@ -345,7 +352,10 @@ class Events {
       wall = await getJSON(`/api/v1/walls/${encodeURIComponent(wallName)}`);
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
+        // A revoked or expired token: nothing plays until a new login.
         setToken(null);
+        if (this.ws) { const ws = this.ws; this.ws = null; ws.close(); }
+        this.view.clear();
         showLogin(e.message);
         return;
       }

@@ -261,10 +261,16 @@ try {
     }, CAM(16), 10000);
   });
 
-  await step('one monitor alone (?monitor=2)', async () => {
+  await step('one monitor alone (?monitor=2), logging in with the form', async () => {
     const p2 = await browser.newPage({ viewport: { width: 640, height: 360 } });
     p2.on('pageerror', (e) => consoleErrors.push(String(e)));
-    await p2.goto(`${gw.base}/console/wall.html?wall=hall&monitor=2#token=${gw.wallToken}`);
+    await p2.goto(`${gw.base}/console/wall.html?wall=hall&monitor=2`);
+    await p2.waitForSelector('#login:not([hidden])');
+    await p2.fill('#token', 'cet_wrong');
+    await p2.click('#login-form button');
+    await p2.waitForFunction(() => document.getElementById('login-error').textContent.length > 0);
+    await p2.fill('#token', gw.wallToken);
+    await p2.click('#login-form button');
     await p2.waitForFunction(() => document.querySelectorAll('.tile').length === 1 &&
       document.querySelector('.tile').dataset.state === 'playing', null, { timeout: 15000 });
     assert(await p2.evaluate(() => document.querySelector('.tile').dataset.camera) === emergency[2], 'camera of monitor 2');
