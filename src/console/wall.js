@@ -43,6 +43,54 @@ function cameraName(id) {
   return names.get(id);
 }
 
+// A WebSocket to a camera the gateway does not have ready yet is answered
+// only when it is (or after the relay's start timeout, 10 s), and a
+// browser opens one WebSocket per host and port at a time (RFC 6455
+// §4.1): a dead camera's tile would hold up every other tile's socket,
+// and the events socket too.  So a tile opens its socket once GET
+// /api/v1/streams says its camera plays (polled once a second while a
+// tile waits; a camera the gateway does not pull at all is not waited
+// for: the socket starts it).
+class Readiness {
+  constructor() {
+    this.waiting = new Map();  // "camera/profile" → [resolve]
+    this.polling = false;
+  }
+
+  wait(id, profile) {
+    return new Promise((resolve) => {
+      const key = `${id}/${profile}`;
+      if (!this.waiting.has(key)) this.waiting.set(key, []);
+      this.waiting.get(key).push(resolve);
+      this.poll();
+    });
+  }
+
+  async poll() {
+    if (this.polling) return;
+    this.polling = true;
+    while (this.waiting.size > 0) {
+      let streams = null;
+      try {
+        streams = (await getJSON('/api/v1/streams')).streams;
+      } catch (_) { /* retried below */ }
+      if (streams) {
+        const state = new Map(streams.map((st) => [`${st.camera_id}/${st.profile}`, st.state]));
+        for (const [key, list] of this.waiting) {
+          const st = state.get(key);
+          if (st === 'playing' || st === undefined) {
+            this.waiting.delete(key);
+            list.forEach((resolve) => resolve());
+          }
+        }
+      }
+      if (this.waiting.size > 0) await new Promise((r) => setTimeout(r, 1000));
+    }
+    this.polling = false;
+  }
+}
+const readiness = new Readiness();
+
 function contentKey(spec) {
   if (!spec) return 'empty';
   if (spec.hidden) return 'hidden';
@@ -68,6 +116,7 @@ class Tile {
     this.restartDelay = RESTART_MS;
     this.frameCb = 0;
     this.closed = false;
+    this.waiting = false;
     this.onFirstFrame = null;
     const el = (this.el = document.createElement('div'));
     el.className = 'tile';
@@ -120,12 +169,17 @@ class Tile {
     if (this.el.dataset.state !== 'lost') this.setState('connecting', 'connecting…');
     let g;
     try {
-      g = await grant(id, profile, incident);
+      this.waiting = true;
+      [g] = await Promise.all([grant(id, profile, incident), readiness.wait(id, profile)]);
+      this.waiting = false;
       this.grantMs = performance.now() - this.started;
+      // A play token lives 60 s: a long wait for the camera needs a new one.
+      if (this.grantMs > 30000 && !this.closed) g = await grant(id, profile, incident);
       // The name after the grant: a browser has 6 connections per host,
       // and a switch's grants come first.
       cameraName(id).then((n) => { this.caption.textContent = n; });
     } catch (e) {
+      this.waiting = false;
       if (!this.closed) this.setState('failed', e.message);
       return;
     }
@@ -136,7 +190,10 @@ class Tile {
       return;
     }
     const p = (this.player = new Player({
-      reconnect: async () => wsUrl((await grant(id, profile, incident)).urls),
+      reconnect: async () => {
+        await readiness.wait(id, profile);
+        return wsUrl((await grant(id, profile, incident)).urls);
+      },
     }));
     p.addEventListener('state', (e) => {
       if (this.player !== p) return;
@@ -198,9 +255,10 @@ class Tile {
 
   // The stall detector (called every 500 ms).
   check(now) {
-    if (!this.player || this.closed) return;
+    if (this.closed || (!this.player && !this.waiting)) return;
     if (now - this.lastFrame > STALL_MS) {
       this.lost();
+      if (this.waiting) return;  // for its camera: nothing to restart
       if (now - this.lostSince > this.restartDelay) {
         // Frames stopped without the socket closing: start again.
         this.lostSince = now;

@@ -8,10 +8,15 @@
 // Camera n (1-based) and a police camera a wall account may not see.
 export const CAM = (n) => '310113000013200001' + String(n).padStart(2, '0');
 export const PS_ID = '31011300001320000201';
+// A camera that accepts connections and never answers: start the
+// simulator with DEAD_FAULT.
+export const DEAD_ID = '31011300001320000301';
+export const DEAD_FAULT = `--fault=${DEAD_ID}=tarpit`;
 export const INCIDENT_AT = { lon: 121.5, lat: 31.4 };
 
-// n cameras, all online; with police, one public_security camera too.
-export function inventory(n, { police = false } = {}) {
+// n cameras, all online; with police, one public_security camera too;
+// with dead, DEAD_ID (see DEAD_FAULT).
+export function inventory(n, { police = false, dead = false } = {}) {
   return (sim) => {
     const rows = ['id,name,source,street,civil_code,address,lon,lat,rtsp_url,rtsp_url_sub,' +
       'username,password,secrecy,ptz_type,azimuth,tags,status'];
@@ -25,6 +30,7 @@ export function inventory(n, { police = false } = {}) {
       rows.push(row(CAM(i), `宝山区测试墙相机${String(i).padStart(2, '0')}号`, 'social', lon, lat));
     }
     if (police) rows.push(row(PS_ID, '宝山区测试公安相机', 'public_security', 121.2, 31.2));
+    if (dead) rows.push(row(DEAD_ID, '宝山区测试断线相机', 'social', 121.1, 31.1));
     return rows.join('\n') + '\n';
   };
 }

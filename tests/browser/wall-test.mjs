@@ -11,7 +11,8 @@
 // with four marked tiles and its close brings the previous tile back; a
 // tour steps its tile; a camera that stops sending shows "signal lost"
 // and plays again when it resumes; the page's events socket reconnects and
-// catches up; one monitor alone (?monitor=N).  Screenshots go to the artifacts directory.
+// catches up; a dead camera does not hold up the others; one monitor
+// alone (?monitor=N).  Screenshots go to the artifacts directory.
 //
 //   node wall-test.mjs BUILD_DIR ARTIFACTS_DIR
 // Exit status: 0 passed, 1 failed, 77 skipped (no chromium / no npm ci).
@@ -19,7 +20,7 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway } from './gateway.mjs';
-import { CAM, PS_ID, INCIDENT_AT, inventory, api, TILES, WATCH_TILES } from './wall-common.mjs';
+import { CAM, PS_ID, DEAD_ID, DEAD_FAULT, INCIDENT_AT, inventory, api, TILES, WATCH_TILES } from './wall-common.mjs';
 
 const [build, artifacts] = process.argv.slice(2);
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
@@ -62,9 +63,9 @@ const layout1 = (cams) => cams.map((c, i) => ({ index: i, layout: '1', tiles: [c
 // Small, cheap streams: the page plays 9 to 13 of them on 2 shared cores.
 const gw = await startGateway({
   build,
-  inventory: inventory(16, { police: true }),
+  inventory: inventory(16, { police: true, dead: true }),
   camsimArgs: ['--size=480x270', '--sub-size=320x180', '--fps=15', '--gop=1',
-    '--bitrate=300', '--sub-bitrate=150'],
+    '--bitrate=300', '--sub-bitrate=150', DEAD_FAULT],
   conf: '[wall]\nmin_dwell=2\n',
 });
 const admin = api(gw.base, gw.adminToken);
@@ -259,6 +260,25 @@ try {
       const e = document.querySelector('.tile:not(.leaving)[data-slot="8:0"]');
       return e && e.dataset.camera === id && e.dataset.state === 'playing';
     }, CAM(16), 10000);
+  });
+
+  await step('a dead camera does not hold up the other tiles', async () => {
+    // A browser opens one WebSocket per host at a time, and the gateway
+    // answers a camera's socket only when the camera is ready: the page
+    // must not open one for a camera that is not.
+    const wall = await admin('GET', '/api/v1/walls/hall');
+    const t0 = Date.now();
+    await admin('PATCH', '/api/v1/walls/hall', { revision: wall.revision, monitors: [
+      { index: 0, layout: '1', tiles: [DEAD_ID] }, { index: 8, layout: '1', tiles: [CAM(14)] }] });
+    const answered = Date.now() - t0;
+    await waitTiles((id) => {
+      const e = document.querySelector('.tile:not(.leaving)[data-slot="8:0"]');
+      return e && e.dataset.camera === id && e.dataset.state === 'playing';
+    }, CAM(14), 4000);
+    console.log(`# beside a dead camera, a new tile played ${Date.now() - t0} ms after the PATCH (answered after ${answered} ms)`);
+    const dead = (await tiles()).find((x) => x.slot === '0:0');
+    assert(dead.camera === DEAD_ID && dead.state !== 'playing', `dead tile: ${JSON.stringify(dead)}`);
+    assert(await page.evaluate(() => document.body.dataset.events === 'open'), 'events socket open');
   });
 
   await step('one monitor alone (?monitor=2), logging in with the form', async () => {
