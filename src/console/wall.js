@@ -163,6 +163,7 @@ class Tile {
   // A new grant and player (also after a long stall).
   async start(profile = this.spec.stream, h264 = false) {
     if (this.player) { this.player.close(); this.player = null; }
+    const gen = (this.gen = (this.gen || 0) + 1);  // the latest start wins
     const { camera_id: id, incident } = this.spec;
     this.started = performance.now();
     this.lastFrame = this.started + START_GRACE_MS;
@@ -180,11 +181,11 @@ class Tile {
       cameraName(id).then((n) => { this.caption.textContent = n; });
     } catch (e) {
       this.waiting = false;
-      if (!this.closed) this.setState('failed', e.message);
+      if (!this.closed && gen === this.gen) this.setState('failed', e.message);
       return;
     }
     const wsUrl = (urls) => (h264 ? urls.ws_h264 : urls.ws);
-    if (this.closed) return;
+    if (this.closed || gen !== this.gen) return;
     if (!g.urls || !wsUrl(g.urls) || !window.MediaSource) {
       this.setState('failed', 'no MSE stream for this camera');
       return;
