@@ -228,6 +228,45 @@ ce_api_check_id (const char *id, GError **error)
   return TRUE;
 }
 
+#define MAX_PROTOCOL_HEADER 4096
+#define MAX_PROTOCOL_TOKEN 128
+
+char *
+ce_api_ws_protocol_token (const char *header, GError **error)
+{
+  g_auto (GStrv) entries = NULL;
+  g_autofree char *token = NULL;
+
+  if (header == NULL)
+    return NULL;
+  if (strlen (header) > MAX_PROTOCOL_HEADER) {
+    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST,
+        "Sec-WebSocket-Protocol: longer than 4096 bytes");
+    return NULL;
+  }
+  entries = g_strsplit (header, ",", -1);
+  for (guint i = 0; entries[i] != NULL; i++) {
+    const char *e = g_strstrip (entries[i]);
+    gsize len;
+
+    if (!g_str_has_prefix (e, CE_API_WS_BEARER_PREFIX))
+      continue;
+    e += strlen (CE_API_WS_BEARER_PREFIX);
+    len = strlen (e);
+    if (token != NULL || len == 0 || len > MAX_PROTOCOL_TOKEN ||
+        strspn (e,
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+            "0123456789_-") != len) {
+      g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST,
+          "Sec-WebSocket-Protocol: expected one “" CE_API_WS_BEARER_PREFIX
+          "<API token>” entry");
+      return NULL;
+    }
+    token = g_strdup (e);
+  }
+  return g_steal_pointer (&token);
+}
+
 #define CURSOR_TAG "c1:"
 
 char *

@@ -73,6 +73,23 @@ gboolean ce_api_param_crs (GHashTable *params, CeCrs *out, GError **error);
  * a 20-digit GB/T 28181 video channel code. */
 gboolean ce_api_check_id (const char *id, GError **error);
 
+/* A browser cannot set an Authorization header on a WebSocket: the wall
+ * page offers its API token as a subprotocol "cityeye.bearer.TOKEN" beside
+ * "cityeye.events" (which the server echoes; the token is never echoed). */
+#define CE_API_WS_PROTOCOL "cityeye.events"
+#define CE_API_WS_BEARER_PREFIX "cityeye.bearer."
+
+/**
+ * ce_api_ws_protocol_token:
+ * @header: (nullable): the Sec-WebSocket-Protocol request header
+ * Finds the "cityeye.bearer.TOKEN" entry of the comma-separated list.
+ * TOKEN is 1–128 bytes of [A-Za-z0-9_-].  A header over 4 KiB, a
+ * malformed bearer entry or two of them are BAD_REQUEST.
+ * Returns: (transfer full) (nullable): the token; %NULL with @error set
+ * for a malformed header, %NULL without for no bearer entry.
+ */
+char *ce_api_ws_protocol_token (const char *header, GError **error);
+
 /* Opaque page cursors: base64url of a version tag and the last id. */
 char *ce_api_cursor_encode (const char *after_id);
 /* Returns: (transfer full): the id, or %NULL with BAD_REQUEST. */

@@ -224,6 +224,7 @@ typedef enum
   ROUTE_ADMIN = 1,  /* admins only */
   ROUTE_PUBLIC = 2, /* no authentication */
   ROUTE_MEDIA = 3,  /* ?token= (play or API token) or as ROUTE_AUTH */
+  ROUTE_EVENTS = 4, /* API token as a WebSocket subprotocol or as ROUTE_AUTH */
 } RouteAccess;
 
 typedef struct
@@ -274,7 +275,7 @@ static const Route routes[] = {
     {"POST", "/api/v1/walls/{name}/locks", ce_api_walls_lock, ROUTE_AUTH},
     {"DELETE", "/api/v1/walls/{name}/locks/{sub}", ce_api_walls_unlock,
         ROUTE_AUTH},
-    {"GET", "/api/v1/walls/{name}/events", ce_api_walls_events, ROUTE_AUTH},
+    {"GET", "/api/v1/walls/{name}/events", ce_api_walls_events, ROUTE_EVENTS},
     {"GET", "/api/v1/walls/{name}/presets", ce_api_presets_list, ROUTE_AUTH},
     {"PUT", "/api/v1/walls/{name}/presets/{sub}", ce_api_presets_save,
         ROUTE_AUTH},
@@ -415,6 +416,46 @@ authenticate (CeApiRequest *req, const char *token)
   return FALSE;
 }
 
+/* ROUTE_EVENTS: a browser cannot set Authorization on a WebSocket, so
+ * the wall page offers its API token as the subprotocol
+ * "cityeye.bearer.TOKEN" (headers are not logged, unlike URLs); without
+ * one, as any route. */
+static gboolean
+authenticate_events (CeApiRequest *req)
+{
+  SoupMessageHeaders *h = soup_server_message_get_request_headers (req->msg);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *token = ce_api_ws_protocol_token (
+      soup_message_headers_get_list (h, "Sec-WebSocket-Protocol"), &error);
+
+  if (token == NULL && error == NULL)
+    return authenticate (req, NULL);
+  if (token != NULL && soup_message_headers_get_one (h, "Authorization"))
+    g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST,
+        "Send the API token once: in Authorization or in "
+        "Sec-WebSocket-Protocol, not both");
+  if (error != NULL) {
+    ce_api_respond_gerror (req->msg, error);
+    return FALSE;
+  }
+  req->principal = ce_auth_verify_token (req->api->auth, token, &error);
+  if (req->principal != NULL)
+    return TRUE;
+  if (error->domain != CE_AUTH_ERROR) {
+    ce_api_respond_gerror (req->msg, error);
+    return FALSE;
+  }
+  g_debug ("HTTP %s: token refused: %s", req->client, error->message);
+  g_clear_error (&error);
+  g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_UNAUTHORIZED,
+      "Unknown, revoked or expired API token");
+  soup_message_headers_replace (
+      soup_server_message_get_response_headers (req->msg), "WWW-Authenticate",
+      "Bearer realm=\"cityeye\"");
+  ce_api_respond_gerror (req->msg, error);
+  return FALSE;
+}
+
 static void
 handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
     GHashTable *unused_query, gpointer user_data)
@@ -496,8 +537,12 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
     route->handler (&req);
     goto out;
   }
-  if (route->access != ROUTE_PUBLIC && !authenticate (&req, NULL))
+  if (route->access == ROUTE_EVENTS) {
+    if (!authenticate_events (&req))
+      goto out;
+  } else if (route->access != ROUTE_PUBLIC && !authenticate (&req, NULL)) {
     goto out;
+  }
   if (route->access == ROUTE_ADMIN && !ce_api_require_admin (&req))
     goto out;
   if (id != NULL && !ce_api_check_id (id, &error)) {

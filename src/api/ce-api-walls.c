@@ -1469,6 +1469,11 @@ on_upgraded (SoupServerMessage *msg, gpointer data)
 void
 ce_api_walls_events (CeApiRequest *req)
 {
+  /* A client offering subprotocols (the wall page: its token rides in
+   * one, see ce_api_ws_protocol_token()) must offer this one, and only
+   * this one is echoed; a client offering none gets none. */
+  static char protocol[] = CE_API_WS_PROTOCOL;
+  char *protocols[] = {protocol, NULL};
   g_autoptr (GError) error = NULL;
   g_autoptr (CeWall) wall = NULL;
   GPtrArray *conns;
@@ -1487,7 +1492,7 @@ ce_api_walls_events (CeApiRequest *req)
         "This wall has as many watchers as it may have");
     return;
   }
-  if (!soup_websocket_server_check_handshake (req->msg, NULL, NULL, NULL,
+  if (!soup_websocket_server_check_handshake (req->msg, NULL, protocols, NULL,
           &error)) {
     g_autofree char *m =
         g_strdup_printf ("Not a WebSocket handshake (%s)", error->message);
@@ -1495,7 +1500,8 @@ ce_api_walls_events (CeApiRequest *req)
     ce_api_respond_error (req->msg, CE_API_ERROR_BAD_REQUEST, m);
     return;
   }
-  soup_websocket_server_process_handshake (req->msg, NULL, NULL, NULL, NULL);
+  soup_websocket_server_process_handshake (req->msg, NULL, protocols, NULL,
+      NULL);
   u = g_new0 (Upgrade, 1);
   u->api = req->api;
   u->wall = g_strdup (req->name);

@@ -72,9 +72,12 @@ export async function snapshotURL(id, width) {
 
 // A viewing grant: { token, expires_at, urls: { ws, flv, … } }.  Relative
 // URLs are made absolute, http(s) WebSocket URLs get the ws(s) scheme.
-export async function grant(id, profile) {
-  const g = await postJSON(`/api/v1/cameras/${encodeURIComponent(id)}/streams`,
-    profile ? { profile } : {});
+// incident (optional): the views are attributed to it in the audit.
+export async function grant(id, profile, incident) {
+  const body = {};
+  if (profile) body.profile = profile;
+  if (incident) body.incident = incident;
+  const g = await postJSON(`/api/v1/cameras/${encodeURIComponent(id)}/streams`, body);
   if (g.urls && g.urls.ws) {
     const u = new URL(g.urls.ws, location.href);
     if (u.protocol === 'http:') u.protocol = 'ws:';

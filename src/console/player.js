@@ -9,6 +9,7 @@
 //   const p = new Player({ reconnect: async () => freshWsUrl });
 //   p.addEventListener('state', (e) => console.log(e.detail.state));
 //   p.attach(videoElement, wsUrl);   // plays (muted), emits events
+//   p.freeze();                      // stops, keeps the last picture
 //   p.close();                       // stops, frees the element
 //
 // Events (CustomEvent, data in .detail):
@@ -60,6 +61,16 @@ export class Player extends EventTarget {
     this.timing = {};
     this._open(wsUrl);
     return this;
+  }
+
+  // Stops the stream but leaves the last picture on the element (no more
+  // data, nothing decoded); close() frees it later.  The wall shows a
+  // replaced tile this way until its successor has a frame.
+  freeze() {
+    clearTimeout(this._retryTimer);
+    this._retryTimer = 0;
+    this._endSession();
+    if (this.video) this.video.pause();
   }
 
   close() {

@@ -185,6 +185,49 @@ test_monitor_path (void)
   }
 }
 
+/* The wall page's token in Sec-WebSocket-Protocol. */
+static void
+test_ws_protocol_token (void)
+{
+  const char *const bad[] = {"cityeye.bearer.", "cityeye.bearer.a.b",
+      "cityeye.bearer.a b",
+      "cityeye.events, cityeye.bearer.x, cityeye.bearer.y",
+      "cityeye.bearer.%41"};
+  g_autofree char *t1 = NULL;
+  g_autofree char *t2 = NULL;
+  g_autofree char *t3 = NULL;
+  g_autofree char *huge = NULL;
+  g_autofree char *long_token = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_null (ce_api_ws_protocol_token (NULL, &error));
+  g_assert_no_error (error);
+  g_assert_null (ce_api_ws_protocol_token ("cityeye.events", &error));
+  g_assert_no_error (error);
+  t1 = ce_api_ws_protocol_token ("cityeye.events, cityeye.bearer.cet_AbC-9_z",
+      &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (t1, ==, "cet_AbC-9_z");
+  t2 = ce_api_ws_protocol_token ("cityeye.bearer.tok,cityeye.events", &error);
+  g_assert_cmpstr (t2, ==, "tok");
+  t3 = ce_api_ws_protocol_token ("  cityeye.bearer.tok  ", &error);
+  g_assert_cmpstr (t3, ==, "tok");
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_assert_null (ce_api_ws_protocol_token (bad[i], &error));
+    g_assert_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST);
+    g_clear_error (&error);
+  }
+  long_token = g_strnfill (129, 'a');
+  huge = g_strconcat ("cityeye.bearer.", long_token, NULL);
+  g_assert_null (ce_api_ws_protocol_token (huge, &error));
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST);
+  g_clear_error (&error);
+  g_clear_pointer (&huge, g_free);
+  huge = g_strnfill (5000, 'x');
+  g_assert_null (ce_api_ws_protocol_token (huge, &error));
+  g_assert_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -194,5 +237,6 @@ main (int argc, char **argv)
   g_test_add_func ("/api/params/camera-query", test_camera_query);
   g_test_add_func ("/api/params/camera-json", test_camera_json);
   g_test_add_func ("/api/params/monitor-path", test_monitor_path);
+  g_test_add_func ("/api/params/ws-protocol-token", test_ws_protocol_token);
   return g_test_run ();
 }

@@ -936,23 +936,35 @@ on_ws_connected (GObject *source, GAsyncResult *result, gpointer data)
   w->done = TRUE;
 }
 
+/* @token (nullable) goes into the Authorization header; @protocols
+ * (nullable) are the subprotocols offered. */
 static void
-watch_start (Watch *w, SoupSession *session, const char *token)
+watch_start_full (Watch *w, SoupSession *session, const char *token,
+    char **protocols)
 {
   g_autofree char *uri = g_strdup_printf (
       "ws://127.0.0.1:%u/api/v1/walls/hall/events", env.http_port);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
 
   memset (w, 0, sizeof (*w));
   w->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   w->times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  soup_message_headers_replace (soup_message_get_request_headers (msg),
-      "Authorization", auth);
-  soup_session_websocket_connect_async (session, msg, NULL, NULL,
+  if (token != NULL) {
+    g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", auth);
+  }
+  soup_session_websocket_connect_async (session, msg, NULL, protocols,
       G_PRIORITY_DEFAULT, NULL, on_ws_connected, w);
   while (!w->done)
     g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+watch_start (Watch *w, SoupSession *session, const char *token)
+{
+  watch_start_full (w, session, token, NULL);
 }
 
 static void
@@ -1075,6 +1087,60 @@ test_events (void)
       tour++;
   }
   g_assert_cmpuint (tour, ==, 1);
+  watch_clear (&w);
+}
+
+/* The wall page's way in: a browser cannot set Authorization on a
+ * WebSocket, so the API token rides as a subprotocol, and only
+ * "cityeye.events" is echoed. */
+static void
+test_events_protocol (void)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  g_autofree char *bearer = g_strconcat ("cityeye.bearer.", env.wall1, NULL);
+  g_autofree char *viewer = g_strconcat ("cityeye.bearer.", env.viewer, NULL);
+  char *good[] = {(char *) "cityeye.events", bearer, NULL};
+  char *only_bearer[] = {bearer, NULL};
+  char *wrong[] = {(char *) "cityeye.events",
+      (char *) "cityeye.bearer.cet_wrong", NULL};
+  char *as_viewer[] = {(char *) "cityeye.events", viewer, NULL};
+  char *twice[] = {(char *) "cityeye.events", bearer, bearer, NULL};
+  char *plain[] = {(char *) "cityeye.events", NULL};
+  Watch w;
+
+  watch_start_full (&w, session, NULL, good);
+  g_assert_no_error (w.error);
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (w.conn), ==,
+      "cityeye.events");
+  g_assert_true (watch_wait (&w, 0, 5000));
+  g_assert_cmpstr (event_type (&w, 0), ==, "snapshot");
+  watch_clear (&w);
+
+  /* Refused: without "cityeye.events", a wrong token, a role that may not
+   * watch walls, the token twice, the token in both places, no token. */
+  watch_start_full (&w, session, NULL, only_bearer);
+  g_assert_null (w.conn);
+  watch_clear (&w);
+  watch_start_full (&w, session, NULL, wrong);
+  g_assert_null (w.conn);
+  watch_clear (&w);
+  watch_start_full (&w, session, NULL, as_viewer);
+  g_assert_null (w.conn);
+  watch_clear (&w);
+  watch_start_full (&w, session, NULL, twice);
+  g_assert_null (w.conn);
+  watch_clear (&w);
+  watch_start_full (&w, session, env.wall1, good);
+  g_assert_null (w.conn);
+  watch_clear (&w);
+  watch_start_full (&w, session, NULL, plain);
+  g_assert_null (w.conn);
+  watch_clear (&w);
+  /* The Authorization header with the subprotocol offered still works. */
+  watch_start_full (&w, session, env.wall1, plain);
+  g_assert_no_error (w.error);
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (w.conn), ==,
+      "cityeye.events");
   watch_clear (&w);
 }
 
@@ -1212,6 +1278,7 @@ main (int argc, char **argv)
   g_test_add_func ("/walls/incidents", test_incidents);
   g_test_add_func ("/walls/cli", test_cli);
   g_test_add_func ("/walls/events", test_events);
+  g_test_add_func ("/walls/events-protocol", test_events_protocol);
   g_test_add_func ("/walls/metrics", test_metrics);
   g_test_add_func ("/walls/restart", test_restart);
   g_test_add_func ("/walls/openapi", test_openapi);

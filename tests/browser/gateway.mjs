@@ -34,7 +34,11 @@ function cli(bin, args) {
   return execFileSync(bin, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export async function startGateway({ build, probe = true }) {
+// Options: probe (health sweeps for the console's dark layer);
+// inventory(simRtsp) → CSV text with header, instead of the sample (then
+// nothing else is added and nothing probed); camsimArgs for the simulator;
+// conf, more lines for cityeye.conf.
+export async function startGateway({ build, probe = true, inventory = null, camsimArgs = [], conf: extraConf = '' }) {
   const dir = mkdtempSync(join(tmpdir(), 'cityeye-console-'));
   const bins = {
     camsim: join(build, 'samples/camsim/cityeye-camsim'),
@@ -55,15 +59,16 @@ export async function startGateway({ build, probe = true }) {
   for (const sig of ['SIGTERM', 'SIGINT'])
     process.on(sig, () => { stop(); process.exit(1); });
   try {
-    const sim = spawn(bins.camsim, ['--port=0', '--control-port=0'], {
+    const sim = spawn(bins.camsim, ['--port=0', '--control-port=0', ...camsimArgs], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     children.push(sim);
     const simLine = await firstLine(sim, 'rtsp=', 'camsim');
     const simRtsp = /rtsp=(\S+)/.exec(simLine)[1];
+    const simControl = `http://${/control=(\S+)/.exec(simLine)[1]}`;
 
     const db = join(dir, 'registry.db');
-    const csv = readFileSync(join(build, 'samples/inventory/baoshan-23k.csv'), 'utf8')
+    const csv = inventory ? inventory(simRtsp) : readFileSync(join(build, 'samples/inventory/baoshan-23k.csv'), 'utf8')
       .replaceAll('rtsp://127.0.0.1:8555/', `rtsp://${simRtsp}/`);
     const dark = DARK_IDS.map((id, i) =>
       `${id},宝山区罗泾镇测试离线相机${i + 1},social,罗泾镇,310113,,121.3${i}0000,31.5${i}0000,rtsp://127.0.0.1:1/cam/${id},,,,0,3,,,`);
@@ -72,22 +77,25 @@ export async function startGateway({ build, probe = true }) {
       `rtsp://${simRtsp}/cam/${H265_ID}-h265,rtsp://${simRtsp}/cam/${H265_ID}?profile=sub,,,0,3,,,`;
     const h265only = `${H265_ONLY_ID},宝山区测试H265双码流相机,social,大场镇,310113,,121.421000,31.301000,` +
       `rtsp://${simRtsp}/cam/${H265_ONLY_ID}-h265,rtsp://${simRtsp}/cam/${H265_ONLY_ID}-h265?profile=sub,,,0,3,,,`;
-    writeFileSync(join(dir, 'cameras.csv'), csv.trimEnd() + '\n' + [...dark, h265, h265only].join('\n') + '\n');
+    writeFileSync(join(dir, 'cameras.csv'), csv.trimEnd() + '\n' +
+      (inventory ? '' : [...dark, h265, h265only].join('\n') + '\n'));
     cli(bins.cityeye, ['db', 'init', '--db', db]);
     cli(bins.cityeye, ['camera', 'import', join(dir, 'cameras.csv'), '--db', db]);
     cli(bins.cityeye, ['user', 'add', 'admin1', '--role', 'admin', '--db', db]);
     cli(bins.cityeye, ['user', 'add', 'op1', '--role', 'operator', '--db', db]);
+    cli(bins.cityeye, ['user', 'add', 'wall1', '--role', 'wall', '--db', db]);
     const adminToken = cli(bins.cityeye, ['token', 'create', '--user', 'admin1', '--db', db]).trim();
     const operatorToken = cli(bins.cityeye, ['token', 'create', '--user', 'op1', '--db', db]).trim();
+    const wallToken = cli(bins.cityeye, ['token', 'create', '--user', 'wall1', '--db', db]).trim();
     // Health for the dark layer and the online-rate chart: the three dead
     // cameras and the 460 body-worn ones (every street has some).
-    if (probe) {
+    if (probe && !inventory) {
       cli(bins.cityeye, ['camera', 'probe', ...DARK_IDS, '--timeout', '1000', '--db', db]);
       cli(bins.cityeye, ['camera', 'probe', '--source', 'mobile', '--all', '-j', '128', '--db', db]);
     }
 
     const conf = join(dir, 'cityeye.conf');
-    writeFileSync(conf, `[registry]\ndatabase=${db}\n[probe]\ninterval=0\n[rtsp]\nport=0\n[http]\nport=0\ntranscode_max=1\n`);
+    writeFileSync(conf, `[registry]\ndatabase=${db}\n[probe]\ninterval=0\n[rtsp]\nport=0\n[http]\nport=0\ntranscode_max=1\n${extraConf}`);
     const gw = spawn(bins.cityeyed, ['--config', conf], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -97,7 +105,7 @@ export async function startGateway({ build, probe = true }) {
     const httpLine = await firstLine(gw, 'http=', 'cityeyed');
     const http = /http=(\S+)/.exec(httpLine)[1];
     return {
-      base: `http://${http}`, adminToken, operatorToken, dir, db, stop,
+      base: `http://${http}`, adminToken, operatorToken, wallToken, simControl, dir, db, stop,
       log: () => log, csv,
     };
   } catch (e) {

@@ -2,8 +2,9 @@
  * SPDX-FileCopyrightText: 2026 cityeye developers
  *
  * libFuzzer target for the HTTP API's query strings: decoding, the camera
- * filters and cursors.  What is accepted must be valid by the registry's
- * rules, and cursors must round-trip.
+ * filters and cursors, and (the same bytes) a Sec-WebSocket-Protocol
+ * header carrying a bearer token.  What is accepted must be valid by the
+ * registry's rules, and cursors must round-trip.
  */
 #include <stdint.h>
 #include <string.h>
@@ -42,6 +43,21 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     }
   }
 
+  /* The same bytes as a Sec-WebSocket-Protocol header: a token found is
+   * base64url, and an error is the API's. */
+  {
+    g_autofree char *token = ce_api_ws_protocol_token (text, &error);
+
+    if (token != NULL &&
+        (*token == '\0' || strlen (token) > 128 ||
+            strspn (token,
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                "0123456789_-") != strlen (token)))
+      __builtin_trap ();
+    if (token == NULL && error != NULL && error->domain != CE_API_ERROR)
+      __builtin_trap ();
+    g_clear_error (&error);
+  }
   params = ce_api_query_parse (text, &error);
   if (params == NULL) {
     if (error == NULL || error->domain != CE_API_ERROR)
