@@ -33,6 +33,7 @@ typedef struct
   gint64 warmup_us;
   guint frames;
   guint unreadable;
+  gboolean trace;
   char *error;
 } Bench;
 
@@ -57,8 +58,12 @@ on_sample (GstAppSink *sink, gpointer data)
           GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0),
           GST_VIDEO_FRAME_WIDTH (&frame), GST_VIDEO_FRAME_HEIGHT (&frame),
           &burned)) {
+    gint64 age = ce_clock_code_age_ms (burned, now_ms);
+
+    if (b->trace)
+      fprintf (stderr, "%.3f s: %" G_GINT64_FORMAT " ms\n",
+          (g_get_monotonic_time () - b->start_us) / 1e6, age);
     if (g_get_monotonic_time () - b->start_us >= b->warmup_us) {
-      gint64 age = ce_clock_code_age_ms (burned, now_ms);
 
       g_array_append_val (b->ages, age);
     }
@@ -150,12 +155,15 @@ percentile (GArray *sorted, double p)
 int
 main (int argc, char **argv)
 {
+  Bench b = {0};
   double seconds = 10, warmup = 3;
   g_autofree char *label = NULL;
   GOptionEntry entries[] = {{"seconds", 0, 0, G_OPTION_ARG_DOUBLE, &seconds,
                                 "How long to read (default 10)", "S"},
       {"warmup", 0, 0, G_OPTION_ARG_DOUBLE, &warmup,
           "Frames of the first S seconds are not counted (default 3)", "S"},
+      {"trace", 0, 0, G_OPTION_ARG_NONE, &b.trace,
+          "Print each frame's latency to stderr", NULL},
       {"label", 0, 0, G_OPTION_ARG_STRING, &label,
           "Name printed in front (default: the URL's scheme)", "NAME"},
       {NULL}};
@@ -166,7 +174,6 @@ main (int argc, char **argv)
   GstElement *decode, *convert, *filter, *sink;
   g_autoptr (GstCaps) caps = NULL;
   g_autofree char *uri = NULL;
-  Bench b = {0};
   guint watch;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
