@@ -50,7 +50,7 @@ const CATCH_UP_S = 0.5;       // behind: play faster…
 const LIVE_S = 0.2;           // …until this close
 const KEEP_BEHIND_S = 10;     // buffer kept behind the playhead
 const MAX_APPEND = 4 << 20;   // bytes per appendBuffer
-const FIRST_FRAME_MS = 10000; // a connection without a frame by then failed
+const FIRST_MEDIA_MS = 10000; // a connection without media by then failed
 
 // The FLV URL of a live.ws URL: same path, token and parameters.
 export function flvUrlOf(wsUrl) {
@@ -142,7 +142,7 @@ export class Player extends EventTarget {
       objectUrl: null,
       pendingMime: null,
       frameCb: 0,
-      framed: false,
+      media: false,
       watchdog: 0,
       ended: false,
     };
@@ -150,9 +150,10 @@ export class Player extends EventTarget {
     s.objectUrl = URL.createObjectURL(s.ms);
     this.video.src = s.objectUrl;
     s.ms.addEventListener('sourceopen', () => this._pump(s), { once: true });
+    // Media, not frames: a hidden tab presents no frames.
     s.watchdog = setTimeout(() => {
-      if (this._session === s && !s.framed) this._onClose(s, { code: 'no frame' });
-    }, FIRST_FRAME_MS);
+      if (this._session === s && !s.media) this._onClose(s, { code: 'no media' });
+    }, FIRST_MEDIA_MS);
     if (s.transport === 'flv') {
       this._readFlv(s, this._urls.flv);
     } else {
@@ -202,7 +203,10 @@ export class Player extends EventTarget {
         this._fail(`FLV: ${e.message}`);
         return;
       }
-      if (!r.done && r.value.length > 0) this._mark('media');
+      if (!r.done && r.value.length > 0) {
+        s.media = true;
+        this._mark('media');
+      }
       for (const it of items) {
         if (it.mime !== undefined) {
           if (!this._codec(s, it.mime, it.codec)) return;
@@ -224,7 +228,6 @@ export class Player extends EventTarget {
     if (!v || !v.requestVideoFrameCallback) return;
     const cb = () => {
       if (this._session !== s) return;
-      s.framed = true;
       if (!this.firstFrameSeen) {
         this.firstFrameSeen = true;
         this._emit('firstframe', { ms: performance.now() - this._t0, timing: this.timing });
@@ -244,7 +247,10 @@ export class Player extends EventTarget {
 
   _onMessage(s, ev) {
     if (this._session !== s) return;
-    if (typeof ev.data !== 'string') this._mark('media');
+    if (typeof ev.data !== 'string') {
+      s.media = true;
+      this._mark('media');
+    }
     if (typeof ev.data === 'string') {
       let m;
       try { m = JSON.parse(ev.data); } catch (_) { return; }
@@ -365,9 +371,9 @@ export class Player extends EventTarget {
   _onClose(s, ev) {
     if (this._session !== s) return;
     this._endSession();
-    if (s.transport === 'ws' && !this.firstFrameSeen && this._urls.flv) {
-      // No frame over the WebSocket (a proxy that breaks it, a stall):
-      // HTTP-FLV from now on, at once.
+    if (s.transport === 'ws' && !s.media && !this.firstFrameSeen && this._urls.flv) {
+      // No media over the WebSocket before the first frame (a proxy that
+      // breaks it, or one that stalls it): HTTP-FLV from now on, at once.
       this.transport = 'flv';
       this._emit('transport', { transport: 'flv', reason: `WebSocket: ${ev.code}` });
       this._open();

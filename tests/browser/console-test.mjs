@@ -167,7 +167,7 @@ try {
     const tile = `.tile[data-camera="${wantId}"]`;
     await p2.waitForSelector(`${tile}[data-state="playing"]`, { timeout: 15000 });
     assert(await p2.getAttribute(tile, 'data-transport') === 'flv', 'transport flv');
-    const w = await p2.evaluate(WATCH, [`${tile} video`, 25, 6000]);
+    const w = await p2.evaluate(WATCH, [`${tile} video`, 12, 4000]);
     assert(w.frames >= 10, `frames presented: ${w.frames}`);
     assert(w.advanced > 0.3, `currentTime advanced by ${w.advanced}`);
     console.log(`# FLV: first frame ${await p2.getAttribute(tile, 'data-first-frame-ms')} ms after the click; ${w.frames} frames, ${w.width}x${w.height}`);
