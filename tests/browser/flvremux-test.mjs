@@ -17,7 +17,7 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startGateway } from './gateway.mjs';
+import { startGateway, H265_ID } from './gateway.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const { FlvRemuxer, FlvError } = await import(join(here, '../../src/console/flvremux.js'));
@@ -70,7 +70,12 @@ function wholeTags(flv, max) {
 // tag (a live stream has no end).
 async function capture(url, ms) {
   const ac = new AbortController();
-  const res = await fetch(url, { signal: ac.signal });
+  let res = await fetch(url, { signal: ac.signal });
+  // A cold H.265 camera: the simulator encodes its loop on first use.
+  for (let i = 0; i < 10 && res.status === 504; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    res = await fetch(url, { signal: ac.signal });
+  }
   assert(res.ok, `live.flv: HTTP ${res.status}`);
   assert(/video\/x-flv/.test(res.headers.get('content-type')), `content type ${res.headers.get('content-type')}`);
   const reader = res.body.getReader();
@@ -150,6 +155,29 @@ try {
         `item ${i} differs`);
     }
     assert(c.length === a.length, 'deterministic');
+  });
+
+  await step('H.265 (codec id 12): an hvc1 init segment, ffprobe decodes the fMP4', async () => {
+    const r = await fetch(`${gw.base}/api/v1/cameras/${H265_ID}/streams`, {
+      method: 'POST', body: '{}',
+      headers: { Authorization: `Bearer ${gw.adminToken}`, 'Content-Type': 'application/json' },
+    });
+    assert(r.status === 201, `grant: HTTP ${r.status}`);
+    const hevc = await capture((await r.json()).urls.flv, 3000);
+    assert(hevc[13 + 11 + ((hevc[14] << 16) | (hevc[15] << 8) | hevc[16]) + 4 + 11] === 0x1c,
+      'the sequence header tag has codec id 12 (keyframe)');
+    const out = remuxAll(hevc, 65536);
+    assert(/^video\/mp4; codecs="hvc1\.[0-9]+\.[0-9A-F]+\.[LH][0-9]+(\.[0-9A-F]+)*"$/.test(out[0].mime),
+      `mime ${out[0].mime}`);
+    const mp4 = join(dir, 'hevc.mp4');
+    writeFileSync(mp4, concat(out.slice(1).map((o) => new Uint8Array(o.data))));
+    const p = JSON.parse(execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_streams',
+      '-of', 'json', mp4], { encoding: 'utf8' }));
+    const st = p.streams[0];
+    assert(st.codec_name === 'hevc' && st.codec_tag_string === 'hvc1', `${st.codec_name} ${st.codec_tag_string}`);
+    assert(Number(st.nb_read_frames) === out.length - 2, `${st.nb_read_frames} of ${out.length - 2} frames`);
+    assert(st.width === out[0].width && st.height === out[0].height, 'size from onMetaData');
+    console.log(`# H.265: ${out[0].mime}, ${st.nb_read_frames} frames decoded, ${st.width}x${st.height}`);
   });
 
   await step('cut inside a tag: end() throws FlvError', async () => {
