@@ -35,6 +35,7 @@ typedef struct
   guint tick_ms;         /* 0: push each frame on time; N: in N ms batches */
   gboolean start_at_idr; /* FALSE: a new media joins the camera's clock */
   gboolean burn_id;      /* live-encode each camera with its name */
+  gboolean burn_clock;   /* and the capture time as blocks (implies burn_id) */
 
   char *auth_user; /* "admin" */
   char *auth_password;

@@ -6,6 +6,7 @@
 #include "ce-camsim-rtsp.h"
 
 #include <gst/app/gstappsrc.h>
+#include "ce-camsim-clock.h"
 
 #include "ce-camsim-private.h"
 
@@ -302,6 +303,14 @@ make_live_bin (CeCamsimFactory *self, GError **error)
   caps = gst_caps_new_simple ("video/x-raw", "width", G_TYPE_INT, width,
       "height", G_TYPE_INT, height, "framerate", GST_TYPE_FRACTION, config->fps,
       1, NULL);
+  if (config->burn_clock) {
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (overlay, "src");
+
+    /* The capture time, painted after the text (which it may cover),
+     * just before the encoder. */
+    gst_caps_set_simple (caps, "format", G_TYPE_STRING, "I420", NULL);
+    ce_clock_code_attach (pad);
+  }
   g_object_set (size, "caps", caps, NULL);
   label = g_strdup_printf ("%s %s", camera->name,
       ce_camsim_profile_to_string (self->profile));

@@ -58,6 +58,7 @@ static const char description[] =
     "  " PROGRAM " --share-offline 0.05 --share-auth 0.02 --share-slow 0.01 "
     "--share-tarpit 0.01\n"
     "  " PROGRAM " --burn-id --size 640x360      (at most ~10 cameras)\n"
+    "  " PROGRAM " --burn-clock                  (glass-to-glass latency)\n"
     "  ffprobe rtsp://127.0.0.1:8554/cam/gate-3?profile=sub\n"
     "  curl -d mode=stall http://127.0.0.1:8555/cam/gate-3/fault\n"
     "  curl http://127.0.0.1:8555/stats?pretty=1\n"
@@ -260,6 +261,7 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
   gint tick_ms = 0, mtu = 1400;
   double gop = 2.0, loop_seconds = 4.0;
   gboolean start_at_idr = FALSE, start_anywhere = FALSE, burn_id = FALSE;
+  gboolean burn_clock = FALSE;
   double share_sum = 0.0;
   g_autofree char *engine = NULL;
   CeCamsimConfig *config = &options->config;
@@ -315,6 +317,10 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       {"burn-id", 0, 0, G_OPTION_ARG_NONE, &burn_id,
           "Live-encode each camera with its name and a clock in the picture "
           "(costly: for a few cameras)",
+          NULL},
+      {"burn-clock", 0, 0, G_OPTION_ARG_NONE, &burn_clock,
+          "As --burn-id, plus the capture time in ms as black/white blocks "
+          "along the bottom (read back by the latency benchmark)",
           NULL},
       {"auth-password", 0, 0, G_OPTION_ARG_STRING, &config->auth_password,
           "Digest password of user admin for the auth fault (default camsim)",
@@ -428,9 +434,9 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     return FALSE;
   }
   if (options->lite) {
-    if (burn_id) {
+    if (burn_id || burn_clock) {
       g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_INVALID,
-          "--burn-id needs --engine=gst");
+          "--burn-id and --burn-clock need --engine=gst");
       return FALSE;
     }
     for (guint i = 0; i < options->faults->len; i++)
@@ -467,7 +473,8 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
   config->tick_ms = (guint) tick_ms;
   config->mtu = (guint) mtu;
   config->start_at_idr = start_at_idr;
-  config->burn_id = burn_id;
+  config->burn_id = burn_id || burn_clock;
+  config->burn_clock = burn_clock;
   config->slow_ms = (guint) slow_ms;
   config->media_threads = (guint) media_threads;
   config->client_threads = client_threads;

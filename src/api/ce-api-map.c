@@ -291,7 +291,8 @@ ce_api_map_cameras (CeApiRequest *req)
   etag = g_strdup_printf ("\"%.32s\"", sum);
   soup_message_headers_replace (out, "ETag", etag);
   soup_message_headers_replace (out, "Cache-Control", "private, no-cache");
-  soup_message_headers_replace (out, "Vary", "Authorization, Accept-Encoding");
+  /* Appended: CORS may have put Origin there. */
+  soup_message_headers_append (out, "Vary", "Authorization, Accept-Encoding");
   match = soup_message_headers_get_one (
       soup_server_message_get_request_headers (req->msg), "If-None-Match");
   if (match != NULL && strstr (match, etag) != NULL) {

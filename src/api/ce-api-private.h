@@ -41,6 +41,7 @@ struct _CeApi
   CeApiWalls *walls;
   CeCrs console_crs;
   char *console_csp; /* Content-Security-Policy of the console's files */
+  GStrv cors;        /* allowed origins ([http] cors_origins) or NULL */
   CeApiLive *live;
   CeApiHls *hls;
   CeApiMosaics *mosaics;
@@ -292,5 +293,14 @@ void ce_api_metrics_append_label (GString *out, const char *value);
 /* Snapshots (ce-api-snapshot.c). */
 CeApiSnapshots *ce_api_snapshots_new (CeApi *api);
 void ce_api_snapshots_free (CeApiSnapshots *s);
+
+/* CORS (ce-api-cors.c): the [http] cors_origins list, checked; the
+ * headers of an answer to an allowed Origin (and Vary: Origin); an answer
+ * to a preflight OPTIONS of a path whose routes allow @methods (FALSE:
+ * not a preflight, or no CORS configured). */
+gboolean ce_api_cors_init (CeApi *api, GError **error);
+void ce_api_cors_headers (CeApi *api, SoupServerMessage *msg);
+gboolean ce_api_cors_preflight (CeApi *api, SoupServerMessage *msg,
+    const char *methods);
 
 G_END_DECLS

@@ -42,6 +42,7 @@ ce_api_config_clear (CeApiConfig *config)
   g_clear_pointer (&config->console_crs, g_free);
   g_clear_pointer (&config->console_tile_url, g_free);
   g_clear_pointer (&config->wall_mosaic_size, g_free);
+  g_clear_pointer (&config->cors_origins, g_free);
 }
 
 /* "WIDTHxHEIGHT", even numbers from 64 to 4096. */
@@ -473,6 +474,7 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
 
   if (ce_api_console_handle (self, msg, path))
     return;
+  ce_api_cors_headers (self, msg);
   if (strcmp (method, "HEAD") == 0)
     method = "GET";
   /* Paths are matched as sent: no percent-decoding, no "..", no empty
@@ -499,6 +501,9 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
           routes[i].method);
   }
   if (route == NULL) {
+    if (allow->len > 0 && strcmp (method, "OPTIONS") == 0 &&
+        ce_api_cors_preflight (self, msg, allow->str))
+      return;
     if (allow->len > 0) {
       g_autofree char *m = g_strdup_printf ("%.16s is not allowed here; use %s",
           req.method, allow->str);
@@ -784,8 +789,9 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
   self->config.console_crs = g_strdup (config->console_crs);
   self->config.console_tile_url = g_strdup (config->console_tile_url);
   self->config.wall_mosaic_size = g_strdup (config->wall_mosaic_size);
+  self->config.cors_origins = g_strdup (config->cors_origins);
   if (!parse_mosaic_size (&self->config, error) ||
-      !ce_api_console_init (self, error)) {
+      !ce_api_console_init (self, error) || !ce_api_cors_init (self, error)) {
     ce_api_free (self);
     return NULL;
   }
@@ -886,6 +892,7 @@ ce_api_free (CeApi *self)
   g_clear_pointer (&self->metrics, ce_api_metrics_free);
   g_clear_pointer (&self->openapi, g_bytes_unref);
   g_free (self->console_csp);
+  g_strfreev (self->cors);
   g_free (self->rtsp_address);
   ce_api_config_clear (&self->config);
   g_free (self);

@@ -53,6 +53,9 @@ typedef struct
    * live.ws/.mp4/.flv), at most this many at once; default 0: off. */
   guint transcode_max;
   guint hls_idle_ms;
+  /* CORS: allowed page origins ("https://ops.example.net", separated by
+   * spaces or commas), default NULL: no CORS headers. */
+  char *cors_origins;
 } CeApiConfig;
 
 void ce_api_config_init (CeApiConfig *config);

@@ -15,6 +15,9 @@ const SOURCE_LABELS = {
 };
 const HEALTH_LABELS = { offline: '离线 offline', auth_failed: '认证失败 auth', no_video: '无视频 no video' };
 const RESULT_LIMIT = 100;
+// ?transport=flv: play over HTTP-FLV from the start (tests; otherwise FLV
+// is the fallback when the WebSocket fails).
+const TRANSPORT = new URLSearchParams(location.search).get('transport') === 'flv' ? 'flv' : 'ws';
 
 const $ = (id) => document.getElementById(id);
 let map = null;
@@ -52,7 +55,7 @@ async function start() {
 
 function setup() {
   map = new CameraMap($('map'));
-  grid = new PlayerGrid($('players'));
+  grid = new PlayerGrid($('players'), { transport: TRANSPORT });
   map.addEventListener('select', (e) => play(cameraAt(e.detail.index)));
   map.addEventListener('hover', (e) => hover(e.detail));
   map.addEventListener('near', (e) => openNearMenu(e.detail));
@@ -267,7 +270,7 @@ $('login-form').addEventListener('submit', (e) => {
   const m = /^#token=([A-Za-z0-9_-]+)$/.exec(location.hash);
   if (m) {
     api.setToken(m[1]);
-    history.replaceState(null, '', location.pathname);
+    history.replaceState(null, '', location.pathname + location.search);
   }
 }
 if (api.getToken()) start();

@@ -4,7 +4,10 @@
 // The player panel: 1, 2×2 or 3×3 tiles, each a Player on a <video>.  A
 // camera whose codec the browser cannot play through MSE tries its sub
 // stream, then (or for a grant without a WebSocket URL) falls back to a
-// snapshot refreshed every second.  Each tile carries data-camera and data-state for tests.
+// snapshot refreshed every second.  The Player falls back to HTTP-FLV when
+// the WebSocket fails before the first frame; the grid's transport 'flv'
+// (the console's ?transport=flv) uses FLV from the start.  Each tile
+// carries data-camera, data-state and data-transport for tests.
 
 import { Player } from './player.js';
 import { grant, snapshotURL } from './api.js';
@@ -72,7 +75,11 @@ class Tile {
     }
     const p = (this.player = new Player({
       reconnect: async () => wsUrl((await grant(camera.id, profile)).urls),
+      transport: this.grid.transport,
     }));
+    p.addEventListener('transport', (e) => {
+      if (this.player === p) this.el.dataset.transport = e.detail.transport;
+    });
     p.addEventListener('state', (e) => {
       if (this.player === p) this.setState(e.detail.state, e.detail.reason);
     });
@@ -93,6 +100,7 @@ class Tile {
       this.el.dataset.timing = JSON.stringify(e.detail.timing);
     });
     p.attach(this.video, wsUrl(g.urls));
+    this.el.dataset.transport = p.transport;
   }
 
   // The fallback: a JPEG of the latest keyframe, refreshed.
@@ -136,6 +144,7 @@ class Tile {
     delete this.el.dataset.firstFrameMs;
     delete this.el.dataset.attachToFrameMs;
     delete this.el.dataset.timing;
+    delete this.el.dataset.transport;
     this.caption.textContent = '';
     this.closeBtn.hidden = true;
     this.setState('empty');
@@ -143,8 +152,10 @@ class Tile {
 }
 
 export class PlayerGrid {
-  constructor(container) {
+  // options.transport: 'flv' plays every tile over HTTP-FLV.
+  constructor(container, options = {}) {
     this.container = container;
+    this.transport = options.transport === 'flv' ? 'flv' : 'ws';
     this.tiles = [];
     this.selected = 0;
     this.setLayout(1);

@@ -2,8 +2,11 @@
 // SPDX-FileCopyrightText: 2026 cityeye developers
 //
 // Player: one camera's fMP4 stream from the gateway's live.ws into a
-// <video> element through Media Source Extensions.  Used by the console
-// and by the video wall; no dependency on the rest of the console.
+// <video> element through Media Source Extensions, with HTTP-FLV
+// (live.flv, remuxed to fMP4 in the page by flvremux.js) as the fallback
+// when the WebSocket cannot be opened or fails before the first frame
+// (proxies that break the upgrade).  Used by the console and by the video
+// wall; no dependency on the rest of the console.
 //
 //   import { Player } from './player.js';
 //   const p = new Player({ reconnect: async () => freshWsUrl });
@@ -12,12 +15,20 @@
 //   p.freeze();                      // stops, keeps the last picture
 //   p.close();                       // stops, frees the element
 //
+// Options: reconnect() returns a fresh live.ws URL, or the grant's urls
+// object ({ ws, flv }); transport: 'ws' (default) or 'flv' (FLV from the
+// start, e.g. forced by ?transport=flv).  attach(video, wsUrl, { flvUrl })
+// names the FLV URL; without one it is the live.ws URL with live.flv (the
+// gateway's URL scheme, the same play token).
+//
 // Events (CustomEvent, data in .detail):
 //   'state'       { state: 'connecting' | 'playing' | 'reconnecting' |
 //                   'failed' | 'closed', reason }
 //   'codec'       { mime, codec }    before each init segment
 //   'unsupported' { mime }           the browser cannot play the codec with
 //                                    MSE: the caller should fall back
+//   'transport'   { transport, reason }  switched to 'flv' (the WebSocket
+//                                    failed before the first frame)
 //   'firstframe'  { ms, timing }     attach() → first frame presented;
 //                                    timing: ms from attach() to the socket
 //                                    open, the first media message, the
@@ -28,7 +39,11 @@
 // changes), then BINARY messages: the init segment, then one fMP4 fragment
 // each, the first a keyframe; optional TEXT {"type":"state","state"}.
 // Each connection starts its timeline at 0, so a reconnect gets a fresh
-// MediaSource.
+// MediaSource.  FLV: the same items come out of FlvRemuxer; a tag that is
+// not FLV or a stream cut inside a tag ends playback ('failed'), a clean
+// end of the stream reconnects like a closed WebSocket.
+
+import { FlvRemuxer } from './flvremux.js';
 
 const MAX_QUEUE = 300;        // fragments waiting for the SourceBuffer
 const MAX_LATENCY_S = 3;      // behind the live edge: jump forward
@@ -36,11 +51,28 @@ const CATCH_UP_S = 0.5;       // behind: play faster…
 const LIVE_S = 0.2;           // …until this close
 const KEEP_BEHIND_S = 10;     // buffer kept behind the playhead
 const MAX_APPEND = 4 << 20;   // bytes per appendBuffer
+const FIRST_MEDIA_MS = 10000; // a connection without media by then failed
+
+// The FLV URL of a live.ws URL: same path, token and parameters.
+export function flvUrlOf(wsUrl) {
+  try {
+    const u = new URL(wsUrl);
+    if (!/\/live\.ws$/.test(u.pathname)) return null;
+    u.protocol = u.protocol === 'wss:' ? 'https:' : 'http:';
+    u.pathname = u.pathname.replace(/live\.ws$/, 'live.flv');
+    return u.toString();
+  } catch (_) {
+    return null;
+  }
+}
 
 export class Player extends EventTarget {
   constructor(options = {}) {
     super();
     this.reconnect = options.reconnect || null;
+    this.transport = options.transport === 'flv' ? 'flv' : 'ws';
+    this._forced = options.transport === 'flv';
+    this._urls = { ws: null, flv: null };
     this.video = null;
     this.state = 'closed';
     this.attempt = 0;
@@ -50,7 +82,7 @@ export class Player extends EventTarget {
     this._session = null;
   }
 
-  attach(video, wsUrl) {
+  attach(video, wsUrl, opts = {}) {
     this.close();
     this.video = video;
     video.muted = true;
@@ -59,7 +91,9 @@ export class Player extends EventTarget {
     this.firstFrameSeen = false;
     this._t0 = performance.now();
     this.timing = {};
-    this._open(wsUrl);
+    if (!this._forced) this.transport = 'ws';
+    this._setUrls({ ws: wsUrl, flv: opts.flvUrl });
+    this._open();
     return this;
   }
 
@@ -95,10 +129,23 @@ export class Player extends EventTarget {
     this._emit('state', { state, reason: reason || '' });
   }
 
-  _open(wsUrl) {
+  _setUrls(u) {
+    if (typeof u === 'string') u = { ws: u };
+    this._urls = { ws: u.ws || null, flv: u.flv || (u.ws ? flvUrlOf(u.ws) : null) };
+  }
+
+  _open() {
     this._setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
+    const flv = this.transport === 'flv' || !this._urls.ws;
+    if (flv && !this._urls.flv) {
+      this._fail('no stream URL');
+      return;
+    }
+    if (flv) this.transport = 'flv';
     const s = {
-      ws: new WebSocket(wsUrl),
+      transport: this.transport,
+      ws: null,
+      abort: null,
       ms: new MediaSource(),
       sb: null,
       mime: null,
@@ -106,18 +153,85 @@ export class Player extends EventTarget {
       objectUrl: null,
       pendingMime: null,
       frameCb: 0,
+      media: false,
+      watchdog: 0,
       ended: false,
     };
     this._session = s;
-    s.ws.binaryType = 'arraybuffer';
     s.objectUrl = URL.createObjectURL(s.ms);
     this.video.src = s.objectUrl;
     s.ms.addEventListener('sourceopen', () => this._pump(s), { once: true });
-    s.ws.onopen = () => this._mark('open');
-    s.ws.onmessage = (ev) => this._onMessage(s, ev);
-    s.ws.onclose = (ev) => this._onClose(s, ev);
-    s.ws.onerror = () => { /* onclose follows */ };
+    // Media, not frames: a hidden tab presents no frames.
+    s.watchdog = setTimeout(() => {
+      if (this._session === s && !s.media) this._onClose(s, { code: 'no media' });
+    }, FIRST_MEDIA_MS);
+    if (s.transport === 'flv') {
+      this._readFlv(s, this._urls.flv);
+    } else {
+      s.ws = new WebSocket(this._urls.ws);
+      s.ws.binaryType = 'arraybuffer';
+      s.ws.onopen = () => this._mark('open');
+      s.ws.onmessage = (ev) => this._onMessage(s, ev);
+      s.ws.onclose = (ev) => this._onClose(s, ev);
+      s.ws.onerror = () => { /* onclose follows */ };
+    }
     this._watchFrames(s);
+  }
+
+  // live.flv as a stream: FLV tags → FlvRemuxer → the same queue items as
+  // the WebSocket's messages.
+  async _readFlv(s, url) {
+    s.abort = new AbortController();
+    const remux = new FlvRemuxer();
+    let reader;
+    try {
+      const res = await fetch(url, { signal: s.abort.signal, cache: 'no-store' });
+      if (this._session !== s) return;
+      if (!res.ok || !res.body) {
+        this._onClose(s, { code: `HTTP ${res.status}` });
+        return;
+      }
+      this._mark('open');
+      reader = res.body.getReader();
+    } catch (e) {
+      if (this._session === s) this._onClose(s, { code: e.message });
+      return;
+    }
+    for (;;) {
+      let r;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        if (this._session === s) this._onClose(s, { code: e.message });
+        return;
+      }
+      if (this._session !== s) return;
+      let items;
+      try {
+        items = r.done ? remux.end() : remux.push(r.value);
+      } catch (e) {
+        reader.cancel().catch(() => {});
+        this._fail(`FLV: ${e.message}`);
+        return;
+      }
+      if (!r.done && r.value.length > 0) {
+        s.media = true;
+        this._mark('media');
+      }
+      for (const it of items) {
+        if (it.mime !== undefined) {
+          if (!this._codec(s, it.mime, it.codec)) return;
+        } else {
+          this._media(s, it.data);
+          if (this._session !== s) return;
+        }
+      }
+      this._pump(s);
+      if (r.done) {
+        this._onClose(s, { code: 'end of stream' });
+        return;
+      }
+    }
   }
 
   _watchFrames(s) {
@@ -144,18 +258,15 @@ export class Player extends EventTarget {
 
   _onMessage(s, ev) {
     if (this._session !== s) return;
-    if (typeof ev.data !== 'string') this._mark('media');
+    if (typeof ev.data !== 'string') {
+      s.media = true;
+      this._mark('media');
+    }
     if (typeof ev.data === 'string') {
       let m;
       try { m = JSON.parse(ev.data); } catch (_) { return; }
       if (m.type === 'codec' && typeof m.mime === 'string') {
-        this._emit('codec', { mime: m.mime, codec: m.codec });
-        if (!window.MediaSource || !MediaSource.isTypeSupported(m.mime)) {
-          this._emit('unsupported', { mime: m.mime });
-          this._fail('codec not supported: ' + m.mime);
-          return;
-        }
-        s.queue.push({ mime: m.mime });
+        if (!this._codec(s, m.mime, m.codec)) return;
       } else if (m.type === 'state' && m.state === 'reconnecting') {
         this._setState('reconnecting', 'camera');
       } else if (m.type === 'state' && m.state === 'preempted') {
@@ -165,14 +276,31 @@ export class Player extends EventTarget {
         return;
       }
     } else {
-      if (s.queue.length > MAX_QUEUE) {
-        // The decoder cannot keep up: start again at a keyframe.
-        s.ws.close();
-        return;
-      }
-      s.queue.push(ev.data);
+      this._media(s, ev.data);
+      if (this._session !== s) return;
     }
     this._pump(s);
+  }
+
+  // A decoder configuration: FALSE (and failed) when MSE cannot play it.
+  _codec(s, mime, codec) {
+    this._emit('codec', { mime, codec });
+    if (!window.MediaSource || !MediaSource.isTypeSupported(mime)) {
+      this._emit('unsupported', { mime });
+      this._fail('codec not supported: ' + mime);
+      return false;
+    }
+    s.queue.push({ mime });
+    return true;
+  }
+
+  _media(s, data) {
+    if (s.queue.length > MAX_QUEUE) {
+      // The decoder cannot keep up: start again at a keyframe.
+      this._onClose(s, { code: 'queue full' });
+      return;
+    }
+    s.queue.push(data);
   }
 
   _pump(s) {
@@ -245,8 +373,12 @@ export class Player extends EventTarget {
     if (!s) return;
     this._session = null;
     s.ended = true;
-    s.ws.onopen = s.ws.onmessage = s.ws.onclose = s.ws.onerror = null;
-    if (s.ws.readyState <= WebSocket.OPEN) s.ws.close();
+    clearTimeout(s.watchdog);
+    if (s.ws) {
+      s.ws.onopen = s.ws.onmessage = s.ws.onclose = s.ws.onerror = null;
+      if (s.ws.readyState <= WebSocket.OPEN) s.ws.close();
+    }
+    if (s.abort) s.abort.abort();
     if (s.frameCb && this.video && this.video.cancelVideoFrameCallback)
       this.video.cancelVideoFrameCallback(s.frameCb);
     URL.revokeObjectURL(s.objectUrl);
@@ -255,6 +387,14 @@ export class Player extends EventTarget {
   _onClose(s, ev) {
     if (this._session !== s) return;
     this._endSession();
+    if (s.transport === 'ws' && !s.media && !this.firstFrameSeen && this._urls.flv) {
+      // No media over the WebSocket before the first frame (a proxy that
+      // breaks it, or one that stalls it): HTTP-FLV from now on, at once.
+      this.transport = 'flv';
+      this._emit('transport', { transport: 'flv', reason: `WebSocket: ${ev.code}` });
+      this._open();
+      return;
+    }
     if (!this.reconnect) {
       this._fail(`connection closed (${ev.code})`);
       return;
@@ -270,14 +410,17 @@ export class Player extends EventTarget {
     this._retryTimer = setTimeout(async () => {
       this._retryTimer = 0;
       if (!this.video) return;
-      let url;
+      let urls;
       try {
-        url = await this.reconnect();
+        urls = await this.reconnect();
       } catch (e) {
         if (this.video && !this._session) this._retry(e.message);
         return;
       }
-      if (this.video && !this._session) this._open(url);
+      if (this.video && !this._session) {
+        this._setUrls(urls);
+        this._open();
+      }
     }, delay);
   }
 

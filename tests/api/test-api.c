@@ -147,6 +147,8 @@ env_start (void)
                           "[wall]\nwarm_presets=true\n"
                           "[http]\nport=0\nmax_body=4\n"
                           "snapshot_timeout=2.5\nsnapshot_cache=1\n"
+                          "cors_origins=http://console.test:8000, "
+                          "https://ops.example\n"
                           "[console]\ncrs=gcj02\n"
                           "tile_url=http://tiles.test:8088/{z}/{x}/{y}.png\n",
       env.db);
@@ -1446,6 +1448,134 @@ test_map_cameras (void)
   assert_error (unauth, 401, "unauthorized");
 }
 
+/* A request over a plain socket with an Origin and more headers. */
+static Reply *
+cors_request (const char *method, const char *path, const char *origin,
+    const char *extra)
+{
+  g_autofree char *raw = g_strdup_printf ("%s %s HTTP/1.1\r\nHost: x\r\n"
+                                          "Connection: close\r\n%s%s%s%s\r\n",
+      method, path, origin != NULL ? "Origin: " : "",
+      origin != NULL ? origin : "", origin != NULL ? "\r\n" : "", extra);
+
+  return raw_request (raw);
+}
+
+static gboolean
+header_has (Reply *r, const char *name, const char *token)
+{
+  const char *v = soup_message_headers_get_list (r->headers, name);
+
+  return v != NULL && soup_header_contains (v, token);
+}
+
+/* CORS: an allowed origin gets its echo (API and delivery routes, errors
+ * included), another origin and same-origin requests get none, Vary:
+ * Origin everywhere; preflights answered for allowed origins only. */
+static void
+test_cors (void)
+{
+  const char *ok = "http://console.test:8000";
+  g_autofree char *auth =
+      g_strdup_printf ("Authorization: Bearer %s\r\n", env.admin);
+  g_autofree char *flv =
+      g_strdup_printf ("/api/v1/cameras/%s/live.flv?token=cet_nope", ID_XL);
+  g_autofree char *cam = g_strdup_printf ("/api/v1/cameras/%s", ID_XL);
+  g_autoptr (Reply) allowed = NULL, other = NULL, none = NULL, pre = NULL;
+  g_autoptr (Reply) pre_bad = NULL, not_pre = NULL, pre_flv = NULL;
+  g_autoptr (Reply) media = NULL, page = NULL, map = NULL;
+
+  allowed = cors_request ("GET", "/api/v1/cameras", ok, auth);
+  assert_status (allowed, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (allowed->headers,
+                       "Access-Control-Allow-Origin"),
+      ==, ok);
+  g_assert_true (header_has (allowed, "Vary", "Origin"));
+  g_assert_true (header_has (allowed, "Access-Control-Expose-Headers", "ETag"));
+  g_assert_null (soup_message_headers_get_one (allowed->headers,
+      "Access-Control-Allow-Credentials"));
+
+  other = cors_request ("GET", "/api/v1/cameras", "http://evil.test", auth);
+  assert_status (other, 200);
+  g_assert_null (soup_message_headers_get_one (other->headers,
+      "Access-Control-Allow-Origin"));
+  g_assert_true (header_has (other, "Vary", "Origin"));
+  none = cors_request ("GET", "/api/v1/cameras", NULL, auth);
+  g_assert_null (soup_message_headers_get_one (none->headers,
+      "Access-Control-Allow-Origin"));
+  /* A prefix or a different port is another origin. */
+  {
+    g_autoptr (Reply) r = cors_request ("GET", "/api/v1/cameras",
+        "http://console.test:8001", auth);
+    g_autoptr (Reply) r2 = cors_request ("GET", "/api/v1/cameras",
+        "http://console.test:8000.evil.test", auth);
+
+    g_assert_null (soup_message_headers_get_one (r->headers,
+        "Access-Control-Allow-Origin"));
+    g_assert_null (soup_message_headers_get_one (r2->headers,
+        "Access-Control-Allow-Origin"));
+  }
+  /* Vary keeps what a route adds itself. */
+  map =
+      cors_request ("GET", "/api/v1/map/cameras", "https://ops.example", auth);
+  assert_status (map, 200);
+  g_assert_true (header_has (map, "Vary", "Origin"));
+  g_assert_true (header_has (map, "Vary", "Authorization"));
+  g_assert_cmpstr (soup_message_headers_get_one (map->headers,
+                       "Access-Control-Allow-Origin"),
+      ==, "https://ops.example");
+
+  /* Preflight of a PATCH with a JSON body and a token. */
+  pre = cors_request ("OPTIONS", cam, ok,
+      "Access-Control-Request-Method: PATCH\r\n"
+      "Access-Control-Request-Headers: authorization, content-type\r\n");
+  g_assert_cmpuint (pre->status, ==, 204);
+  g_assert_cmpstr (soup_message_headers_get_one (pre->headers,
+                       "Access-Control-Allow-Origin"),
+      ==, ok);
+  g_assert_true (header_has (pre, "Access-Control-Allow-Methods", "PATCH"));
+  g_assert_true (header_has (pre, "Access-Control-Allow-Methods", "GET"));
+  g_assert_true (header_has (pre, "Access-Control-Allow-Methods", "DELETE"));
+  g_assert_true (
+      header_has (pre, "Access-Control-Allow-Headers", "Authorization"));
+  g_assert_true (
+      header_has (pre, "Access-Control-Allow-Headers", "Content-Type"));
+  g_assert_nonnull (
+      soup_message_headers_get_one (pre->headers, "Access-Control-Max-Age"));
+
+  pre_bad = cors_request ("OPTIONS", cam, "http://evil.test",
+      "Access-Control-Request-Method: PATCH\r\n");
+  assert_error (pre_bad, 403, "forbidden");
+  g_assert_null (soup_message_headers_get_one (pre_bad->headers,
+      "Access-Control-Allow-Origin"));
+  g_assert_null (soup_message_headers_get_one (pre_bad->headers,
+      "Access-Control-Allow-Methods"));
+
+  /* OPTIONS that is not a preflight: 405 with Allow, as before. */
+  not_pre = cors_request ("OPTIONS", cam, ok, "");
+  assert_error (not_pre, 405, "method_not_allowed");
+  g_assert_true (header_has (not_pre, "Allow", "PATCH"));
+
+  /* Delivery routes: preflight, and the answer (here a refused token). */
+  pre_flv = cors_request ("OPTIONS", flv, ok,
+      "Access-Control-Request-Method: GET\r\n");
+  g_assert_cmpuint (pre_flv->status, ==, 204);
+  g_assert_cmpstr (soup_message_headers_get_one (pre_flv->headers,
+                       "Access-Control-Allow-Methods"),
+      ==, "GET, HEAD, OPTIONS");
+  media = cors_request ("GET", flv, ok, "");
+  assert_error (media, 401, "unauthorized");
+  g_assert_cmpstr (soup_message_headers_get_one (media->headers,
+                       "Access-Control-Allow-Origin"),
+      ==, ok);
+
+  /* The console's own files are same-origin only. */
+  page = cors_request ("GET", "/console/app.js", ok, "");
+  g_assert_cmpuint (page->status, ==, 200);
+  g_assert_null (soup_message_headers_get_one (page->headers,
+      "Access-Control-Allow-Origin"));
+}
+
 /* The console's files: public, typed, a strict CSP (with the tile
  * server's origin), ETags, and nothing outside the compiled-in names. */
 static void
@@ -1562,6 +1692,12 @@ test_config (void)
           "[console] tile_url: not an http(s) URL"},
       {"[console]\ntile_url=http://x/tiles\n", 1,
           "[console] tile_url: needs {z}, {x} and {y}"},
+      {"[http]\ncors_origins=*\n", 1, "[http] cors_origins: “*” is refused"},
+      {"[http]\ncors_origins=https://ops.example/\n", 1,
+          "has more than scheme://host[:port]"},
+      {"[http]\ncors_origins=HTTPS://Ops.example:443\n", 1,
+          "as browsers send it: “https://ops.example”"},
+      {"[http]\ncors_origins=file:///x\n", 1, "is not"},
       {NULL, 1, "Cannot serve HTTP on 127.0.0.1:"},
   };
   const char *bin = g_getenv ("CITYEYED_BIN");
@@ -1708,6 +1844,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/audit", test_audit);
   g_test_add_func ("/api/map-cameras", test_map_cameras);
   g_test_add_func ("/api/console", test_console);
+  g_test_add_func ("/api/cors", test_cors);
   g_test_add_func ("/api/config", test_config);
   g_test_add_func ("/api/wall-default-dwell", test_wall_default_dwell);
   g_test_add_func ("/api/wall-warm-presets", test_wall_warm_presets);

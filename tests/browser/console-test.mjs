@@ -157,6 +157,50 @@ try {
     await shot('console-play.png');
   });
 
+  await step('HTTP-FLV forced (?transport=flv): the page remuxes live.flv, frames presented', async () => {
+    const p2 = await browser.newPage();
+    const errs = [];
+    p2.on('pageerror', (e) => errs.push(String(e)));
+    await p2.goto(`${gw.base}/console/?transport=flv#token=${gw.adminToken}`);
+    await p2.waitForFunction(() => window.cityeye.grid, null, { timeout: 20000 });
+    await p2.evaluate((id) => window.cityeye.grid.play({ id, name: 'FLV' }), wantId);
+    const tile = `.tile[data-camera="${wantId}"]`;
+    await p2.waitForSelector(`${tile}[data-state="playing"]`, { timeout: 15000 });
+    assert(await p2.getAttribute(tile, 'data-transport') === 'flv', 'transport flv');
+    const w = await p2.evaluate(WATCH, [`${tile} video`, 12, 4000]);
+    assert(w.frames >= 10, `frames presented: ${w.frames}`);
+    assert(w.advanced > 0.3, `currentTime advanced by ${w.advanced}`);
+    console.log(`# FLV: first frame ${await p2.getAttribute(tile, 'data-first-frame-ms')} ms after the click; ${w.frames} frames, ${w.width}x${w.height}`);
+    await p2.screenshot({ path: join(artifacts, 'console-flv.png') });
+    assert(errs.length === 0, errs.join('\n'));
+    await p2.close();
+  });
+
+  await step('a proxy that breaks WebSocket: the player falls back to HTTP-FLV', async () => {
+    const p2 = await browser.newPage();
+    // Every WebSocket closes before it opens, as behind such a proxy.
+    await p2.addInitScript(() => {
+      window.WebSocket = class extends EventTarget {
+        static OPEN = 1;
+        constructor() {
+          super();
+          this.readyState = 0;
+          setTimeout(() => { this.readyState = 3; if (this.onclose) this.onclose({ code: 1006 }); }, 20);
+        }
+        close() { this.readyState = 3; }
+      };
+    });
+    await p2.goto(`${gw.base}/console/#token=${gw.adminToken}`);
+    await p2.waitForFunction(() => window.cityeye.grid, null, { timeout: 20000 });
+    await p2.evaluate((id) => window.cityeye.grid.play({ id, name: 'fallback' }), wantId);
+    const tile = `.tile[data-camera="${wantId}"]`;
+    await p2.waitForSelector(`${tile}[data-state="playing"]`, { timeout: 15000 });
+    assert(await p2.getAttribute(tile, 'data-transport') === 'flv', 'fell back to flv');
+    const w = await p2.evaluate(WATCH, [`${tile} video`, 10, 5000]);
+    assert(w.frames >= 5 && w.advanced > 0, `frames presented: ${w.frames}, +${w.advanced} s`);
+    await p2.close();
+  });
+
   await step('snapshot on hover', async () => {
     const i = await page.evaluate((id) => {
       const m = window.cityeye.map;
