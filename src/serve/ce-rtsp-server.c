@@ -1933,7 +1933,8 @@ ce_rtsp_server_new (CeRelay *relay, const CeRtspServerConfig *config,
   s->config.address =
       g_strdup (s->config.address != NULL ? s->config.address : "127.0.0.1");
   s->relay = relay;
-  s->preempt_id = ce_relay_add_preempt_func (relay, on_preempted, s);
+  if (relay != NULL)
+    s->preempt_id = ce_relay_add_preempt_func (relay, on_preempted, s);
   s->context = g_main_context_ref_thread_default ();
   s->poller = ce_poller_ref_for_context (s->context);
   s->medias = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -1999,7 +2000,8 @@ ce_rtsp_server_free (CeRtspServer *s)
 {
   if (s == NULL)
     return;
-  ce_relay_remove_preempt_func (s->relay, s->preempt_id);
+  if (s->relay != NULL)
+    ce_relay_remove_preempt_func (s->relay, s->preempt_id);
   while (s->conns != NULL)
     conn_close (s->conns->data);
   destroy_source (&s->listen_source);
