@@ -262,20 +262,28 @@ try {
     }, CAM(16), 10000);
   });
 
-  await step('a dead camera does not hold up the other tiles', async () => {
+  await step('a dead camera does not hold up the other tiles; empty cells', async () => {
     // A browser opens one WebSocket per host at a time, and the gateway
     // answers a camera's socket only when the camera is ready: the page
     // must not open one for a camera that is not.
     const wall = await admin('GET', '/api/v1/walls/hall');
     const t0 = Date.now();
     await admin('PATCH', '/api/v1/walls/hall', { revision: wall.revision, monitors: [
-      { index: 0, layout: '1', tiles: [DEAD_ID] }, { index: 8, layout: '1', tiles: [CAM(14)] }] });
+      { index: 0, layout: '1', tiles: [DEAD_ID] }, { index: 8, layout: '1', tiles: [CAM(14)] },
+      { index: 7, layout: '4', tiles: [CAM(8)] }] });
     const answered = Date.now() - t0;
     await waitTiles((id) => {
       const e = document.querySelector('.tile:not(.leaving)[data-slot="8:0"]');
       return e && e.dataset.camera === id && e.dataset.state === 'playing';
     }, CAM(14), 4000);
     console.log(`# beside a dead camera, a new tile played ${Date.now() - t0} ms after the PATCH (answered after ${answered} ms)`);
+    // Monitor 7 split in four: its camera in the first cell (now its sub
+    // stream), three empty cells.
+    await waitTiles((id) => {
+      const t = [...document.querySelectorAll('.tile:not(.leaving)')].filter((e) => e.dataset.slot.startsWith('7:'));
+      return t.length === 4 && t[0].dataset.camera === id && t[0].dataset.stream === 'sub' &&
+        t[0].dataset.state === 'playing' && t.slice(1).every((e) => e.dataset.state === 'empty' && !e.dataset.camera);
+    }, CAM(8), 8000);
     const dead = (await tiles()).find((x) => x.slot === '0:0');
     assert(dead.camera === DEAD_ID && dead.state !== 'playing', `dead tile: ${JSON.stringify(dead)}`);
     assert(await page.evaluate(() => document.body.dataset.events === 'open'), 'events socket open');
