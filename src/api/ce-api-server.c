@@ -353,9 +353,11 @@ client_ip (SoupServerMessage *msg)
 
 /* Sets req->principal, or answers 401 and returns FALSE.  @token: the
  * ?token= of a media route (nullable): a play token bound to the camera
- * of the path, or an API token. */
+ * of the path, or an API token.  @api_token (nullable): an API token
+ * from elsewhere than the Authorization header (the events route's
+ * subprotocol), checked like a Bearer header. */
 static gboolean
-authenticate (CeApiRequest *req, const char *token)
+authenticate (CeApiRequest *req, const char *token, const char *api_token)
 {
   const char *header = soup_message_headers_get_one (
       soup_server_message_get_request_headers (req->msg), "Authorization");
@@ -380,7 +382,7 @@ authenticate (CeApiRequest *req, const char *token)
     g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_UNAUTHORIZED,
         "Play token invalid, expired or for another camera: ask "
         "POST /api/v1/cameras/{id}/streams for a new one");
-  } else if (header == NULL) {
+  } else if (header == NULL && api_token == NULL) {
     GSocketAddress *a = soup_server_message_get_remote_address (req->msg);
 
     if (a != NULL && G_IS_INET_SOCKET_ADDRESS (a))
@@ -390,14 +392,18 @@ authenticate (CeApiRequest *req, const char *token)
       return TRUE;
     g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_UNAUTHORIZED,
         "Authentication required: send “Authorization: Bearer <API token>”");
-  } else if (g_ascii_strncasecmp (header, "Bearer ", 7) != 0) {
+  } else if (api_token == NULL &&
+      g_ascii_strncasecmp (header, "Bearer ", 7) != 0) {
     g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_UNAUTHORIZED,
         "Authorization: only Bearer API tokens are accepted over HTTP");
   } else {
-    const char *bearer = header + 7;
+    const char *bearer = api_token;
 
-    while (*bearer == ' ')
-      bearer++;
+    if (bearer == NULL) {
+      bearer = header + 7;
+      while (*bearer == ' ')
+        bearer++;
+    }
     req->principal = ce_auth_verify_token (req->api->auth, bearer, &error);
     if (req->principal != NULL)
       return TRUE;
@@ -429,8 +435,6 @@ authenticate_events (CeApiRequest *req)
   g_autofree char *token = ce_api_ws_protocol_token (
       soup_message_headers_get_list (h, "Sec-WebSocket-Protocol"), &error);
 
-  if (token == NULL && error == NULL)
-    return authenticate (req, NULL);
   if (token != NULL && soup_message_headers_get_one (h, "Authorization"))
     g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST,
         "Send the API token once: in Authorization or in "
@@ -439,22 +443,7 @@ authenticate_events (CeApiRequest *req)
     ce_api_respond_gerror (req->msg, error);
     return FALSE;
   }
-  req->principal = ce_auth_verify_token (req->api->auth, token, &error);
-  if (req->principal != NULL)
-    return TRUE;
-  if (error->domain != CE_AUTH_ERROR) {
-    ce_api_respond_gerror (req->msg, error);
-    return FALSE;
-  }
-  g_debug ("HTTP %s: token refused: %s", req->client, error->message);
-  g_clear_error (&error);
-  g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_UNAUTHORIZED,
-      "Unknown, revoked or expired API token");
-  soup_message_headers_replace (
-      soup_server_message_get_response_headers (req->msg), "WWW-Authenticate",
-      "Bearer realm=\"cityeye\"");
-  ce_api_respond_gerror (req->msg, error);
-  return FALSE;
+  return authenticate (req, NULL, token);
 }
 
 static void
@@ -537,7 +526,7 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
       ce_api_respond_gerror (msg, error);
       goto out;
     }
-    if (!authenticate (&req, g_hash_table_lookup (req.params, "token")))
+    if (!authenticate (&req, g_hash_table_lookup (req.params, "token"), NULL))
       goto out;
     route->handler (&req);
     goto out;
@@ -545,7 +534,8 @@ handle_request (SoupServer *server, SoupServerMessage *msg, const char *path,
   if (route->access == ROUTE_EVENTS) {
     if (!authenticate_events (&req))
       goto out;
-  } else if (route->access != ROUTE_PUBLIC && !authenticate (&req, NULL)) {
+  } else if (route->access != ROUTE_PUBLIC &&
+      !authenticate (&req, NULL, NULL)) {
     goto out;
   }
   if (route->access == ROUTE_ADMIN && !ce_api_require_admin (&req))

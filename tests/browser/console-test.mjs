@@ -12,44 +12,11 @@
 //   node console-test.mjs BUILD_DIR ARTIFACTS_DIR
 // Exit status: 0 passed, 1 failed, 77 skipped (no chromium / no npm ci).
 
-import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { startGateway, DARK_IDS, H265_ID, H265_ONLY_ID } from './gateway.mjs';
+import { setup, step, assert, finish } from './harness.mjs';
 
-const [build, artifacts] = process.argv.slice(2);
-const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!build || !artifacts) {
-  console.error('usage: node console-test.mjs BUILD_DIR ARTIFACTS_DIR');
-  process.exit(2);
-}
-if (!existsSync(chromiumPath) || !statSync(chromiumPath).isFile()) {
-  console.log(`1..0 # SKIP no chromium at ${chromiumPath} (apt-get install chromium)`);
-  process.exit(77);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (_) {
-  console.log('1..0 # SKIP playwright-core missing (run npm ci in tests/browser)');
-  process.exit(77);
-}
-mkdirSync(artifacts, { recursive: true });
-
-let n = 0, failed = 0;
-async function step(name, fn) {
-  n++;
-  const t0 = Date.now();
-  try {
-    await fn();
-    console.log(`ok ${n} - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok ${n} - ${name}\n# ${String(e.stack || e).split('\n').join('\n# ')}`);
-  }
-}
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
+const { build, artifacts, chromium, chromiumPath } = await setup('console-test.mjs');
 
 // Frames presented and time advanced on a <video> over a short window.
 const WATCH = async ([sel, wantFrames, ms]) => {
@@ -314,5 +281,4 @@ try {
   await browser.close();
   gw.stop();
 }
-console.log(`1..${n}`);
-process.exit(failed ? 1 : 0);
+finish();
