@@ -573,6 +573,8 @@ admit (CeRelay *relay, const char *camera_id, const char *source,
   }
   if (!g_queue_is_empty (&relay->preempted) && relay->preempt_idle == NULL) {
     relay->preempt_idle = g_idle_source_new ();
+    /* Not starved by a main context busy with media. */
+    g_source_set_priority (relay->preempt_idle, G_PRIORITY_DEFAULT);
     g_source_set_callback (relay->preempt_idle, on_preempt_idle, relay, NULL);
     g_source_attach (relay->preempt_idle, relay->context);
   }
