@@ -417,6 +417,7 @@ ce_mosaic_set_tiles (CeMosaic *m, const CeMosaicTile *tiles, guint n,
     GError **error)
 {
   Layout *l, *old;
+  gint64 t0, t1;
 
   if (n > MAX_TILES) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -436,6 +437,7 @@ ce_mosaic_set_tiles (CeMosaic *m, const CeMosaicTile *tiles, guint n,
       return FALSE;
     }
   }
+  t0 = g_get_monotonic_time ();
   l = layout_new (m, tiles, n, error);
   if (l == NULL)
     return FALSE;
@@ -444,9 +446,12 @@ ce_mosaic_set_tiles (CeMosaic *m, const CeMosaicTile *tiles, guint n,
   g_mutex_lock (&m->lock);
   m->stats.layouts++;
   g_mutex_unlock (&m->lock);
+  t1 = g_get_monotonic_time ();
   layout_free (old);
-  GST_INFO ("%s: %u tiles at %ux%u", m->name, l->n_tiles, m->config.width,
-      m->config.height);
+  GST_INFO ("%s: %u tiles at %ux%u (built in %.1f ms, the old one stopped "
+            "in %.1f ms)",
+      m->name, l->n_tiles, m->config.width, m->config.height,
+      (t1 - t0) / 1000.0, (g_get_monotonic_time () - t1) / 1000.0);
   return TRUE;
 }
 

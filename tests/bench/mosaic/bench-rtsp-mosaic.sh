@@ -92,7 +92,7 @@ token=$("$cityeye" token create --user bench --label bench --db "$db" | grep -o 
 [[ -n $token ]] || { log "no token"; exit 1; }
 
 printf '[probe]\ninterval=0\n[wall]\nmosaic_size=%s\nmosaic_max=1\n' "$size" > "$work/gw.conf"
-"$gateway" --config "$work/gw.conf" --db "$db" --rtsp-port 0 --http-port 0 \
+GST_DEBUG=${GST_DEBUG:-} "$gateway" --config "$work/gw.conf" --db "$db" --rtsp-port 0 --http-port 0 \
   > "$work/gw.out" 2> "$work/gw.err" &
 gw=$!
 pids+=($gw)
