@@ -277,8 +277,8 @@ mosaic_open (const CeRtspVirtualRequest *req, CeHub **hub, char **name,
         "Not a monitor: the path is /walls/NAME/monitors/INDEX");
     return NULL;
   }
-  if (p != NULL && p->role != CE_ROLE_ADMIN && p->role != CE_ROLE_OPERATOR &&
-      p->role != CE_ROLE_WALL) {
+  /* Watching a monitor is operating the wall. */
+  if (p != NULL && !ce_api_walls_role_may (p->role, CE_API_WALL_OPERATE)) {
     g_autofree char *why = g_strdup_printf ("%s (%s) may not watch wall "
                                             "monitors: admin, operator or wall "
                                             "only",
