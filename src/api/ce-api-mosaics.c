@@ -164,6 +164,7 @@ entry_update (Entry *e, const CeWall *wall, GError **error)
   g_autoptr (GArray) specs = entry_specs (e, wall, &signature);
   g_autoptr (GPtrArray) streams = g_ptr_array_new ();
   g_autoptr (GArray) tiles = g_array_new (FALSE, TRUE, sizeof (CeMosaicTile));
+  gint64 start = g_get_monotonic_time ();
 
   if (e->signature != NULL && strcmp (e->signature, signature) == 0)
     return TRUE;
@@ -195,7 +196,9 @@ entry_update (Entry *e, const CeWall *wall, GError **error)
   }
   if (e->signature != NULL) {
     e->owner->relayouts++;
-    g_message ("Mosaic %s: new layout of %u tiles", e->path, tiles->len);
+    /* Built on the main context: the time is what it held up. */
+    g_message ("Mosaic %s: new layout of %u tiles (%.0f ms)", e->path,
+        tiles->len, (g_get_monotonic_time () - start) / 1000.0);
   }
   release_streams (api, e->streams);
   e->streams = g_steal_pointer (&streams);
@@ -274,8 +277,8 @@ mosaic_open (const CeRtspVirtualRequest *req, CeHub **hub, char **name,
         "Not a monitor: the path is /walls/NAME/monitors/INDEX");
     return NULL;
   }
-  if (p != NULL && p->role != CE_ROLE_ADMIN && p->role != CE_ROLE_OPERATOR &&
-      p->role != CE_ROLE_WALL) {
+  /* Watching a monitor is operating the wall. */
+  if (p != NULL && !ce_api_walls_role_may (p->role, CE_API_WALL_OPERATE)) {
     g_autofree char *why = g_strdup_printf ("%s (%s) may not watch wall "
                                             "monitors: admin, operator or wall "
                                             "only",

@@ -236,6 +236,7 @@ typedef enum
 
 /* 403 (answered) unless the caller's role may. */
 gboolean ce_api_walls_check_role (CeApiRequest *req, CeApiWallAccess access);
+gboolean ce_api_walls_role_may (CeRole role, CeApiWallAccess access);
 /* 409 {"error": {"code": "conflict", "message", "revision"}}; @revision
  * < 0 leaves it out. */
 void ce_api_respond_conflict (SoupServerMessage *msg, const char *message,

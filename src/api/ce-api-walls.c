@@ -730,23 +730,25 @@ ce_api_walls_free (CeApiWalls *w)
 /* ---- request helpers ---------------------------------------------------- */
 
 gboolean
+ce_api_walls_role_may (CeRole role, CeApiWallAccess access)
+{
+  switch (access) {
+    case CE_API_WALL_OPERATE:
+      return role == CE_ROLE_ADMIN || role == CE_ROLE_OPERATOR ||
+          role == CE_ROLE_WALL;
+    case CE_API_WALL_EDIT:
+    default:
+      return role == CE_ROLE_ADMIN || role == CE_ROLE_OPERATOR;
+  }
+}
+
+gboolean
 ce_api_walls_check_role (CeApiRequest *req, CeApiWallAccess access)
 {
   CeRole role = req->principal->role;
   g_autofree char *message = NULL;
-  gboolean ok;
 
-  switch (access) {
-    case CE_API_WALL_OPERATE:
-      ok = role == CE_ROLE_ADMIN || role == CE_ROLE_OPERATOR ||
-          role == CE_ROLE_WALL;
-      break;
-    case CE_API_WALL_EDIT:
-    default:
-      ok = role == CE_ROLE_ADMIN || role == CE_ROLE_OPERATOR;
-      break;
-  }
-  if (ok)
+  if (ce_api_walls_role_may (role, access))
     return TRUE;
   message = g_strdup_printf ("%s (%s) may not do this: %s",
       req->principal->user, ce_role_to_string (role),

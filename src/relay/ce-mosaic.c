@@ -31,11 +31,16 @@ typedef struct
 /* One pipeline: the background, the tiles, the encoder. */
 struct _Layout
 {
-  CeMosaic *mosaic;
+  CeMosaic *mosaic; /* outlives the layout (see retired_layouts) */
   GstElement *pipeline;
   Tile tiles[MAX_TILES];
   guint n_tiles;
   gboolean first_out; /* under the mosaic's lock */
+  /* Set when a newer layout took over: from then on this one's output is
+   * dropped.  The encoder's output is pushed under the lock, so that once
+   * retired no frame of it reaches the hub. */
+  GMutex lock;
+  gboolean retired;
 };
 
 struct _CeMosaic
@@ -46,6 +51,8 @@ struct _CeMosaic
   Layout *layout;
   GMutex lock; /* guards the tiles' flags and: */
   CeMosaicStats stats;
+  guint retiring; /* old layouts still stopping on the worker thread */
+  GCond retired;  /* signalled when one is done */
 };
 
 static void
@@ -95,12 +102,18 @@ on_new_sample (GstAppSink *sink, gpointer user_data)
 
   if (buffer == NULL)
     return sample == NULL ? GST_FLOW_EOS : GST_FLOW_OK;
+  g_mutex_lock (&l->lock);
+  if (l->retired) {
+    g_mutex_unlock (&l->lock);
+    return GST_FLOW_OK;
+  }
   g_mutex_lock (&m->lock);
   discont = l->first_out;
   l->first_out = FALSE;
   m->stats.frames_out++;
   g_mutex_unlock (&m->lock);
   ce_hub_push (m->hub, CE_CODEC_H264, gst_buffer_ref (buffer), discont);
+  g_mutex_unlock (&l->lock);
   return GST_FLOW_OK;
 }
 
@@ -171,6 +184,8 @@ raw_caps (guint width, guint height, guint fps)
   return caps;
 }
 
+/* Stops the tiles' feeding (nothing calls into @l any more), then the
+ * pipeline. */
 static void
 layout_free (Layout *l)
 {
@@ -182,12 +197,57 @@ layout_free (Layout *l)
         ce_hub_detach (l->tiles[i].hub, l->tiles[i].consumer);
       ce_hub_unref (l->tiles[i].hub);
     }
+    l->tiles[i].hub = NULL;
   }
   if (l->pipeline != NULL) {
     gst_element_set_state (l->pipeline, GST_STATE_NULL);
     gst_object_unref (l->pipeline);
   }
+  g_mutex_clear (&l->lock);
   g_free (l);
+}
+
+static void
+retire_one (gpointer data, gpointer user_data)
+{
+  Layout *l = data;
+  CeMosaic *m = l->mosaic;
+
+  layout_free (l);
+  g_mutex_lock (&m->lock);
+  m->retiring--;
+  g_cond_broadcast (&m->retired);
+  g_mutex_unlock (&m->lock);
+}
+
+/* Stopping a pipeline waits for its threads (about 100 ms for a 3 x 3
+ * layout): an old layout is stopped on a worker thread so that a new
+ * layout does not hold up the caller's main context that long.  The
+ * mosaic waits for its old layouts before it is freed. */
+static void
+layout_retire (CeMosaic *m, Layout *l)
+{
+  static GThreadPool *pool;
+  static gsize once;
+
+  if (g_once_init_enter (&once)) {
+    pool = g_thread_pool_new (retire_one, NULL, 2, FALSE, NULL);
+    g_once_init_leave (&once, 1);
+  }
+  g_mutex_lock (&l->lock);
+  l->retired = TRUE;
+  g_mutex_unlock (&l->lock);
+  /* The tiles stop feeding it at once (their hubs are the cameras'). */
+  for (guint i = 0; i < l->n_tiles; i++) {
+    if (l->tiles[i].hub != NULL && l->tiles[i].consumer != 0) {
+      ce_hub_detach (l->tiles[i].hub, l->tiles[i].consumer);
+      l->tiles[i].consumer = 0;
+    }
+  }
+  g_mutex_lock (&m->lock);
+  m->retiring++;
+  g_mutex_unlock (&m->lock);
+  g_thread_pool_push (pool, l, NULL);
 }
 
 static gboolean
@@ -307,6 +367,7 @@ layout_new (CeMosaic *m, const CeMosaicTile *tiles, guint n, GError **error)
 
   l->mosaic = m;
   l->first_out = TRUE;
+  g_mutex_init (&l->lock);
   l->pipeline = gst_pipeline_new (m->name);
   bus = gst_element_get_bus (l->pipeline);
   gst_bus_set_sync_handler (bus, on_bus, l, NULL);
@@ -393,6 +454,7 @@ ce_mosaic_new (const char *name, const CeMosaicConfig *config, GError **error)
       m->config.bitrate_kbps = config->bitrate_kbps;
   }
   g_mutex_init (&m->lock);
+  g_cond_init (&m->retired);
   m->hub = ce_hub_new (name, NULL);
   if (!ce_mosaic_set_tiles (m, NULL, 0, error))
     return NULL;
@@ -405,8 +467,13 @@ ce_mosaic_free (CeMosaic *m)
   if (m == NULL)
     return;
   layout_free (m->layout);
+  g_mutex_lock (&m->lock);
+  while (m->retiring > 0)
+    g_cond_wait (&m->retired, &m->lock);
+  g_mutex_unlock (&m->lock);
   if (m->hub != NULL)
     ce_hub_unref (m->hub);
+  g_cond_clear (&m->retired);
   g_mutex_clear (&m->lock);
   g_free (m->name);
   g_free (m);
@@ -417,6 +484,7 @@ ce_mosaic_set_tiles (CeMosaic *m, const CeMosaicTile *tiles, guint n,
     GError **error)
 {
   Layout *l, *old;
+  gint64 t0, t1;
 
   if (n > MAX_TILES) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
@@ -436,6 +504,7 @@ ce_mosaic_set_tiles (CeMosaic *m, const CeMosaicTile *tiles, guint n,
       return FALSE;
     }
   }
+  t0 = g_get_monotonic_time ();
   l = layout_new (m, tiles, n, error);
   if (l == NULL)
     return FALSE;
@@ -444,9 +513,13 @@ ce_mosaic_set_tiles (CeMosaic *m, const CeMosaicTile *tiles, guint n,
   g_mutex_lock (&m->lock);
   m->stats.layouts++;
   g_mutex_unlock (&m->lock);
-  layout_free (old);
-  GST_INFO ("%s: %u tiles at %ux%u", m->name, l->n_tiles, m->config.width,
-      m->config.height);
+  t1 = g_get_monotonic_time ();
+  if (old != NULL)
+    layout_retire (m, old);
+  GST_INFO ("%s: %u tiles at %ux%u (built in %.1f ms, the old one retired "
+            "in %.1f ms)",
+      m->name, l->n_tiles, m->config.width, m->config.height,
+      (t1 - t0) / 1000.0, (g_get_monotonic_time () - t1) / 1000.0);
   return TRUE;
 }
 

@@ -16,7 +16,9 @@
  *
  * Threads: decoding, composing and encoding run on the pipeline's threads;
  * the tiles' hub callbacks only queue.  A new layout (ce_mosaic_set_tiles)
- * builds a new pipeline that pushes into the same hub: viewers stay.
+ * builds a new pipeline that pushes into the same hub: viewers stay; the
+ * old pipeline is stopped on a worker thread (ce_mosaic_free waits for
+ * it).
  */
 #pragma once
 

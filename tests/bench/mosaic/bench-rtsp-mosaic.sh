@@ -10,8 +10,9 @@
 # depayloaded and parsed, not decoded: the viewer's own cost stays out).
 # cityeyed's CPU (utime + stime from /proc) is measured over --seconds
 # twice: with the wall's cameras pulled but nobody watching the mosaic,
-# then with the viewer; the difference is the mosaic's cost.  Figures,
-# not pass/fail.
+# then with the viewer; the difference is the mosaic's cost.  Then six
+# layout changes while the viewer plays, with the time each held up the
+# gateway's main context.  Figures, not pass/fail.
 #
 # Usage: bash tests/bench/mosaic/bench-rtsp-mosaic.sh [--build DIR]
 #          [--seconds S] [--size WxH] [--keep]
@@ -31,7 +32,7 @@ while (($#)); do
     --size) size=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     -h | --help)
-      sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'
+      sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'
       exit 0 ;;
     *) echo "bench-rtsp-mosaic: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -91,7 +92,7 @@ token=$("$cityeye" token create --user bench --label bench --db "$db" | grep -o 
 [[ -n $token ]] || { log "no token"; exit 1; }
 
 printf '[probe]\ninterval=0\n[wall]\nmosaic_size=%s\nmosaic_max=1\n' "$size" > "$work/gw.conf"
-"$gateway" --config "$work/gw.conf" --db "$db" --rtsp-port 0 --http-port 0 \
+GST_DEBUG=${GST_DEBUG:-} "$gateway" --config "$work/gw.conf" --db "$db" --rtsp-port 0 --http-port 0 \
   > "$work/gw.out" 2> "$work/gw.err" &
 gw=$!
 pids+=($gw)
@@ -149,4 +150,19 @@ echo "cityeyed, the same plus the mosaic and one RTSP viewer: $busy cores"
 echo "the mosaic's cost: $(echo "scale=3; $busy - $idle" | bc) cores"
 echo "frames encoded: $(echo "scale=1; (${f1:-0} - ${f0:-0}) / $seconds" | bc) per second (goal 25); tile frames skipped: $((${s1%.*} - ${s0%.*}))"
 echo "mosaics running: $(metric cityeye_mosaics), viewers: $(metric cityeye_mosaic_viewers)"
+
+# Layout changes while the viewer plays: each builds a new pipeline on the
+# gateway's main context; cityeyed logs how long that took.
+four=""
+for ((i = 1; i <= 4; i++)); do four+="${four:+, }\"$(printf '310113000013200%05d' "$i")\""; done
+for ((round = 0; round < 6; round++)); do
+  rev=$(curl -s -H "Authorization: Bearer $token" "$api/api/v1/walls/bench" |
+    sed -n 's/.*"revision" *: *\([0-9]*\).*/\1/p')
+  if ((round % 2 == 0)); then layout=4 t=$four; else layout=9 t=$tiles; fi
+  r=$(call PATCH /api/v1/walls/bench "{\"revision\": $rev, \"monitors\": [{\"index\": 0, \"layout\": \"$layout\", \"tiles\": [$t]}]}")
+  [[ $r == 200 ]] || log "layout change: $r $(cat "$work/body.json")"
+  sleep 2
+done
+echo "layout changes while playing (main context held up, ms): $(grep -o 'new layout of [0-9]* tiles ([0-9]* ms)' "$work/gw.err" | sed 's/.*(\([0-9]*\) ms)/\1/' | tr '\n' ' ')"
+if kill -0 "${pids[-1]}" 2> /dev/null; then echo "the viewer still plays"; else echo "the viewer stopped"; fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
