@@ -50,11 +50,14 @@ function cameraName(id) {
 // and the events socket too.  So a tile opens its socket once GET
 // /api/v1/streams says its camera plays (polled once a second while a
 // tile waits; a camera the gateway does not pull at all is not waited
-// for: the socket starts it).
+// for: the socket starts it).  A new waiter cuts the pause short: after a
+// preset switch the new tiles' cameras are ready (the gateway warmed them),
+// and a dead camera elsewhere on the wall must not delay them by a second.
 class Readiness {
   constructor() {
     this.waiting = new Map();  // "camera/profile" → [resolve]
     this.polling = false;
+    this.wake = null;          // ends the pause between polls
   }
 
   wait(id, profile) {
@@ -62,6 +65,7 @@ class Readiness {
       const key = `${id}/${profile}`;
       if (!this.waiting.has(key)) this.waiting.set(key, []);
       this.waiting.get(key).push(resolve);
+      if (this.wake) this.wake();
       this.poll();
     });
   }
@@ -84,7 +88,14 @@ class Readiness {
           }
         }
       }
-      if (this.waiting.size > 0) await new Promise((r) => setTimeout(r, 1000));
+      if (this.waiting.size > 0) {
+        await new Promise((r) => {
+          // Tiles starting together: one poll for all of them.
+          this.wake = () => setTimeout(r, 20);
+          setTimeout(r, 1000);
+        });
+        this.wake = null;
+      }
     }
     this.polling = false;
   }
