@@ -7,11 +7,17 @@ usage: summarize.py EXTRA_RESULTS_FILE TESTLOG.json...
 EXTRA_RESULTS_FILE has lines "pass NAME", "fail NAME" or "skip NAME".
 """
 import json
+import os
 import re
 import sys
 
+# Lines of a failing test's output printed before the summary, so that a CI
+# log that keeps only its tail still shows why the run failed.
+DETAIL_LINES = 25
+
 passed = failed = skipped = 0
 failures = []
+details = []
 
 with open(sys.argv[1], encoding="utf-8") as extra:
     for line in extra:
@@ -24,6 +30,21 @@ with open(sys.argv[1], encoding="utf-8") as extra:
             failed += 1
             failures.append(name)
 
+def failure_detail(test):
+    """The last TAP lines of a failed test, then the start of its first
+    sanitizer report or GLib error, else the end of its stderr."""
+    out = [l for l in (test.get("stdout") or "").splitlines() if l.strip()]
+    err = [l for l in (test.get("stderr") or "").splitlines() if l.strip()]
+    first = next((i for i, l in enumerate(err)
+                  if re.search(r"Sanitizer|runtime error|\*\*|Bail out", l)),
+                 None)
+    if first is not None:
+        err = err[first:first + DETAIL_LINES - 8]
+    else:
+        err = err[-(DETAIL_LINES - 8):]
+    return out[-8:] + err
+
+
 tap_line = re.compile(r"^(not ok|ok)\b(.*)$")
 for path in sys.argv[2:]:
     try:
@@ -32,13 +53,15 @@ for path in sys.argv[2:]:
         failed += 1
         failures.append(f"{path}: no test log (build failed?)")
         continue
+    # _ci/<build>/meson-logs/testlog.json -> "<build>"
+    build = os.path.basename(os.path.dirname(os.path.dirname(path)))
     with log:
         for raw in log:
             try:
                 test = json.loads(raw)
             except ValueError:
                 continue
-            name = test.get("name", "?")
+            name = f'{build}: {test.get("name", "?")}'
             result = test.get("result", "")
             counted = 0
             for line in (test.get("stdout") or "").splitlines():
@@ -60,12 +83,17 @@ for path in sys.argv[2:]:
                 if counted == 0 or not any(name in f for f in failures):
                     failed += 1
                     failures.append(f"{name}: {result}")
+                details.append((name, result, failure_detail(test)))
             elif counted == 0:
                 if result == "SKIP":
                     skipped += 1
                 elif result in ("OK", "EXPECTEDFAIL"):
                     passed += 1
 
+for name, result, tail in details:
+    print(f"--- last lines of {name} ({result})")
+    for l in tail:
+        print(f"    {l[:300]}")
 for f in failures:
     print(f"FAILED: {f}")
 line = f"{passed} passed, {failed} failed"
