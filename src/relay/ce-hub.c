@@ -33,6 +33,7 @@ struct _CeHub
   gsize cache_bytes;
   gboolean cache_valid; /* FALSE after an overflow until the next keyframe */
   CeVideoParams params;
+  CeVideoParams announced; /* from the SDP; codec UNKNOWN = none */
   CeSdpAudio audio;
   GstClockTime last_audio_pts; /* hub timeline, NONE = none yet */
   gboolean ready;
@@ -104,6 +105,7 @@ ce_hub_unref (CeHub *hub)
     return;
   g_ptr_array_unref (hub->cache);
   g_array_unref (hub->consumers);
+  ce_video_params_clear (&hub->announced);
   ce_video_params_clear (&hub->params);
   ce_sdp_audio_clear (&hub->audio);
   g_mutex_clear (&hub->lock);
@@ -405,6 +407,42 @@ ce_hub_dup_params (CeHub *hub, CeVideoParams *out)
   out->sps = bytes_ref0 (hub->params.sps);
   out->pps = bytes_ref0 (hub->params.pps);
   g_mutex_unlock (&hub->lock);
+}
+
+static void
+params_copy (const CeVideoParams *from, CeVideoParams *to)
+{
+  *to = *from;
+  to->vps = bytes_ref0 (from->vps);
+  to->sps = bytes_ref0 (from->sps);
+  to->pps = bytes_ref0 (from->pps);
+}
+
+void
+ce_hub_announce (CeHub *hub, const CeVideoParams *params)
+{
+  g_mutex_lock (&hub->lock);
+  ce_video_params_clear (&hub->announced);
+  params_copy (params, &hub->announced);
+  g_mutex_unlock (&hub->lock);
+}
+
+gboolean
+ce_hub_dup_described (CeHub *hub, CeVideoParams *out)
+{
+  gboolean found = TRUE;
+
+  g_mutex_lock (&hub->lock);
+  if (hub->ready)
+    params_copy (&hub->params, out);
+  else if (hub->announced.codec != CE_CODEC_UNKNOWN)
+    params_copy (&hub->announced, out);
+  else {
+    memset (out, 0, sizeof (*out));
+    found = FALSE;
+  }
+  g_mutex_unlock (&hub->lock);
+  return found;
 }
 
 gboolean

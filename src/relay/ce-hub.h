@@ -119,6 +119,16 @@ void ce_hub_dup_params (CeHub *hub, CeVideoParams *out);
 /* TRUE once a keyframe with complete parameter sets has arrived. */
 gboolean ce_hub_is_ready (CeHub *hub);
 
+/* The parameter sets a camera announced in its SDP, complete (the ingest
+ * checks): they describe the stream until the first keyframe brings the
+ * parameter sets in band, which then win. */
+void ce_hub_announce (CeHub *hub, const CeVideoParams *params);
+
+/* What describes the stream to a new viewer: the parameter sets of the
+ * keyframes once ready, else the announced ones.  FALSE (@out cleared)
+ * when there is neither.  Free with ce_video_params_clear(). */
+gboolean ce_hub_dup_described (CeHub *hub, CeVideoParams *out);
+
 void ce_hub_get_stats (CeHub *hub, CeHubStats *stats);
 
 /* The cached GOP, oldest first: (transfer full) (element-type GstBuffer). */

@@ -462,6 +462,40 @@ on_native_au (GBytes *au, guint64 pts_ns, gboolean keyframe, gboolean discont,
     signal_keyframe (self);
 }
 
+/* The parameter sets of the camera's SDP (sprop-*) as the hub's
+ * description of the stream, when they are complete. */
+static void
+on_client_described (CeRtspClient *client, const CeSdpVideo *video,
+    const CeSdpAudio *audio, gpointer user_data)
+{
+  CeIngest *self = user_data;
+  static const guint8 start_code[] = {0, 0, 0, 1};
+  GBytes *sets[] = {video->vps, video->sps, video->pps};
+  g_autoptr (GByteArray) annexb = g_byte_array_new ();
+  CeVideoParams params = {.codec = video->codec};
+
+  for (guint i = 0; i < G_N_ELEMENTS (sets); i++) {
+    gsize size = 0;
+    const guint8 *data =
+        sets[i] != NULL ? g_bytes_get_data (sets[i], &size) : NULL;
+
+    if (size == 0)
+      continue;
+    g_byte_array_append (annexb, start_code, sizeof (start_code));
+    g_byte_array_append (annexb, data, (guint) size);
+  }
+  ce_video_params_update (&params, annexb->data, annexb->len);
+  if (ce_video_params_complete (&params) && params.width > 0) {
+    ce_hub_set_audio (self->hub, audio);
+    ce_hub_announce (self->hub, &params);
+    GST_DEBUG ("%s: described by the camera's SDP (%ux%u)", self->name,
+        params.width, params.height);
+    if (self->callbacks.described != NULL && !g_atomic_int_get (&self->stopped))
+      self->callbacks.described (self, self->user_data);
+  }
+  ce_video_params_clear (&params);
+}
+
 static void
 on_client_playing (CeRtspClient *client, const CeSdpVideo *video,
     const CeSdpAudio *audio, gpointer user_data)
@@ -630,7 +664,7 @@ ce_ingest_start (const char *name, const CeIngestSource *source, CeHub *hub,
 
   if (!source->use_rtspsrc) {
     static const CeRtspClientFuncs funcs = {on_client_playing, on_client_rtp,
-        on_client_failed};
+        on_client_failed, on_client_described};
 
     self->times.started = now_us ();
     self->client = ce_rtsp_client_new (source->url, source->username,

@@ -41,6 +41,10 @@ typedef struct
    * credentials).  Called at most once; not after ce_ingest_stop(). */
   void (*failed) (CeIngest *ingest, CeIngestFailure failure,
       const char *message, gpointer user_data);
+  /* Optional; main context.  The camera's description carried the video's
+   * parameter sets and the hub has them (ce_hub_dup_described()): the
+   * stream can be described to viewers before its first keyframe. */
+  void (*described) (CeIngest *ingest, gpointer user_data);
 } CeIngestCallbacks;
 
 typedef struct

@@ -240,6 +240,18 @@ on_keyframe (CeIngest *ingest, gpointer user_data)
   complete_waiters (stream, NULL);
 }
 
+static void complete_described_waiters (CeStream *stream);
+
+static void
+on_described (CeIngest *ingest, gpointer user_data)
+{
+  CeStream *stream = user_data;
+
+  GST_INFO ("%s: described by the camera (connect %.0f ms)", stream->key,
+      (g_get_monotonic_time () - stream->t_acquire) / 1000.0);
+  complete_described_waiters (stream);
+}
+
 static void
 on_failed (CeIngest *ingest, CeIngestFailure failure, const char *message,
     gpointer user_data)
@@ -261,7 +273,7 @@ stream_start_ingest (CeStream *stream)
 {
   CeRelay *relay = stream->relay;
   CeIngestSource source = {0};
-  CeIngestCallbacks callbacks = {on_keyframe, on_failed};
+  CeIngestCallbacks callbacks = {on_keyframe, on_failed, on_described};
 
   if (relay->connecting >= relay->config.max_concurrent_connects) {
     if (!stream->queued_for_slot) {
@@ -840,6 +852,7 @@ typedef struct
   CeStream *stream;
   GSource *timeout;
   gulong cancel_id;
+  gboolean described_enough; /* the camera's SDP will do */
 } WaitData;
 
 static void
@@ -873,15 +886,48 @@ on_wait_timeout (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-void
-ce_stream_wait_ready_async (CeStream *stream, GCancellable *cancellable,
-    GAsyncReadyCallback callback, gpointer user_data)
+/* The waiters content with a description of the stream (see
+ * ce_stream_wait_described_async()) go once the camera's SDP gave one. */
+static void
+complete_described_waiters (CeStream *stream)
+{
+  GList *l = stream->waiters, *done = NULL;
+
+  /* Taken out of the list first: a completion may add waiters. */
+  while (l != NULL) {
+    GList *next = l->next;
+    WaitData *wd = g_task_get_task_data (l->data);
+
+    if (wd->described_enough) {
+      clear_source (&wd->timeout);
+      done = g_list_prepend (done, l->data);
+      stream->waiters = g_list_delete_link (stream->waiters, l);
+    }
+    l = next;
+  }
+  done = g_list_reverse (done);
+  for (l = done; l != NULL; l = l->next) {
+    g_task_return_boolean (l->data, TRUE);
+    g_object_unref (l->data);
+  }
+  g_list_free (done);
+}
+
+static void
+stream_wait_async (CeStream *stream, gboolean described_enough,
+    GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   GTask *task = g_task_new (NULL, cancellable, callback, user_data);
+  CeVideoParams params;
+  gboolean described = FALSE;
   WaitData *wd;
 
-  g_task_set_source_tag (task, ce_stream_wait_ready_async);
-  if (ce_hub_is_ready (stream->hub)) {
+  g_task_set_source_tag (task, stream_wait_async);
+  if (described_enough) {
+    described = ce_hub_dup_described (stream->hub, &params);
+    ce_video_params_clear (&params);
+  }
+  if (described || ce_hub_is_ready (stream->hub)) {
     g_task_return_boolean (task, TRUE);
     g_object_unref (task);
     return;
@@ -894,10 +940,25 @@ ce_stream_wait_ready_async (CeStream *stream, GCancellable *cancellable,
   }
   wd = g_new0 (WaitData, 1);
   wd->stream = stream_ref (stream);
+  wd->described_enough = described_enough;
   g_task_set_task_data (task, wd, wait_data_free);
   wd->timeout = add_timeout (stream->relay,
       stream->relay->config.start_timeout_ms, on_wait_timeout, task);
   stream->waiters = g_list_append (stream->waiters, task);
+}
+
+void
+ce_stream_wait_ready_async (CeStream *stream, GCancellable *cancellable,
+    GAsyncReadyCallback callback, gpointer user_data)
+{
+  stream_wait_async (stream, FALSE, cancellable, callback, user_data);
+}
+
+void
+ce_stream_wait_described_async (CeStream *stream, GCancellable *cancellable,
+    GAsyncReadyCallback callback, gpointer user_data)
+{
+  stream_wait_async (stream, TRUE, cancellable, callback, user_data);
 }
 
 gboolean

@@ -147,6 +147,18 @@ void ce_stream_wait_ready_async (CeStream *stream, GCancellable *cancellable,
 gboolean ce_stream_wait_ready_finish (CeStream *stream, GAsyncResult *result,
     GError **error);
 
+/**
+ * ce_stream_wait_described_async:
+ * As ce_stream_wait_ready_async(), but also completes as soon as the
+ * camera's SDP gave complete parameter sets (ce_hub_dup_described()): an
+ * RTSP viewer can be answered DESCRIBE and SETUP while the camera is still
+ * being set up, and gets the first keyframe when it comes.  Finish with
+ * ce_stream_wait_ready_finish().
+ */
+void ce_stream_wait_described_async (CeStream *stream,
+    GCancellable *cancellable, GAsyncReadyCallback callback,
+    gpointer user_data);
+
 /* The output side reports when it sent its first packet of a start, for
  * the first-frame breakdown. */
 void ce_stream_note_first_out (CeStream *stream);

@@ -289,6 +289,9 @@ on_response (CeRtspClient *c, CeRtspResponse *r)
         if (!c->have_audio)
           ce_sdp_audio_clear (&c->audio);
       }
+      if (c->funcs.described != NULL)
+        c->funcs.described (c, &c->video, c->have_audio ? &c->audio : NULL,
+            c->user_data);
       c->state = ST_SETUP;
       send_next (c);
       break;

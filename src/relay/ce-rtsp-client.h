@@ -35,6 +35,11 @@ typedef struct
    * ce_rtsp_client_free(). */
   void (*failed) (CeRtspClient *client, guint status, const char *message,
       gpointer user_data);
+  /* Optional.  The camera's DESCRIBE answer was read, before SETUP: @video
+   * as in playing, @audio the audio track the client will set up (it may
+   * still be refused).  Must not free the client. */
+  void (*described) (CeRtspClient *client, const CeSdpVideo *video,
+      const CeSdpAudio *audio, gpointer user_data);
 } CeRtspClientFuncs;
 
 typedef struct

@@ -1254,7 +1254,12 @@ with_stream (Conn *c, const char *method, int cseq, Target *t,
     g_idle_add (on_virtual_poll, p);
     return;
   }
-  ce_stream_wait_ready_async (c->stream, c->cancellable, on_stream_ready, p);
+  /* DESCRIBE and SETUP need only the stream's description: when the
+   * camera's SDP carries its parameter sets, the viewer's DESCRIBE, SETUP
+   * and PLAY go on while the camera is still being set up, and the first
+   * keyframe goes out the moment it arrives. */
+  ce_stream_wait_described_async (c->stream, c->cancellable, on_stream_ready,
+      p);
 }
 
 static void
@@ -1270,7 +1275,7 @@ handle_describe_ready (Conn *c, Pending *p)
 
   if (colon != NULL)
     *colon = '\0';
-  ce_hub_dup_params (conn_source_hub (c), &params);
+  ce_hub_dup_described (conn_source_hub (c), &params);
   have_audio = ce_hub_dup_audio (conn_source_hub (c), &audio);
   sdp = ce_sdp_build_av (&params, have_audio ? &audio : NULL,
       conn_source_name (c), host, g_get_real_time (), "trackID=0", "trackID=1");
@@ -1837,9 +1842,16 @@ on_reap (gpointer user_data)
       lagging = v->lagging_since != 0 && now - v->lagging_since > drop_after;
       g_mutex_unlock (&c->lock);
       if (lagging) {
+        struct linger reset = {.l_onoff = 1, .l_linger = 0};
+
         g_message ("RTSP viewer %s of %s dropped: could not keep up for %u s",
             c->peer, v->media_key, s->config.viewer_drop_after_s);
         s->stats.viewers_dropped++;
+        /* Reset, not FIN: a FIN would wait behind the stale video in the
+         * kernel's send buffer, which a viewer with a closed window may
+         * never take, and the orphaned socket would keep that memory. */
+        setsockopt (g_socket_get_fd (c->socket), SOL_SOCKET, SO_LINGER, &reset,
+            sizeof reset);
         drop = TRUE;
       } else if (v->have_anchor && now - v->last_sr > SR_INTERVAL_US) {
         send_sender_report (c, now);
