@@ -425,11 +425,12 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message,
 
   if (ms->mux == NULL)
     return;
+  memset (&m, 0, sizeof m);
+  m.ch = -1;
   text = g_bytes_get_data (message, &len);
   if (type != SOUP_WEBSOCKET_DATA_TEXT) {
     g_set_error_literal (&error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST,
         "Only TEXT messages (JSON) are accepted on this socket");
-    m.ch = -1;
   } else if (ce_api_mux_parse_message (text, len, &m, &error)) {
     if (m.op == CE_API_MUX_CLOSE) {
       Channel *c = g_hash_table_lookup (ms->channels, &m.ch);
