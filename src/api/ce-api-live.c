@@ -6,6 +6,8 @@
  * camera's hub (through the relay), written with flow control of our own:
  * the next message or chunk goes out only once the previous one has
  * reached the socket, so the only queue is the CeViewer's bounded one.
+ * The channels of the multiplexed live socket (ce-api-mux.c) are viewers
+ * of this file too, without a connection of their own (ce-api-live.h).
  */
 #include "ce-api-live.h"
 
