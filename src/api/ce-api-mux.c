@@ -21,6 +21,10 @@
 /* A channel over its budget while the socket took nothing for this long:
  * the client stopped reading altogether, and goes. */
 #define MUX_STALL_US (2 * G_USEC_PER_SEC)
+/* Above one media message in flight, only answers to the client's own
+ * messages queue in the connection: a client that sends without reading
+ * goes before they grow past this. */
+#define MUX_MAX_QUEUED (8 * 1024 * 1024)
 
 struct _CeApiMux
 {
@@ -283,6 +287,27 @@ channel_open (MuxSocket *ms, const CeApiMuxMessage *m, GError **error)
 
 /* ---- the socket ---------------------------------------------------------- */
 
+static void mux_socket_end (MuxSocket *ms, const char *why);
+
+/* The client stopped reading: its connection is dropped, every channel
+ * with it.  TRUE when it was. */
+static gboolean
+drop_if_stalled (MuxSocket *ms)
+{
+  if (ce_api_ws_link_get_queued (ms->link) <= MUX_MAX_QUEUED &&
+      (ce_api_ws_link_is_idle (ms->link) ||
+          g_get_monotonic_time () -
+                  ce_api_ws_link_get_progress_time (ms->link) <=
+              MUX_STALL_US))
+    return FALSE;
+  g_message ("HTTP live socket of %s from %s stopped reading: dropped",
+      ms->principal->user, ms->peer);
+  ms->dropped = TRUE;
+  ms->mux->sockets_dropped++;
+  mux_socket_end (ms, "client stopped reading");
+  return TRUE;
+}
+
 /* Ends every channel and the connection.  Idempotent; main context. */
 static void
 mux_socket_end (MuxSocket *ms, const char *why)
@@ -315,7 +340,6 @@ mux_socket_end (MuxSocket *ms, const char *why)
 static void
 pump (MuxSocket *ms)
 {
-  gint64 now = g_get_monotonic_time ();
   GList *l, *next;
 
   if (ms->mux == NULL || ms->link == NULL)
@@ -327,16 +351,8 @@ pump (MuxSocket *ms)
     next = l->next;
     if (c->lc == NULL || !ce_api_live_channel_should_drop (c->lc))
       continue;
-    if (!ce_api_ws_link_is_idle (ms->link) &&
-        now - ce_api_ws_link_get_progress_time (ms->link) > MUX_STALL_US) {
-      g_message ("HTTP live socket of %s from %s stopped reading: dropped",
-          ms->principal->user, ms->peer);
-      ms->dropped = TRUE;
-      if (ms->mux != NULL)
-        ms->mux->sockets_dropped++;
-      mux_socket_end (ms, "client stopped reading");
+    if (drop_if_stalled (ms))
       return;
-    }
     reason = g_strdup_printf ("Too slow: the channel fell behind its camera "
                               "more than its budget allows ([http] "
                               "live_max_queue) several times");
@@ -423,7 +439,7 @@ on_message (SoupWebsocketConnection *ws, gint type, GBytes *message,
   const char *text;
   gsize len;
 
-  if (ms->mux == NULL)
+  if (ms->mux == NULL || drop_if_stalled (ms))
     return;
   memset (&m, 0, sizeof m);
   m.ch = -1;

@@ -206,6 +206,14 @@ ce_api_ws_link_is_idle (CeApiWsLink *link)
   return link->counter->written >= link->sent;
 }
 
+guint64
+ce_api_ws_link_get_queued (CeApiWsLink *link)
+{
+  return link->sent > link->counter->written
+      ? link->sent - link->counter->written
+      : 0;
+}
+
 gint64
 ce_api_ws_link_get_progress_time (CeApiWsLink *link)
 {

@@ -35,6 +35,8 @@ SoupWebsocketConnection *ce_api_ws_link_get_connection (CeApiWsLink *link);
 gboolean ce_api_ws_link_is_open (CeApiWsLink *link);
 /* Everything given to the connection has reached the socket. */
 gboolean ce_api_ws_link_is_idle (CeApiWsLink *link);
+/* Bytes given to the connection that have not reached the socket. */
+guint64 ce_api_ws_link_get_queued (CeApiWsLink *link);
 /* Monotonic time of the socket's last progress (or of the link's
  * creation). */
 gint64 ce_api_ws_link_get_progress_time (CeApiWsLink *link);

@@ -643,29 +643,25 @@ raw_send_text (GSocket *s, const char *text)
       ==, (gssize) (6 + n));
 }
 
-/* A client that opens channels and stops reading is dropped; the
- * gateway goes on serving the others. */
-static void
-test_stops_reading (void)
+/* A raw client: the upgrade with the Authorization header, a small
+ * receive buffer, and nothing read after the 101. */
+static GSocket *
+raw_connect (void)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GInetAddress) lo =
       g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) addr =
       g_inet_socket_address_new (lo, (guint16) env.http_port);
-  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4,
-      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &error);
-  g_autoptr (Mux) good = mux_connect (env.wall);
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, &error);
   g_autofree char *req = g_strdup_printf (
       "GET /api/v1/live.ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
       "Authorization: Bearer %s\r\nUpgrade: websocket\r\n"
       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
       "Sec-WebSocket-Version: 13\r\n\r\n",
       env.wall);
-  char buf[65536];
-  Chan *c;
-  gint64 start;
-  gssize n;
+  char buf[12];
 
   g_assert_no_error (error);
   g_assert_true (g_socket_set_option (s, SOL_SOCKET, SO_RCVBUF, 4096, NULL));
@@ -674,6 +670,21 @@ test_stops_reading (void)
       (gssize) strlen (req));
   g_assert_cmpint (g_socket_receive (s, buf, 12, NULL, NULL), ==, 12);
   g_assert_cmpmem (buf, 12, "HTTP/1.1 101", 12);
+  return s;
+}
+
+/* A client that opens channels and stops reading is dropped; the
+ * gateway goes on serving the others. */
+static void
+test_stops_reading (void)
+{
+  g_autoptr (GSocket) s = raw_connect ();
+  g_autoptr (Mux) good = mux_connect (env.wall);
+  char buf[65536];
+  Chan *c;
+  gint64 start;
+  gssize n;
+
   raw_send_text (s, "{\"op\":\"open\",\"ch\":1,\"camera\":\"" ID_CAM1 "\"}");
   raw_send_text (s, "{\"op\":\"open\",\"ch\":2,\"camera\":\"" ID_CAM2 "\"}");
   c = mux_open (good, 5, ID_CAM1, NULL);
@@ -701,6 +712,37 @@ test_stops_reading (void)
   g_assert_cmpint (n, <=, 0);
 }
 
+/* A client that sends bad messages without reading the errors is dropped
+ * (the errors would otherwise queue in the connection without bound). */
+static void
+test_flood (void)
+{
+  g_autoptr (GSocket) s = raw_connect ();
+  gint64 start = g_get_monotonic_time ();
+  guint sent = 0;
+
+  g_socket_set_blocking (s, FALSE);
+  for (;;) {
+    g_autoptr (GError) error = NULL;
+    /* A masked TEXT frame "x" (not JSON), repeated. */
+    static const guint8 frame[] = {0x81, 0x81, 1, 2, 3, 4, 'x' ^ 1};
+    gssize n =
+        g_socket_send (s, (const char *) frame, sizeof frame, NULL, &error);
+
+    if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      break; /* reset or broken pipe: dropped */
+    if (n > 0)
+      sent++;
+    else
+      spin (20);
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
+  }
+  g_test_message ("a client flooding bad messages without reading was "
+                  "dropped after %.1f s and %u messages",
+      (g_get_monotonic_time () - start) / 1e6, sent);
+  g_assert_cmpuint (sent, >, 1000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -711,6 +753,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mux/channels", test_channels);
   g_test_add_func ("/mux/bad-messages", test_bad_messages);
   g_test_add_func ("/mux/stops-reading", test_stops_reading);
+  g_test_add_func ("/mux/flood", test_flood);
   ret = g_test_run ();
   env_stop ();
   return ret;
