@@ -419,7 +419,7 @@ export class Player extends EventTarget {
   _onClose(s, ev) {
     if (this._session !== s) return;
     this._endSession();
-    if (s.transport === 'ws' && !s.chan && !this._chan && !s.media && !this.firstFrameSeen &&
+    if (s.transport === 'ws' && !this._chan && !s.media && !this.firstFrameSeen &&
         this._urls.flv) {
       // No media over the WebSocket before the first frame (a proxy that
       // breaks it, or one that stalls it): HTTP-FLV from now on, at once.
