@@ -41,6 +41,7 @@ typedef struct
   gint64 ch;
   CeApiLiveChannel *lc; /* NULL once ended */
   GList node;           /* in ms->ring */
+  guint64 messages;     /* BINARY messages sent */
 } Channel;
 
 struct _MuxSocket
@@ -335,6 +336,35 @@ mux_socket_end (MuxSocket *ms, const char *why)
   g_hash_table_remove (mux->socks, ms); /* drops the table's ref */
 }
 
+/* Writes @c's next chunk as one BINARY message: the channel id, then the
+ * data.  FALSE when it has none. */
+static gboolean
+send_one (MuxSocket *ms, Channel *c)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GBytes) head = NULL;
+  g_autoptr (GBytes) msg = NULL;
+  gsize hlen, blen;
+  guint8 *frame;
+
+  if (c->lc == NULL || (head = ce_api_live_channel_pop (c->lc, &body)) == NULL)
+    return FALSE;
+  hlen = g_bytes_get_size (head);
+  blen = body != NULL ? g_bytes_get_size (body) : 0;
+  frame = g_malloc (MUX_HEADER + hlen + blen);
+  frame[0] = (guint8) (c->ch >> 24);
+  frame[1] = (guint8) (c->ch >> 16);
+  frame[2] = (guint8) (c->ch >> 8);
+  frame[3] = (guint8) c->ch;
+  memcpy (frame + MUX_HEADER, g_bytes_get_data (head, NULL), hlen);
+  if (blen > 0)
+    memcpy (frame + MUX_HEADER + hlen, g_bytes_get_data (body, NULL), blen);
+  msg = g_bytes_new_take (frame, MUX_HEADER + hlen + blen);
+  ce_api_ws_link_send_binary (ms->link, msg);
+  c->messages++;
+  return TRUE;
+}
+
 /* Checks the budgets, then writes one message of the next channel that
  * has one, in turn, whenever the socket took everything it was given. */
 static void
@@ -367,35 +397,20 @@ pump (MuxSocket *ms)
     guint n = ms->ring.length;
     gboolean sent = FALSE;
 
+    /* A channel's first picture (init segment and keyframe) goes before
+     * the others' queues: after a switch every tile shows a frame before
+     * any catches up on its cached GOP. */
+    for (l = ms->ring.head; l != NULL && !sent; l = l->next) {
+      Channel *c = l->data;
+
+      if (c->messages < 2)
+        sent = send_one (ms, c);
+    }
     for (guint i = 0; i < n && !sent; i++) {
       GList *node = g_queue_pop_head_link (&ms->ring);
-      Channel *c = node->data;
-      g_autoptr (GBytes) body = NULL;
-      g_autoptr (GBytes) head = NULL;
-      gsize hlen, blen;
-      guint8 *frame;
 
       g_queue_push_tail_link (&ms->ring, node);
-      if (c->lc == NULL ||
-          (head = ce_api_live_channel_pop (c->lc, &body)) == NULL)
-        continue;
-      hlen = g_bytes_get_size (head);
-      blen = body != NULL ? g_bytes_get_size (body) : 0;
-      frame = g_malloc (MUX_HEADER + hlen + blen);
-      frame[0] = (guint8) (c->ch >> 24);
-      frame[1] = (guint8) (c->ch >> 16);
-      frame[2] = (guint8) (c->ch >> 8);
-      frame[3] = (guint8) c->ch;
-      memcpy (frame + MUX_HEADER, g_bytes_get_data (head, NULL), hlen);
-      if (blen > 0)
-        memcpy (frame + MUX_HEADER + hlen, g_bytes_get_data (body, NULL), blen);
-      {
-        g_autoptr (GBytes) msg =
-            g_bytes_new_take (frame, MUX_HEADER + hlen + blen);
-
-        ce_api_ws_link_send_binary (ms->link, msg);
-      }
-      sent = TRUE;
+      sent = send_one (ms, node->data);
     }
     if (!sent)
       break;
