@@ -36,8 +36,9 @@ typedef struct
   GSubprocess *gw;
   guint http_port;
   SoupSession *session;
-  char *admin; /* API tokens */
-  char *wall;  /* a wall account that may not see 公安 cameras */
+  char *admin;  /* API tokens */
+  char *wall;   /* a wall account that may not see 公安 cameras */
+  char *viewer; /* may only view */
 } Env;
 
 static Env env;
@@ -106,6 +107,7 @@ env_start (void)
   add_camera (r, ID_POLICE, "cam4", CE_SOURCE_PUBLIC_SECURITY);
   env.admin = add_user (r, "root", "admin", CE_AUTH_ALL_SOURCES);
   env.wall = add_user (r, "wall1", "wall", CE_SOURCE_BIT (CE_SOURCE_SOCIAL));
+  env.viewer = add_user (r, "viewer1", "viewer", CE_AUTH_ALL_SOURCES);
   g_clear_object (&r);
 
   /* A small per-viewer budget, so that a client that stops reading is
@@ -170,6 +172,7 @@ env_stop (void)
   g_free (env.log);
   g_free (env.admin);
   g_free (env.wall);
+  g_free (env.viewer);
 }
 
 /* ---- HTTP helpers ------------------------------------------------------ */
@@ -223,6 +226,25 @@ ws_viewers (const char *id)
           json_object_get_object_member (s, "viewers"), "ws");
   }
   return -1;
+}
+
+/* The admission priority of @id's main-stream pull (GET
+ * /api/v1/admission), NULL when it is not pulled. */
+static char *
+pull_priority (const char *id)
+{
+  g_autoptr (JsonNode) r = get_json ("/api/v1/admission", env.admin);
+  JsonArray *a =
+      json_object_get_array_member (json_node_get_object (r), "pulls");
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *p = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (p, "camera_id"), id) == 0 &&
+        strcmp (json_object_get_string_member (p, "profile"), "main") == 0)
+      return g_strdup (json_object_get_string_member (p, "priority"));
+  }
+  return NULL;
 }
 
 /* A ws "stop" row of wall1 for @id with bytes, and @incident (nullable)
@@ -549,6 +571,16 @@ test_channels (void)
   }
   g_assert_true (g_str_has_prefix (a->codec, "avc1."));
   g_assert_true (g_str_has_prefix (h->codec, "hvc1."));
+  /* The wall's priorities: preset, incident, view (no purpose). */
+  {
+    g_autofree char *pa = pull_priority (ID_CAM1);
+    g_autofree char *pb = pull_priority (ID_CAM2);
+    g_autofree char *ph = pull_priority (ID_H265);
+
+    g_assert_cmpstr (pa, ==, "preset");
+    g_assert_cmpstr (pb, ==, "incident");
+    g_assert_cmpstr (ph, ==, "view");
+  }
 
   /* Three open, the cap is four: the fifth is refused, the fourth not;
    * an id in use is refused too. */
@@ -623,6 +655,20 @@ test_bad_messages (void)
   WAIT_FOR (m->stray_messages == 3, 5000);
   g_assert_false (m->closed);
   g_assert_cmpuint (c->order_errors, ==, 0);
+}
+
+/* An account that may only view gets no wall priority. */
+static void
+test_viewer (void)
+{
+  g_autoptr (Mux) m = mux_connect (env.viewer);
+  Chan *preset = mux_open (m, 1, ID_CAM1, ",\"purpose\":\"preset\"");
+  Chan *view = mux_open (m, 2, ID_POLICE, NULL);
+
+  WAIT_FOR (preset->error_code != NULL, 5000);
+  g_assert_cmpstr (preset->error_code, ==, "forbidden");
+  WAIT_FOR (view->keyframes > 0, 15000);
+  g_assert_cmpuint (view->order_errors, ==, 0);
 }
 
 /* A masked client TEXT frame on a raw socket. */
@@ -752,6 +798,7 @@ main (int argc, char **argv)
   env_start ();
   g_test_add_func ("/mux/channels", test_channels);
   g_test_add_func ("/mux/bad-messages", test_bad_messages);
+  g_test_add_func ("/mux/viewer", test_viewer);
   g_test_add_func ("/mux/stops-reading", test_stops_reading);
   g_test_add_func ("/mux/flood", test_flood);
   ret = g_test_run ();
