@@ -4,15 +4,16 @@
 // The full-screen wall page: wall.html?wall=NAME[&monitor=N].  Renders the
 // whole wall (rows × cols monitors) or one monitor, each monitor's layout
 // cells as absolutely positioned tiles, each tile a Player (player.js) on
-// a grant of the tile's camera and stream (and incident).  Follows the
-// wall's events WebSocket (snapshot, then change / tour): only tiles
-// whose camera, stream or incident changed are re-created; the others
-// keep playing.  Every tile plays from a channel of one multiplexed live
-// socket per page (livemux.js): no grant per tile, no WebSocket handshake
-// per tile, and the gateway says per channel when its camera plays.  A tile shows the camera name, "signal lost" when no frame
-// came for 3 s, "no permission" for a hidden tile, a red frame for an
-// incident.  Each tile carries data-camera, data-state, data-incident for
-// tests; window.cityeyeWall exposes the state.
+// a channel of the page's one multiplexed live socket (livemux.js) for the
+// tile's camera and stream (and incident): no grant and no WebSocket
+// handshake per tile, and the gateway says per channel when its camera
+// plays.  Follows the wall's events WebSocket (snapshot, then change /
+// tour): only tiles whose camera, stream or incident changed are
+// re-created; the others keep playing.  A tile shows the camera name,
+// "signal lost" when no frame came for 3 s, "no permission" for a hidden
+// tile, a red frame for an incident.  Each tile carries data-camera,
+// data-state, data-incident for tests; window.cityeyeWall exposes the
+// state.
 
 import { Player } from './player.js';
 import { LiveMux } from './livemux.js';
