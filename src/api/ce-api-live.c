@@ -6,126 +6,20 @@
  * camera's hub (through the relay), written with flow control of our own:
  * the next message or chunk goes out only once the previous one has
  * reached the socket, so the only queue is the CeViewer's bounded one.
+ * The channels of the multiplexed live socket (ce-api-mux.c) are viewers
+ * of this file too, without a connection of their own (ce-api-live.h).
  */
-#include "ce-api-private.h"
+#include "ce-api-live.h"
 
 #include <string.h>
 #include <sys/socket.h>
 
+#include "ce-api-wslink.h"
 #include "ce-transcode.h"
 #include "ce-viewer.h"
 
 #define STATE_POLL_S 1
 #define LIVE_SNDBUF (64 * 1024)
-
-/* ---- a counting output stream ------------------------------------------ */
-
-/* libsoup's WebSocket connection queues every message it is given and
- * says nothing when one has been written.  Between it and the socket sits
- * this stream, which counts what reaches the socket: what was sent minus
- * what was written is the connection's own queue. */
-#define CE_TYPE_COUNTING_STREAM (ce_counting_stream_get_type ())
-G_DECLARE_FINAL_TYPE (CeCountingStream, ce_counting_stream, CE, COUNTING_STREAM,
-    GFilterOutputStream)
-
-struct _CeCountingStream
-{
-  GFilterOutputStream parent;
-  guint64 written;
-  void (*notify) (gpointer data);
-  gpointer data; /* borrowed: the viewer clears notify before it goes */
-};
-
-static void counting_pollable_init (GPollableOutputStreamInterface *iface);
-
-G_DEFINE_TYPE_WITH_CODE (CeCountingStream, ce_counting_stream,
-    G_TYPE_FILTER_OUTPUT_STREAM,
-    G_IMPLEMENT_INTERFACE (G_TYPE_POLLABLE_OUTPUT_STREAM,
-        counting_pollable_init))
-
-static GOutputStream *
-counting_base (gpointer stream)
-{
-  return g_filter_output_stream_get_base_stream (
-      G_FILTER_OUTPUT_STREAM (stream));
-}
-
-static void
-counting_add (CeCountingStream *self, gssize n)
-{
-  if (n <= 0)
-    return;
-  self->written += (guint64) n;
-  if (self->notify != NULL)
-    self->notify (self->data);
-}
-
-static gssize
-counting_write (GOutputStream *stream, const void *buffer, gsize count,
-    GCancellable *cancellable, GError **error)
-{
-  gssize n = g_output_stream_write (counting_base (stream), buffer, count,
-      cancellable, error);
-
-  counting_add (CE_COUNTING_STREAM (stream), n);
-  return n;
-}
-
-static gboolean
-counting_can_poll (GPollableOutputStream *stream)
-{
-  GOutputStream *base = counting_base (stream);
-
-  return G_IS_POLLABLE_OUTPUT_STREAM (base) &&
-      g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (base));
-}
-
-static gboolean
-counting_is_writable (GPollableOutputStream *stream)
-{
-  return g_pollable_output_stream_is_writable (
-      G_POLLABLE_OUTPUT_STREAM (counting_base (stream)));
-}
-
-static GSource *
-counting_create_source (GPollableOutputStream *stream,
-    GCancellable *cancellable)
-{
-  return g_pollable_output_stream_create_source (
-      G_POLLABLE_OUTPUT_STREAM (counting_base (stream)), cancellable);
-}
-
-static gssize
-counting_write_nonblocking (GPollableOutputStream *stream, const void *buffer,
-    gsize count, GError **error)
-{
-  gssize n = g_pollable_output_stream_write_nonblocking (
-      G_POLLABLE_OUTPUT_STREAM (counting_base (stream)), buffer, count, NULL,
-      error);
-
-  counting_add (CE_COUNTING_STREAM (stream), n);
-  return n;
-}
-
-static void
-counting_pollable_init (GPollableOutputStreamInterface *iface)
-{
-  iface->can_poll = counting_can_poll;
-  iface->is_writable = counting_is_writable;
-  iface->create_source = counting_create_source;
-  iface->write_nonblocking = counting_write_nonblocking;
-}
-
-static void
-ce_counting_stream_class_init (CeCountingStreamClass *klass)
-{
-  G_OUTPUT_STREAM_CLASS (klass)->write_fn = counting_write;
-}
-
-static void
-ce_counting_stream_init (CeCountingStream *self)
-{
-}
 
 /* ---- viewers ------------------------------------------------------------ */
 
@@ -171,12 +65,17 @@ typedef struct
   /* chunked HTTP */
   guint chunks_in_flight;
   /* WebSocket */
-  SoupWebsocketConnection *ws;
-  GIOStream *ws_io; /* the stolen connection, closed when ended */
-  CeCountingStream *counter;
-  guint64 ws_sent; /* frame bytes given to the connection */
+  CeApiWsLink *link;
   gboolean ws_live;
   gulong ws_closed_id;
+  /* A channel of a multiplexed socket (ce-api-mux.c): no connection of
+   * its own; the socket takes its media and text. */
+  const CeApiLiveSink *sink; /* NULL for a viewer with its own connection */
+  gpointer sink_data;
+  gint64 ch;
+  CePriority priority;
+  char *holder;        /* of the relay acquire */
+  gboolean final_sent; /* a channel's last state went */
 
   GMainContext *context; /* owned ref: where the pump runs */
   gint wake_pending;     /* atomic: a pump is scheduled */
@@ -211,6 +110,7 @@ live_viewer_unref (LiveViewer *lv)
   g_clear_pointer (&lv->principal, ce_principal_unref);
   g_free (lv->camera_id);
   g_free (lv->peer);
+  g_free (lv->holder);
   g_free (lv);
 }
 
@@ -270,29 +170,14 @@ live_viewer_end (LiveViewer *lv, const char *why)
       g_hash_table_remove (live->transcodes, tc->key);
   }
   if (lv->stream != NULL) {
-    g_autofree char *holder =
-        g_strconcat (protocol_names[lv->protocol], " ", lv->peer, NULL);
-    CeAcquireOptions options = {CE_PRIORITY_VIEW, holder};
+    CeAcquireOptions options = {lv->priority, lv->holder};
 
     ce_relay_release_full (api->relay, g_steal_pointer (&lv->stream), &options);
   }
-  if (lv->counter != NULL) {
-    lv->counter->notify = NULL;
-    g_clear_object (&lv->counter);
-  }
-  if (lv->ws != NULL) {
-    g_signal_handler_disconnect (lv->ws, lv->ws_closed_id);
-    if (soup_websocket_connection_get_state (lv->ws) ==
-        SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close (lv->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
-          why);
-    g_clear_object (&lv->ws);
-  }
-  if (lv->ws_io != NULL) {
-    /* The close frame goes if the socket takes it; the connection is
-     * closed either way. */
-    g_io_stream_close_async (lv->ws_io, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-    g_clear_object (&lv->ws_io);
+  if (lv->link != NULL) {
+    g_signal_handler_disconnect (ce_api_ws_link_get_connection (lv->link),
+        lv->ws_closed_id);
+    ce_api_ws_link_free (g_steal_pointer (&lv->link), why);
   }
   if (lv->msg != NULL) {
     SoupMessageBody *body = soup_server_message_get_response_body (lv->msg);
@@ -308,7 +193,7 @@ live_viewer_end (LiveViewer *lv, const char *why)
        * socket shut below so that libsoup's pending write fails now. */
       soup_message_body_complete (body);
       soup_server_message_unpause (lv->msg);
-    } else if (!lv->started && lv->ws == NULL) {
+    } else if (!lv->started && lv->link == NULL) {
       /* Still waiting for the camera, or refused on the way. */
       if (soup_server_message_get_status (lv->msg) == 0)
         ce_api_respond_error (lv->msg, CE_API_ERROR_UNAVAILABLE, why);
@@ -333,22 +218,31 @@ live_viewer_end (LiveViewer *lv, const char *why)
         protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
         lv->peer, (now - lv->start_us) / 1e6, lv->bytes, why);
   }
+  if (lv->sink != NULL) {
+    const CeApiLiveSink *sink = g_steal_pointer (&lv->sink);
+
+    if (!lv->final_sent) {
+      /* Sent by hand: ws_send_text() stops once the viewer has ended. */
+      g_autofree char *text =
+          g_strdup_printf ("{\"type\":\"state\",\"ch\":%" G_GINT64_FORMAT
+                           ",\"state\":\"closed\",\"reason\":\"%s\"}",
+              lv->ch, why);
+
+      sink->send_text (lv->sink_data, text);
+    }
+    sink->ended (lv->sink_data);
+  }
   g_hash_table_remove (live->viewers, lv); /* drops the table's ref */
 }
 
-static gsize
-ws_frame_size (gsize payload)
-{
-  /* Server frames are not masked. */
-  return payload + (payload < 126 ? 2 : payload < 65536 ? 4 : 10);
-}
-
-/* Nothing more goes once the client or we began to close. */
+/* Nothing more goes once the client or we began to close (a channel:
+ * until it ends). */
 static gboolean
 ws_open (LiveViewer *lv)
 {
-  return lv->ws != NULL &&
-      soup_websocket_connection_get_state (lv->ws) == SOUP_WEBSOCKET_STATE_OPEN;
+  if (lv->sink != NULL)
+    return lv->live != NULL;
+  return ce_api_ws_link_is_open (lv->link);
 }
 
 static void
@@ -356,8 +250,40 @@ ws_send_text (LiveViewer *lv, const char *text)
 {
   if (!ws_open (lv))
     return;
-  soup_websocket_connection_send_text (lv->ws, text);
-  lv->ws_sent += ws_frame_size (strlen (text));
+  if (lv->sink != NULL)
+    lv->sink->send_text (lv->sink_data, text);
+  else
+    ce_api_ws_link_send_text (lv->link, text);
+}
+
+/* A TEXT message {"type", ["ch",] k1: v1, k2: v2} (pairs nullable). */
+static void
+ws_send_message (LiveViewer *lv, const char *type, const char *k1,
+    const char *v1, const char *k2, const char *v2)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type);
+  if (lv->sink != NULL) {
+    json_builder_set_member_name (b, "ch");
+    json_builder_add_int_value (b, lv->ch);
+  }
+  if (k1 != NULL) {
+    json_builder_set_member_name (b, k1);
+    json_builder_add_string_value (b, v1);
+  }
+  if (k2 != NULL) {
+    json_builder_set_member_name (b, k2);
+    json_builder_add_string_value (b, v2);
+  }
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  text = json_to_string (root, FALSE);
+  ws_send_text (lv, text);
 }
 
 /* Before an init segment: what the page needs for
@@ -366,9 +292,6 @@ static void
 ws_send_codec (LiveViewer *lv)
 {
   g_autofree char *mime = ce_viewer_dup_content_type (lv->viewer);
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
   g_autofree char *codec = NULL;
   const char *q;
 
@@ -376,26 +299,27 @@ ws_send_codec (LiveViewer *lv)
     return;
   if ((q = strchr (mime, '"')) != NULL)
     codec = g_strndup (q + 1, strcspn (q + 1, "\""));
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "codec");
-  json_builder_set_member_name (b, "mime");
-  json_builder_add_string_value (b, mime);
-  json_builder_set_member_name (b, "codec");
-  json_builder_add_string_value (b, codec != NULL ? codec : "");
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  text = json_to_string (root, FALSE);
-  ws_send_text (lv, text);
+  ws_send_message (lv, "codec", "mime", mime, "codec",
+      codec != NULL ? codec : "");
+}
+
+/* A state: a live.ws viewer has "live" and "reconnecting" (its socket
+ * opens when the camera plays); a channel also "connecting", and
+ * "playing" for live, and a reason for people with the final ones. */
+static void
+ws_send_state (LiveViewer *lv, const char *state, const char *reason)
+{
+  if (lv->sink == NULL && strcmp (state, "playing") == 0)
+    state = "live";
+  ws_send_message (lv, "state", "state", state,
+      reason != NULL ? "reason" : NULL, reason);
 }
 
 static void
-ws_send_state (LiveViewer *lv, gboolean live)
+ws_send_live (LiveViewer *lv, gboolean live)
 {
   lv->ws_live = live;
-  ws_send_text (lv,
-      live ? "{\"type\":\"state\",\"state\":\"live\"}"
-           : "{\"type\":\"state\",\"state\":\"reconnecting\"}");
+  ws_send_state (lv, live ? "playing" : "reconnecting", NULL);
 }
 
 /* Writes what the viewer has queued, one message or chunk at a time.
@@ -405,6 +329,11 @@ pump (LiveViewer *lv)
 {
   if (lv->live == NULL || lv->viewer == NULL)
     return;
+  if (lv->sink != NULL) {
+    /* The socket serves its channels in turn, and decides on drops. */
+    lv->sink->wake (lv->sink_data);
+    return;
+  }
   if (ce_viewer_should_drop (lv->viewer)) {
     g_message ("HTTP %s viewer of camera %s from %s is too slow: dropped",
         protocol_names[lv->protocol], lv->camera_id, lv->peer);
@@ -413,21 +342,16 @@ pump (LiveViewer *lv)
     return;
   }
   if (lv->protocol == CE_API_LIVE_WS) {
-    while (ws_open (lv) && lv->counter->written >= lv->ws_sent) {
+    while (ws_open (lv) && ce_api_ws_link_is_idle (lv->link)) {
       CeViewerChunkKind kind;
       g_autoptr (GBytes) data = ce_viewer_pop (lv->viewer, NULL, &kind, NULL);
-      gsize size;
 
       if (data == NULL)
         break;
-      size = g_bytes_get_size (data);
       if (kind == CE_VIEWER_CHUNK_HEADER)
         ws_send_codec (lv);
-      lv->ws_sent += ws_frame_size (size);
-      lv->bytes += size;
-      soup_websocket_connection_send_message (lv->ws,
-          SOUP_WEBSOCKET_DATA_BINARY, data);
-      /* libsoup wrote what the socket took at once; the rest waits. */
+      lv->bytes += g_bytes_get_size (data);
+      ce_api_ws_link_send_binary (lv->link, data);
     }
     return;
   }
@@ -467,7 +391,7 @@ on_ws_written (gpointer data)
 {
   LiveViewer *lv = data;
 
-  if (lv->idle_id == 0 && lv->counter->written >= lv->ws_sent)
+  if (lv->idle_id == 0 && lv->link != NULL && ce_api_ws_link_is_idle (lv->link))
     lv->idle_id = g_idle_add (on_pump_idle, lv);
 }
 
@@ -629,9 +553,6 @@ static void
 on_wrote_informational (SoupServerMessage *msg, gpointer data)
 {
   LiveViewer *lv = data;
-  g_autoptr (GIOStream) io = NULL;
-  g_autoptr (GIOStream) wrapped = NULL;
-
   if (lv->live == NULL ||
       soup_server_message_get_status (msg) != SOUP_STATUS_SWITCHING_PROTOCOLS)
     return;
@@ -640,21 +561,10 @@ on_wrote_informational (SoupServerMessage *msg, gpointer data)
   lv->wrote_info_id = 0;
   g_signal_handler_disconnect (msg, lv->finished_id);
   lv->finished_id = 0;
-  io = soup_server_message_steal_connection (msg);
-  lv->counter = g_object_new (CE_TYPE_COUNTING_STREAM, "base-stream",
-      g_io_stream_get_output_stream (io), "close-base-stream", FALSE, NULL);
-  lv->counter->notify = on_ws_written;
-  lv->counter->data = lv;
-  wrapped = g_simple_io_stream_new (g_io_stream_get_input_stream (io),
-      G_OUTPUT_STREAM (lv->counter));
-  lv->ws_io = g_steal_pointer (&io);
-  lv->ws =
-      soup_websocket_connection_new (wrapped, soup_server_message_get_uri (msg),
-          SOUP_WEBSOCKET_CONNECTION_SERVER, NULL, NULL, NULL);
   /* Clients only close or ping. */
-  soup_websocket_connection_set_max_incoming_payload_size (lv->ws, 4096);
-  lv->ws_closed_id =
-      g_signal_connect (lv->ws, "closed", G_CALLBACK (on_ws_closed), lv);
+  lv->link = ce_api_ws_link_steal (msg, 4096, on_ws_written, lv);
+  lv->ws_closed_id = g_signal_connect (ce_api_ws_link_get_connection (lv->link),
+      "closed", G_CALLBACK (on_ws_closed), lv);
   lv->ws_live = TRUE;
   mark_started (lv);
   lv->viewer = ce_viewer_new (live_hub (lv), CE_VIEWER_FMP4,
@@ -666,9 +576,19 @@ on_wrote_informational (SoupServerMessage *msg, gpointer data)
 static void
 respond_ready (LiveViewer *lv)
 {
-  SoupMessageHeaders *h = soup_server_message_get_response_headers (lv->msg);
+  SoupMessageHeaders *h;
   g_autofree char *type = NULL;
 
+  if (lv->sink != NULL) {
+    mark_started (lv);
+    lv->ws_live = TRUE;
+    ws_send_state (lv, "playing", NULL);
+    lv->viewer = ce_viewer_new (live_hub (lv), CE_VIEWER_FMP4,
+        &lv->live->viewer_config, on_viewer_wake, lv);
+    ce_stream_note_first_out (lv->stream);
+    pump (lv);
+    return;
+  }
   if (!live_choose_hub (lv))
     return;
   if (lv->protocol == CE_API_LIVE_WS) {
@@ -687,6 +607,7 @@ respond_ready (LiveViewer *lv)
       lv->protocol == CE_API_LIVE_FLV ? CE_VIEWER_FLV : CE_VIEWER_FMP4,
       &lv->live->viewer_config, on_viewer_wake, lv);
   type = ce_viewer_dup_content_type (lv->viewer);
+  h = soup_server_message_get_response_headers (lv->msg);
   soup_server_message_set_status (lv->msg, SOUP_STATUS_OK, NULL);
   soup_message_headers_set_encoding (h, SOUP_ENCODING_CHUNKED);
   soup_message_headers_replace (h, "Content-Type",
@@ -724,8 +645,13 @@ on_stream_ready (GObject *source, GAsyncResult *result, gpointer data)
         g_strdup_printf ("Camera %s did not send a picture in time: %s",
             lv->camera_id, error->message);
 
-    /* Answered and unpaused by the end. */
-    ce_api_respond_error (lv->msg, CE_API_ERROR_TIMEOUT, m);
+    /* Answered and unpaused by the end; a channel is told. */
+    if (lv->sink != NULL) {
+      ws_send_state (lv, "failed", m);
+      lv->final_sent = TRUE;
+    } else {
+      ce_api_respond_error (lv->msg, CE_API_ERROR_TIMEOUT, m);
+    }
     live_viewer_end (lv, "camera timeout");
   } else {
     respond_ready (lv);
@@ -747,7 +673,8 @@ poll_states (gpointer data)
 
   g_hash_table_iter_init (&iter, live->viewers);
   while (!any && g_hash_table_iter_next (&iter, &key, NULL))
-    any = ((LiveViewer *) key)->ws != NULL;
+    any = ((LiveViewer *) key)->link != NULL ||
+        ((LiveViewer *) key)->sink != NULL;
   if (!any)
     return G_SOURCE_CONTINUE;
   streams = ce_relay_list_streams (live->api->relay);
@@ -765,12 +692,12 @@ poll_states (gpointer data)
     g_autofree char *k = NULL;
     gboolean up;
 
-    if (!ws_open (lv))
+    if (!ws_open (lv) || !lv->started)
       continue;
     k = g_strdup_printf ("%s/%d", lv->camera_id, lv->profile);
     up = GPOINTER_TO_INT (g_hash_table_lookup (playing, k)) == 2;
     if (up != lv->ws_live)
-      ws_send_state (lv, up);
+      ws_send_live (lv, up);
   }
   return G_SOURCE_CONTINUE;
 }
@@ -800,6 +727,7 @@ live_start (CeApiRequest *req, CeApiLiveProtocol protocol)
   const char *codec;
   g_autoptr (GError) error = NULL;
   g_autoptr (CeCamera) camera = NULL;
+  g_autofree char *holder = NULL;
   CeProfile profile;
   CeStream *stream;
   LiveViewer *lv;
@@ -833,8 +761,10 @@ live_start (CeApiRequest *req, CeApiLiveProtocol protocol)
   }
   {
     g_autofree char *peer = ce_api_peer (req->msg);
-    g_autofree char *holder =
-        g_strconcat (protocol_names[protocol], " ", peer, NULL);
+
+    holder = g_strconcat (protocol_names[protocol], " ", peer, NULL);
+  }
+  {
     CeAcquireOptions options = {CE_PRIORITY_VIEW, holder};
 
     stream = ce_relay_acquire_full (req->api->relay, camera->id, profile,
@@ -856,6 +786,8 @@ live_start (CeApiRequest *req, CeApiLiveProtocol protocol)
   lv->want_h264 = codec != NULL;
   lv->peer = ce_api_peer (req->msg);
   lv->stream = stream;
+  lv->priority = CE_PRIORITY_VIEW;
+  lv->holder = g_steal_pointer (&holder);
   lv->msg = g_object_ref (req->msg);
   lv->socket = ce_api_peer_socket (req->api, req->msg);
   if (lv->socket != NULL) {
@@ -874,6 +806,91 @@ live_start (CeApiRequest *req, CeApiLiveProtocol protocol)
   else
     ce_stream_wait_ready_async (stream, NULL, on_stream_ready,
         live_viewer_ref (lv));
+}
+
+/* ---- channels of a multiplexed socket ----------------------------------- */
+
+CeApiLiveChannel *
+ce_api_live_channel_open (CeApi *api, const CePrincipal *p,
+    const char *camera_id, CeProfile profile, CePriority priority,
+    const char *holder, const char *peer, gint64 ch, const CeApiLiveSink *sink,
+    gpointer data, GError **error)
+{
+  CeAcquireOptions options = {priority, holder};
+  CeStream *stream;
+  LiveViewer *lv;
+
+  stream =
+      ce_relay_acquire_full (api->relay, camera_id, profile, &options, error);
+  if (stream == NULL)
+    return NULL;
+  lv = g_new0 (LiveViewer, 1);
+  lv->refs = 1;
+  lv->context = g_main_context_ref_thread_default ();
+  lv->live = api->live;
+  lv->protocol = CE_API_LIVE_WS;
+  lv->principal = ce_principal_ref ((CePrincipal *) p);
+  lv->camera_id = g_strdup (camera_id);
+  lv->profile = profile;
+  lv->peer = g_strdup (peer);
+  lv->stream = stream;
+  lv->priority = priority;
+  lv->holder = g_strdup (holder);
+  lv->sink = sink;
+  lv->sink_data = data;
+  lv->ch = ch;
+  g_hash_table_add (api->live->viewers, lv);
+  if (ce_hub_is_ready (ce_stream_get_hub (stream))) {
+    respond_ready (lv);
+  } else {
+    ws_send_state (lv, "connecting", NULL);
+    ce_stream_wait_ready_async (stream, NULL, on_stream_ready,
+        live_viewer_ref (lv));
+  }
+  return (CeApiLiveChannel *) lv;
+}
+
+GBytes *
+ce_api_live_channel_pop (CeApiLiveChannel *c, GBytes **body)
+{
+  LiveViewer *lv = (LiveViewer *) c;
+  CeViewerChunkKind kind;
+  GBytes *head;
+
+  *body = NULL;
+  if (lv->live == NULL || lv->viewer == NULL)
+    return NULL;
+  head = ce_viewer_pop (lv->viewer, body, &kind, NULL);
+  if (head == NULL)
+    return NULL;
+  if (kind == CE_VIEWER_CHUNK_HEADER)
+    ws_send_codec (lv);
+  lv->bytes += g_bytes_get_size (head);
+  if (*body != NULL)
+    lv->bytes += g_bytes_get_size (*body);
+  return head;
+}
+
+gboolean
+ce_api_live_channel_should_drop (CeApiLiveChannel *c)
+{
+  LiveViewer *lv = (LiveViewer *) c;
+
+  return lv->viewer != NULL && ce_viewer_should_drop (lv->viewer);
+}
+
+void
+ce_api_live_channel_close (CeApiLiveChannel *c, const char *why,
+    gboolean dropped)
+{
+  LiveViewer *lv = (LiveViewer *) c;
+
+  lv->sink = NULL;
+  lv->dropped = dropped;
+  /* The table's ref is dropped by the end: hold one across it. */
+  live_viewer_ref (lv);
+  live_viewer_end (lv, why);
+  live_viewer_unref (lv);
 }
 
 void
@@ -1009,21 +1026,8 @@ ce_api_live_preempted (CeApi *api, CeStream *stream, const char *reason)
         protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
         lv->peer, reason);
     if (ws_open (lv)) {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
-      g_autoptr (JsonNode) root = NULL;
-      g_autofree char *text = NULL;
-
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "type");
-      json_builder_add_string_value (b, "state");
-      json_builder_set_member_name (b, "state");
-      json_builder_add_string_value (b, "preempted");
-      json_builder_set_member_name (b, "reason");
-      json_builder_add_string_value (b, reason);
-      json_builder_end_object (b);
-      root = json_builder_get_root (b);
-      text = json_to_string (root, FALSE);
-      ws_send_text (lv, text);
+      ws_send_state (lv, "preempted", reason);
+      lv->final_sent = TRUE;
     }
     live_viewer_ref (lv);
     live_viewer_end (lv, "preempted");

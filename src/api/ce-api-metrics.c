@@ -7,6 +7,7 @@
  * that they do not go down when a stream closes.
  */
 #include "ce-api-private.h"
+#include "ce-api-mux.h"
 
 #include <string.h>
 
@@ -253,6 +254,7 @@ ce_api_metrics_get (CeApiRequest *req)
       rtsp.viewers_dropped + live.viewers_dropped);
   ce_api_walls_append_metrics (req->api, out);
   ce_api_mosaics_append_metrics (req->api, out);
+  ce_api_mux_append_metrics (req->api, out);
   g_string_append_printf (out,
       "# HELP cityeye_transcodes H.265 to H.264 transcodes running "
       "([http] transcode_max).\n"

@@ -873,3 +873,137 @@ ce_api_parse_monitor_path (const char *path, char **wall, guint *monitor)
   *monitor = (guint) n;
   return TRUE;
 }
+
+/* ---- the multiplexed live socket's client messages ---------------------- */
+
+static const char *
+mux_string (JsonObject *o, const char *name, gboolean required, guint max,
+    GError **error)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  const char *v;
+
+  if (n == NULL) {
+    if (required)
+      g_set_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST, "%s: missing",
+          name);
+    return NULL;
+  }
+  if (!JSON_NODE_HOLDS_VALUE (n) ||
+      json_node_get_value_type (n) != G_TYPE_STRING) {
+    g_set_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST,
+        "%s: must be a string", name);
+    return NULL;
+  }
+  v = json_node_get_string (n);
+  if (*v == '\0' || strlen (v) > max) {
+    g_set_error (error, CE_API_ERROR, CE_API_ERROR_OUT_OF_RANGE,
+        "%s: must be 1 to %u bytes", name, max);
+    return NULL;
+  }
+  return v;
+}
+
+void
+ce_api_mux_message_clear (CeApiMuxMessage *msg)
+{
+  g_clear_pointer (&msg->camera, g_free);
+  g_clear_pointer (&msg->incident, g_free);
+}
+
+gboolean
+ce_api_mux_parse_message (const char *data, gsize len, CeApiMuxMessage *msg,
+    GError **error)
+{
+  static const char *const known[] = {"op", "ch", "camera", "profile",
+      "incident", "purpose", NULL};
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (GError) local = NULL;
+  JsonObject *o;
+  JsonNode *n;
+  const char *op, *camera, *profile, *incident, *purpose;
+
+  memset (msg, 0, sizeof *msg);
+  msg->ch = -1;
+  if (len > CE_API_MUX_MAX_MESSAGE) {
+    g_set_error (error, CE_API_ERROR, CE_API_ERROR_TOO_LARGE,
+        "Message: longer than %u bytes", CE_API_MUX_MAX_MESSAGE);
+    return FALSE;
+  }
+  root = ce_api_json_parse_object (data, len, known, &local);
+  if (root == NULL) {
+    /* Its text says "Body": here it is a message. */
+    g_set_error (error, local->domain, local->code, "Message%s",
+        g_str_has_prefix (local->message, "Body")
+            ? local->message + strlen ("Body")
+            : local->message);
+    return FALSE;
+  }
+  o = json_node_get_object (root);
+  n = json_object_get_member (o, "ch");
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) ||
+      json_node_get_value_type (n) != G_TYPE_INT64 ||
+      json_node_get_int (n) < 0 || json_node_get_int (n) > CE_API_MUX_MAX_CH) {
+    g_set_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST,
+        "ch: must be an integer from 0 to %" G_GINT64_FORMAT,
+        CE_API_MUX_MAX_CH);
+    return FALSE;
+  }
+  msg->ch = json_node_get_int (n);
+  if ((op = mux_string (o, "op", TRUE, 8, error)) == NULL)
+    return FALSE;
+  if (strcmp (op, "close") == 0) {
+    msg->op = CE_API_MUX_CLOSE;
+    if (json_object_get_size (o) != 2) {
+      g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_UNKNOWN_FIELD,
+          "close: takes only op and ch");
+      return FALSE;
+    }
+    return TRUE;
+  }
+  if (strcmp (op, "open") != 0) {
+    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_OUT_OF_RANGE,
+        "op: must be open or close");
+    return FALSE;
+  }
+  msg->op = CE_API_MUX_OPEN;
+  if ((camera = mux_string (o, "camera", TRUE, 64, error)) == NULL)
+    return FALSE;
+  if (!ce_api_check_id (camera, error))
+    return FALSE;
+  profile = mux_string (o, "profile", FALSE, 8, &local);
+  if (local == NULL)
+    incident = mux_string (o, "incident", FALSE, 128, &local);
+  if (local == NULL)
+    purpose = mux_string (o, "purpose", FALSE, 8, &local);
+  if (local != NULL) {
+    g_propagate_error (error, g_steal_pointer (&local));
+    return FALSE;
+  }
+  if (profile != NULL && strcmp (profile, "main") != 0 &&
+      strcmp (profile, "sub") != 0) {
+    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_OUT_OF_RANGE,
+        "profile: must be main or sub");
+    return FALSE;
+  }
+  if (purpose == NULL || strcmp (purpose, "view") == 0) {
+    msg->purpose = CE_API_MUX_PURPOSE_VIEW;
+  } else if (strcmp (purpose, "tour") == 0) {
+    msg->purpose = CE_API_MUX_PURPOSE_TOUR;
+  } else if (strcmp (purpose, "preset") == 0) {
+    msg->purpose = CE_API_MUX_PURPOSE_PRESET;
+  } else {
+    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_OUT_OF_RANGE,
+        "purpose: must be view, tour or preset");
+    return FALSE;
+  }
+  if (incident != NULL && !g_utf8_validate (incident, -1, NULL)) {
+    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_OUT_OF_RANGE,
+        "incident: not UTF-8");
+    return FALSE;
+  }
+  msg->camera = g_strdup (camera);
+  msg->sub = profile != NULL && strcmp (profile, "sub") == 0;
+  msg->incident = g_strdup (incident);
+  return TRUE;
+}

@@ -157,4 +157,47 @@ CeCamera *ce_api_camera_from_json (JsonObject *object, const CeCamera *base,
 /* The public view of a camera: never credentials or stream URLs. */
 JsonNode *ce_api_camera_to_json (const CeCamera *camera, CeCrs crs);
 
+/* A client message of the multiplexed live socket (GET /api/v1/live.ws):
+ *   {"op":"open","ch":N,"camera":"ID","profile":"main"|"sub",
+ *    "incident":"…","purpose":"view"|"tour"|"preset"}
+ *   {"op":"close","ch":N}
+ * ch: an integer 0…2^31−1 chosen by the client. */
+#define CE_API_MUX_MAX_MESSAGE 1024
+#define CE_API_MUX_MAX_CH G_GINT64_CONSTANT (2147483647)
+
+typedef enum
+{
+  CE_API_MUX_OPEN,
+  CE_API_MUX_CLOSE,
+} CeApiMuxOp;
+
+typedef enum
+{
+  CE_API_MUX_PURPOSE_VIEW,
+  CE_API_MUX_PURPOSE_TOUR,
+  CE_API_MUX_PURPOSE_PRESET,
+} CeApiMuxPurpose;
+
+typedef struct
+{
+  CeApiMuxOp op;
+  gint64 ch;
+  char *camera;   /* open: a valid id */
+  gboolean sub;   /* open: the sub stream */
+  char *incident; /* open: nullable, 1–128 bytes */
+  CeApiMuxPurpose purpose;
+} CeApiMuxMessage;
+
+/**
+ * ce_api_mux_parse_message:
+ * Parses and checks a client message (@len bytes, at most
+ * CE_API_MUX_MAX_MESSAGE): strict JSON, no unknown field, every value of
+ * its type and range.  On error, FALSE with @error set, and @msg->ch the
+ * message's channel when one could be read (else -1).  @msg is cleared
+ * with ce_api_mux_message_clear() in either case.
+ */
+gboolean ce_api_mux_parse_message (const char *data, gsize len,
+    CeApiMuxMessage *msg, GError **error);
+void ce_api_mux_message_clear (CeApiMuxMessage *msg);
+
 G_END_DECLS

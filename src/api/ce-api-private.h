@@ -20,6 +20,7 @@ typedef struct _CeApiWalls CeApiWalls;
 typedef struct _CeApiLive CeApiLive;
 typedef struct _CeApiHls CeApiHls;
 typedef struct _CeApiMosaics CeApiMosaics;
+typedef struct _CeApiMux CeApiMux;
 
 struct _CeApi
 {
@@ -45,6 +46,7 @@ struct _CeApi
   CeApiLive *live;
   CeApiHls *hls;
   CeApiMosaics *mosaics;
+  CeApiMux *mux; /* the multiplexed live sockets */
   /* "IP:port" of each open HTTP connection → its socket (libsoup does not
    * give the socket of a connection it did not accept itself). */
   GHashTable *sockets;

@@ -6,6 +6,7 @@
  * the JSON error format.
  */
 #include "ce-api-private.h"
+#include "ce-api-mux.h"
 
 #include <string.h>
 #include <glib/gstdio.h>
@@ -30,6 +31,7 @@ ce_api_config_init (CeApiConfig *config)
   config->wall_mosaic_linger_ms = 10000;
   config->console_crs = g_strdup ("wgs84");
   config->live_max_bytes = 4 * 1024 * 1024;
+  config->mux_max_channels = 64;
   config->hls_segment_ms = 1000;
   config->hls_idle_ms = 30000;
 }
@@ -277,6 +279,7 @@ static const Route routes[] = {
     {"DELETE", "/api/v1/walls/{name}/locks/{sub}", ce_api_walls_unlock,
         ROUTE_AUTH},
     {"GET", "/api/v1/walls/{name}/events", ce_api_walls_events, ROUTE_EVENTS},
+    {"GET", "/api/v1/live.ws", ce_api_mux_ws, ROUTE_EVENTS},
     {"GET", "/api/v1/walls/{name}/presets", ce_api_presets_list, ROUTE_AUTH},
     {"PUT", "/api/v1/walls/{name}/presets/{sub}", ce_api_presets_save,
         ROUTE_AUTH},
@@ -823,6 +826,7 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
   self->snapshots = ce_api_snapshots_new (self);
   self->walls = ce_api_walls_new (self);
   self->live = ce_api_live_new (self);
+  self->mux = ce_api_mux_new (self);
   self->hls = ce_api_hls_new (self);
   self->mosaics = ce_api_mosaics_new (self);
   self->soup = soup_server_new ("server-header", "cityeye", NULL);
@@ -869,6 +873,8 @@ ce_api_free (CeApi *self)
   /* Mosaics before walls: they read the walls' live state. */
   g_clear_pointer (&self->mosaics, ce_api_mosaics_free);
   g_clear_pointer (&self->walls, ce_api_walls_free);
+  /* Sockets before the live viewers: their channels are viewers. */
+  g_clear_pointer (&self->mux, ce_api_mux_free);
   g_clear_pointer (&self->live, ce_api_live_free);
   g_clear_pointer (&self->hls, ce_api_hls_free);
   if (self->soup != NULL) {

@@ -45,6 +45,8 @@ typedef struct
   /* Browser viewers (live.ws/.mp4/.flv): bytes queued per viewer before
    * it skips to the next keyframe, default 4 MiB. */
   gsize live_max_bytes;
+  /* Channels per multiplexed live socket (GET /api/v1/live.ws), 64. */
+  guint mux_max_channels;
   /* HLS: segment target duration, default 1000 ms; a session (and the
    * camera's segmenter when it was the last) ends after this long without
    * a request, default 30000 ms. */

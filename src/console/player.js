@@ -21,6 +21,11 @@
 // names the FLV URL; without one it is the live.ws URL with live.flv (the
 // gateway's URL scheme, the same play token).
 //
+// A channel of a shared multiplexed socket (livemux.js) instead of a URL:
+//   p.attach(video, { mux, camera, profile, incident, purpose });
+// the same events; a reconnect opens a new channel on the same socket (no
+// reconnect() needed), and there is no FLV fallback.
+//
 // Events (CustomEvent, data in .detail):
 //   'state'       { state: 'connecting' | 'playing' | 'reconnecting' |
 //                   'failed' | 'closed', reason }
@@ -73,6 +78,7 @@ export class Player extends EventTarget {
     this.transport = options.transport === 'flv' ? 'flv' : 'ws';
     this._forced = options.transport === 'flv';
     this._urls = { ws: null, flv: null };
+    this._chan = null;  // { mux, camera, profile, incident, purpose }
     this.video = null;
     this.state = 'closed';
     this.attempt = 0;
@@ -92,7 +98,14 @@ export class Player extends EventTarget {
     this._t0 = performance.now();
     this.timing = {};
     if (!this._forced) this.transport = 'ws';
-    this._setUrls({ ws: wsUrl, flv: opts.flvUrl });
+    if (wsUrl && typeof wsUrl === 'object' && wsUrl.mux) {
+      this._chan = wsUrl;
+      this.transport = 'ws';
+      this._setUrls({});
+    } else {
+      this._chan = null;
+      this._setUrls({ ws: wsUrl, flv: opts.flvUrl });
+    }
     this._open();
     return this;
   }
@@ -136,7 +149,7 @@ export class Player extends EventTarget {
 
   _open() {
     this._setState(this.attempt === 0 ? 'connecting' : 'reconnecting');
-    const flv = this.transport === 'flv' || !this._urls.ws;
+    const flv = !this._chan && (this.transport === 'flv' || !this._urls.ws);
     if (flv && !this._urls.flv) {
       this._fail('no stream URL');
       return;
@@ -145,6 +158,7 @@ export class Player extends EventTarget {
     const s = {
       transport: this.transport,
       ws: null,
+      chan: null,
       abort: null,
       ms: new MediaSource(),
       sb: null,
@@ -165,7 +179,21 @@ export class Player extends EventTarget {
     s.watchdog = setTimeout(() => {
       if (this._session === s && !s.media) this._onClose(s, { code: 'no media' });
     }, FIRST_MEDIA_MS);
-    if (s.transport === 'flv') {
+    if (this._chan) {
+      const { mux, camera, profile, incident, purpose } = this._chan;
+      s.chan = mux.open({ camera, profile, incident, purpose }, {
+        sent: () => this._mark('open'),
+        message: (data) => this._onMessage(s, { data }),
+        closed: (reason) => {
+          s.chan = null;
+          this._onClose(s, { code: reason });
+        },
+        refused: (code, message) => {
+          s.chan = null;
+          if (this._session === s) this._fail(message || code);
+        },
+      });
+    } else if (s.transport === 'flv') {
       this._readFlv(s, this._urls.flv);
     } else {
       s.ws = new WebSocket(this._urls.ws);
@@ -378,6 +406,10 @@ export class Player extends EventTarget {
       s.ws.onopen = s.ws.onmessage = s.ws.onclose = s.ws.onerror = null;
       if (s.ws.readyState <= WebSocket.OPEN) s.ws.close();
     }
+    if (s.chan) {
+      s.chan.close();
+      s.chan = null;
+    }
     if (s.abort) s.abort.abort();
     if (s.frameCb && this.video && this.video.cancelVideoFrameCallback)
       this.video.cancelVideoFrameCallback(s.frameCb);
@@ -387,7 +419,8 @@ export class Player extends EventTarget {
   _onClose(s, ev) {
     if (this._session !== s) return;
     this._endSession();
-    if (s.transport === 'ws' && !s.media && !this.firstFrameSeen && this._urls.flv) {
+    if (s.transport === 'ws' && !this._chan && !s.media && !this.firstFrameSeen &&
+        this._urls.flv) {
       // No media over the WebSocket before the first frame (a proxy that
       // breaks it, or one that stalls it): HTTP-FLV from now on, at once.
       this.transport = 'flv';
@@ -395,7 +428,7 @@ export class Player extends EventTarget {
       this._open();
       return;
     }
-    if (!this.reconnect) {
+    if (!this.reconnect && !this._chan) {
       this._fail(`connection closed (${ev.code})`);
       return;
     }
@@ -410,6 +443,11 @@ export class Player extends EventTarget {
     this._retryTimer = setTimeout(async () => {
       this._retryTimer = 0;
       if (!this.video) return;
+      if (this._chan) {
+        // A new channel on the shared socket (sent when it is up).
+        if (!this._session) this._open();
+        return;
+      }
       let urls;
       try {
         urls = await this.reconnect();

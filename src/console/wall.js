@@ -4,15 +4,19 @@
 // The full-screen wall page: wall.html?wall=NAME[&monitor=N].  Renders the
 // whole wall (rows × cols monitors) or one monitor, each monitor's layout
 // cells as absolutely positioned tiles, each tile a Player (player.js) on
-// a grant of the tile's camera and stream (and incident).  Follows the
-// wall's events WebSocket (snapshot, then change / tour): only tiles
-// whose camera, stream or incident changed are re-created; the others
-// keep playing.  A tile shows the camera name, "signal lost" when no frame
-// came for 3 s, "no permission" for a hidden tile, a red frame for an
-// incident.  Each tile carries data-camera, data-state, data-incident for
-// tests; window.cityeyeWall exposes the state.
+// a channel of the page's one multiplexed live socket (livemux.js) for the
+// tile's camera and stream (and incident): no grant and no WebSocket
+// handshake per tile, and the gateway says per channel when its camera
+// plays.  Follows the wall's events WebSocket (snapshot, then change /
+// tour): only tiles whose camera, stream or incident changed are
+// re-created; the others keep playing.  A tile shows the camera name,
+// "signal lost" when no frame came for 3 s, "no permission" for a hidden
+// tile, a red frame for an incident.  Each tile carries data-camera,
+// data-state, data-incident for tests; window.cityeyeWall exposes the
+// state.
 
 import { Player } from './player.js';
+import { LiveMux } from './livemux.js';
 import { getToken, setToken, getJSON, grant, ApiError } from './api.js';
 
 const STALL_MS = 3000;        // no new frame for this long: signal lost
@@ -43,7 +47,12 @@ function cameraName(id) {
   return names.get(id);
 }
 
-// A WebSocket to a camera the gateway does not have ready yet is answered
+// The page's multiplexed live socket (made by startWall()).
+let mux = null;
+
+// Only for a tile on the gateway's H.264 transcode (an H.265 camera the
+// browser cannot decode), which plays from its own live.ws URL of a grant:
+// a WebSocket to a camera the gateway does not have ready yet is answered
 // only when it is (or after the relay's start timeout, 10 s), and a
 // browser opens one WebSocket per host and port at a time (RFC 6455
 // §4.1): a dead camera's tile would hold up every other tile's socket,
@@ -171,7 +180,8 @@ class Tile {
     this.stateEl.textContent = text || '';
   }
 
-  // A new grant and player (also after a long stall).
+  // A new player (also after a long stall): a channel of the page's
+  // live socket; a grant and a URL of its own only for the transcode.
   async start(profile = this.spec.stream, h264 = false) {
     if (this.player) { this.player.close(); this.player = null; }
     const gen = (this.gen = (this.gen || 0) + 1);  // the latest start wins
@@ -179,6 +189,17 @@ class Tile {
     this.started = performance.now();
     this.lastFrame = this.started + START_GRACE_MS;
     if (this.el.dataset.state !== 'lost') this.setState('connecting', 'connecting…');
+    if (!h264 && mux) {
+      if (!window.MediaSource) {
+        this.setState('failed', 'no MSE in this browser');
+        return;
+      }
+      this.grantMs = 0;
+      cameraName(id).then((n) => { this.caption.textContent = n; });
+      const purpose = incident ? undefined : this.spec.tour ? 'tour' : 'preset';
+      this.attachPlayer(new Player(), { mux, camera: id, profile, incident, purpose }, profile, false, null);
+      return;
+    }
     let g;
     try {
       this.waiting = true;
@@ -201,12 +222,16 @@ class Tile {
       this.setState('failed', 'no MSE stream for this camera');
       return;
     }
-    const p = (this.player = new Player({
+    this.attachPlayer(new Player({
       reconnect: async () => {
         await readiness.wait(id, profile);
         return wsUrl((await grant(id, profile, incident)).urls);
       },
-    }));
+    }), wsUrl(g.urls), profile, h264, g.urls);
+  }
+
+  attachPlayer(p, source, profile, h264, urls) {
+    this.player = p;
     p.addEventListener('state', (e) => {
       if (this.player !== p) return;
       const s = e.detail.state;
@@ -224,13 +249,14 @@ class Tile {
       if (this.player !== p) return;
       // H.265 the browser cannot decode: the sub stream, then the
       // gateway's H.264 transcode when it offers one.
+      // (Over the live socket the transcode's URL comes from a grant.)
       if (!h264 && profile !== 'sub') this.start('sub');
-      else if (!h264 && g.urls.ws_h264) this.start('sub', true);
+      else if (!h264 && (urls ? urls.ws_h264 : true)) this.start('sub', true);
       else this.setState('failed', 'codec not supported: ' + e.detail.mime);
     });
     if (this.frameCb && this.video.cancelVideoFrameCallback) this.video.cancelVideoFrameCallback(this.frameCb);
     this.frameCb = 0;
-    p.attach(this.video, wsUrl(g.urls));
+    p.attach(this.video, source);
     this.watchFrames();
   }
 
@@ -481,9 +507,10 @@ function showLogin(message) {
 function startWall() {
   document.getElementById('login').hidden = true;
   wallEl.hidden = false;
+  mux = new LiveMux({ token: getToken() });
   const view = new WallView(wallEl);
   const events = new Events(view);
-  window.cityeyeWall = { view, events };
+  window.cityeyeWall = { view, events, mux };
   events.connect();
 }
 

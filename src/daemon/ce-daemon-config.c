@@ -87,6 +87,8 @@ static const Key keys[] = {
     {"http", "hls_segment", KEY_SECONDS_MS, OFF (http.hls_segment_ms), 0.5, 10},
     {"http", "hls_idle", KEY_SECONDS_MS, OFF (http.hls_idle_ms), 1, 3600},
     {"http", "transcode_max", KEY_UINT, OFF (http.transcode_max), 0, 64},
+    {"http", "mux_max_channels", KEY_UINT, OFF (http.mux_max_channels), 1,
+        1024},
     {"http", "cors_origins", KEY_STRING, OFF (http.cors_origins), 0, 0},
     {"registry", "database", KEY_PATH, OFF (database), 0, 0},
     {"rtsp", "address", KEY_STRING, OFF (rtsp.address), 0, 0},

@@ -228,6 +228,75 @@ test_ws_protocol_token (void)
   g_assert_error (error, CE_API_ERROR, CE_API_ERROR_BAD_REQUEST);
 }
 
+/* The live socket's client messages: what is accepted, and the channel
+ * an error names. */
+static void
+test_mux_message (void)
+{
+  static const struct
+  {
+    const char *text;
+    gint64 ch; /* of the message, -1 when it cannot be read */
+    int code;  /* CeApiError, or -1 when accepted */
+  } cases[] = {
+      {"{\"op\":\"open\",\"ch\":7,\"camera\":\"31011300001320000001\","
+       "\"profile\":\"sub\",\"incident\":\"INC-1\",\"purpose\":\"tour\"}",
+          7, -1},
+      {"{\"op\":\"close\",\"ch\":2147483647}", 2147483647, -1},
+      {"{\"op\":\"close\",\"ch\":2147483648}", -1, CE_API_ERROR_BAD_REQUEST},
+      {"{\"op\":\"close\",\"ch\":-1}", -1, CE_API_ERROR_BAD_REQUEST},
+      {"{\"op\":\"close\",\"ch\":\"1\"}", -1, CE_API_ERROR_BAD_REQUEST},
+      {"{\"op\":\"close\",\"ch\":1,\"camera\":\"x\"}", 1,
+          CE_API_ERROR_UNKNOWN_FIELD},
+      {"{\"op\":\"open\",\"ch\":1,\"camera\":\"x\",\"extra\":1}", -1,
+          CE_API_ERROR_UNKNOWN_FIELD},
+      {"{\"op\":\"open\",\"ch\":3,\"camera\":\"123\"}", 3,
+          CE_API_ERROR_INVALID_ID},
+      {"{\"op\":\"open\",\"ch\":3}", 3, CE_API_ERROR_BAD_REQUEST},
+      {"{\"op\":\"open\",\"ch\":3,\"camera\":\"31011300001320000001\","
+       "\"profile\":\"hd\"}",
+          3, CE_API_ERROR_OUT_OF_RANGE},
+      {"{\"op\":\"open\",\"ch\":3,\"camera\":\"31011300001320000001\","
+       "\"purpose\":\"incident\"}",
+          3, CE_API_ERROR_OUT_OF_RANGE},
+      {"{\"op\":\"open\",\"ch\":3,\"camera\":\"31011300001320000001\","
+       "\"incident\":\"\"}",
+          3, CE_API_ERROR_OUT_OF_RANGE},
+      {"{\"op\":\"pause\",\"ch\":3}", 3, CE_API_ERROR_OUT_OF_RANGE},
+      {"{\"op\":\"close\",\"ch\":1}{\"op\":\"close\",\"ch\":2}", -1,
+          CE_API_ERROR_INVALID_JSON},
+      {"", -1, CE_API_ERROR_INVALID_JSON},
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    CeApiMuxMessage m;
+    gboolean ok = ce_api_mux_parse_message (cases[i].text,
+        strlen (cases[i].text), &m, &error);
+
+    g_test_message ("%s", cases[i].text);
+    g_assert_cmpint (m.ch, ==, cases[i].ch);
+    if (cases[i].code < 0) {
+      g_assert_no_error (error);
+      g_assert_true (ok);
+    } else {
+      g_assert_error (error, CE_API_ERROR, cases[i].code);
+      g_assert_false (ok);
+      g_assert_null (m.camera);
+    }
+    ce_api_mux_message_clear (&m);
+  }
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *big = g_strnfill (CE_API_MUX_MAX_MESSAGE + 1, ' ');
+    CeApiMuxMessage m;
+
+    g_assert_false (ce_api_mux_parse_message (big, strlen (big), &m, &error));
+    g_assert_error (error, CE_API_ERROR, CE_API_ERROR_TOO_LARGE);
+    ce_api_mux_message_clear (&m);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -238,5 +307,6 @@ main (int argc, char **argv)
   g_test_add_func ("/api/params/camera-json", test_camera_json);
   g_test_add_func ("/api/params/monitor-path", test_monitor_path);
   g_test_add_func ("/api/params/ws-protocol-token", test_ws_protocol_token);
+  g_test_add_func ("/api/params/mux-message", test_mux_message);
   return g_test_run ();
 }

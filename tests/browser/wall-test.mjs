@@ -12,7 +12,8 @@
 // tour steps its tile; a camera that stops sending shows "signal lost"
 // and plays again when it resumes; the page's events socket reconnects and
 // catches up; a dead camera does not hold up the others; one monitor
-// alone (?monitor=N).  Screenshots go to the artifacts directory.
+// alone (?monitor=N).  Every tile plays from a channel of the page's one
+// multiplexed live socket (GET /api/v1/live.ws), without grants.  Screenshots go to the artifacts directory.
 //
 //   node wall-test.mjs BUILD_DIR ARTIFACTS_DIR
 // Exit status: 0 passed, 1 failed, 77 skipped (no chromium / no npm ci).
@@ -87,6 +88,15 @@ try {
         `tile ${x.slot}: ${x.frames} frames, +${x.advanced.toFixed(2)} s, ${x.lit} lit pixels`);
     console.log(`# frames per tile in 1.5 s: ${w.map((x) => x.frames).join(' ')}`);
     assert(await page.evaluate(() => document.body.dataset.events === 'open'), 'events socket open');
+    // Every tile on the page's one multiplexed live socket: one socket,
+    // one ws viewer per tile, and no grant asked for any of them.
+    const metrics = await (await fetch(`${gw.base}/metrics`,
+      { headers: { Authorization: `Bearer ${gw.adminToken}` } })).text();
+    const sockets = Number((/^cityeye_live_sockets (\d+)$/m.exec(metrics) || [])[1]);
+    assert(sockets === 1, `live sockets: ${sockets}`);
+    const audit = await admin('GET', '/api/v1/audit?user=wall1');
+    const grants = audit.rows.filter((r) => r.action === 'grant').length;
+    assert(grants === 0, `${grants} grants for tiles`);
     await shot('wall-3x3.png');
   });
 

@@ -1,0 +1,807 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * The multiplexed live socket (GET /api/v1/live.ws) end to end: the camera
+ * simulator, cityeyed as a subprocess, a libsoup WebSocket client with
+ * channels on several cameras, refusals that touch one channel only, the
+ * audit and the relay's viewer counts when a channel closes, bad messages,
+ * and a raw client that stops reading.
+ */
+#include "ce-auth.h"
+#include "ce-registry.h"
+#include "ce-registry-accounts.h"
+#include "camsim-fixture.h"
+
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+
+#define ID_CAM1 "31011300001320000001"   /* H.264, 社会面 */
+#define ID_CAM2 "31011300001320000002"   /* H.264, 社会面 */
+#define ID_H265 "31011300001320000003"   /* H.265, 社会面 */
+#define ID_POLICE "31011300001320000005" /* 公安: hidden from wall1 */
+#define ID_NONE "31011300001320000199"   /* not registered */
+#define MAX_CHANNELS 4
+
+typedef struct
+{
+  char *dir;
+  char *db;
+  char *conf;
+  char *log;
+  CamsimProcess *sim;
+  GSubprocess *gw;
+  guint http_port;
+  SoupSession *session;
+  char *admin;  /* API tokens */
+  char *wall;   /* a wall account that may not see 公安 cameras */
+  char *viewer; /* may only view */
+} Env;
+
+static Env env;
+
+/* ---- fixture ----------------------------------------------------------- */
+
+static void
+add_camera (CeRegistry *r, const char *id, const char *cam, CeSource source)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeCamera) c = ce_camera_new ();
+
+  c->id = g_strdup (id);
+  c->name = g_strdup_printf ("测试相机 %s", cam);
+  c->source = source;
+  c->lon = 121.40;
+  c->lat = 31.35;
+  c->rtsp_url = camsim_url (env.sim, cam, NULL);
+  g_assert_true (ce_registry_add_camera (r, c, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+add_user (CeRegistry *r, const char *name, const char *role, guint sources)
+{
+  g_autoptr (GError) error = NULL;
+  CeUser u = {0, (char *) name, (char *) role, sources, 1, 0, FALSE};
+  char *token;
+
+  g_assert_true (ce_registry_add_user (r, &u, NULL, &error));
+  g_assert_no_error (error);
+  token = ce_auth_create_token_in (r, "cityeye", name, "test", 0, NULL, &error);
+  g_assert_no_error (error);
+  return token;
+}
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static void
+env_start (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (CeRegistry) r = NULL;
+  g_autoptr (GSubprocessLauncher) launcher = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree char *conf = NULL;
+  const char *bin = g_getenv ("CITYEYED_BIN");
+
+  g_assert_nonnull (bin);
+  env.dir = g_dir_make_tmp ("cityeye-mux-XXXXXX", &error);
+  g_assert_no_error (error);
+  env.db = g_build_filename (env.dir, "registry.db", NULL);
+  env.conf = g_build_filename (env.dir, "cityeye.conf", NULL);
+  env.log = g_build_filename (env.dir, "cityeyed.log", NULL);
+  env.sim = camsim_process_start (NULL);
+
+  r = ce_registry_open (env.db, 0, &error);
+  g_assert_no_error (error);
+  add_camera (r, ID_CAM1, "cam1", CE_SOURCE_SOCIAL);
+  add_camera (r, ID_CAM2, "cam2", CE_SOURCE_SOCIAL);
+  add_camera (r, ID_H265, "cam3-h265", CE_SOURCE_SOCIAL);
+  add_camera (r, ID_POLICE, "cam4", CE_SOURCE_PUBLIC_SECURITY);
+  env.admin = add_user (r, "root", "admin", CE_AUTH_ALL_SOURCES);
+  env.wall = add_user (r, "wall1", "wall", CE_SOURCE_BIT (CE_SOURCE_SOCIAL));
+  env.viewer = add_user (r, "viewer1", "viewer", CE_AUTH_ALL_SOURCES);
+  g_clear_object (&r);
+
+  /* A small per-viewer budget, so that a client that stops reading is
+   * dropped within seconds at the simulator's 400 kbit/s. */
+  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
+                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
+                          "[relay]\nlinger=1\nstart_timeout=8\n"
+                          "[http]\nport=0\nlive_max_queue=128\n"
+                          "mux_max_channels=%d\n",
+      env.db, MAX_CHANNELS);
+  g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  env.gw = g_subprocess_launcher_spawn (launcher, &error, bin, "--config",
+      env.conf, NULL);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
+  while (env.http_port == 0) {
+    g_autofree char *line =
+        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+    const char *p;
+
+    g_assert_no_error (error);
+    if (line == NULL)
+      g_error ("cityeyed exited before printing its ports");
+    if ((p = strstr (line, "http=")) != NULL)
+      env.http_port = (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
+  }
+  env.session = soup_session_new_with_options ("timeout", 30, NULL);
+}
+
+static void
+env_stop (void)
+{
+  g_autoptr (GDir) d = NULL;
+  g_autofree char *log = NULL;
+  const char *name;
+
+  g_clear_object (&env.session);
+  g_subprocess_send_signal (env.gw, SIGTERM);
+  g_subprocess_wait (env.gw, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (env.gw));
+  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
+  g_clear_object (&env.gw);
+  camsim_process_stop (env.sim);
+  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
+  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
+    g_error ("cityeyed logged a critical:\n%s", log);
+  /* Tokens never reach the log. */
+  g_assert_null (strstr (log, env.wall));
+  d = g_dir_open (env.dir, 0, NULL);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *p = g_build_filename (env.dir, name, NULL);
+    g_unlink (p);
+  }
+  g_rmdir (env.dir);
+  g_free (env.dir);
+  g_free (env.db);
+  g_free (env.conf);
+  g_free (env.log);
+  g_free (env.admin);
+  g_free (env.wall);
+  g_free (env.viewer);
+}
+
+/* ---- HTTP helpers ------------------------------------------------------ */
+
+static JsonNode *
+get_json (const char *path, const char *bearer)
+{
+  g_autofree char *uri =
+      g_strdup_printf ("http://127.0.0.1:%u%s", env.http_port, path);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", bearer);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg),
+      "Authorization", auth);
+  body = soup_session_send_and_read (env.session, msg, NULL, &error);
+  g_assert_no_error (error);
+  if (soup_message_get_status (msg) != 200)
+    g_error ("GET %s: %u", path, soup_message_get_status (msg));
+  g_assert_true (json_parser_load_from_data (parser,
+      g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL));
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+static void
+spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+}
+
+/* Browser (ws) viewers of @id's main stream in GET /api/v1/streams, -1
+ * when the camera is not pulled. */
+static gint64
+ws_viewers (const char *id)
+{
+  g_autoptr (JsonNode) r = get_json ("/api/v1/streams", env.admin);
+  JsonArray *a =
+      json_object_get_array_member (json_node_get_object (r), "streams");
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *s = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (s, "camera_id"), id) == 0 &&
+        strcmp (json_object_get_string_member (s, "profile"), "main") == 0)
+      return json_object_get_int_member (
+          json_object_get_object_member (s, "viewers"), "ws");
+  }
+  return -1;
+}
+
+/* The admission priority of @id's main-stream pull (GET
+ * /api/v1/admission), NULL when it is not pulled. */
+static char *
+pull_priority (const char *id)
+{
+  g_autoptr (JsonNode) r = get_json ("/api/v1/admission", env.admin);
+  JsonArray *a =
+      json_object_get_array_member (json_node_get_object (r), "pulls");
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *p = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (p, "camera_id"), id) == 0 &&
+        strcmp (json_object_get_string_member (p, "profile"), "main") == 0)
+      return g_strdup (json_object_get_string_member (p, "priority"));
+  }
+  return NULL;
+}
+
+/* A ws "stop" row of wall1 for @id with bytes, and @incident (nullable)
+ * on its start row. */
+static gboolean
+audit_stopped (const char *id, const char *incident)
+{
+  g_autofree char *path =
+      g_strdup_printf ("/api/v1/audit?camera=%s&user=wall1", id);
+  g_autoptr (JsonNode) r = get_json (path, env.admin);
+  JsonArray *a =
+      json_object_get_array_member (json_node_get_object (r), "rows");
+  gboolean start = FALSE, stop = FALSE;
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *row = json_array_get_object_element (a, i);
+    const char *action = json_object_get_string_member (row, "action");
+
+    if (strcmp (json_object_get_string_member (row, "protocol"), "ws") != 0)
+      continue;
+    if (incident != NULL &&
+        g_strcmp0 (
+            json_object_get_string_member_with_default (row, "incident", NULL),
+            incident) != 0)
+      continue;
+    if (strcmp (action, "start") == 0)
+      start = TRUE;
+    if (strcmp (action, "stop") == 0 &&
+        json_object_get_int_member (row, "bytes") > 0)
+      stop = TRUE;
+  }
+  return start && stop;
+}
+
+/* ---- fMP4 -------------------------------------------------------------- */
+
+static guint32
+be32 (const guint8 *p)
+{
+  return ((guint32) p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+}
+
+/* Whether the first sample of a moof+mdat fragment is a sync sample (the
+ * gateway writes the first sample's flags in trun). */
+static gboolean
+fragment_is_key (const guint8 *p, gsize len)
+{
+  const guint8 *end = p + len, *q;
+  guint32 flags;
+
+  g_assert_cmpuint (len, >, 16);
+  g_assert_cmpmem (p + 4, 4, "moof", 4);
+  /* trun inside moof/traf: search its type, then read its flags. */
+  for (q = p + 8; q + 20 < end; q++) {
+    if (memcmp (q, "trun", 4) != 0)
+      continue;
+    flags = be32 (q + 4) & 0xffffff;
+    q += 12; /* type, version/flags, sample count */
+    if (flags & 0x1)
+      q += 4;
+    if (flags & 0x4)
+      return !(be32 (q) & 0x10000);
+    if (flags & 0x100)
+      q += 4;
+    if (flags & 0x200)
+      q += 4;
+    g_assert_true (flags & 0x400);
+    return !(be32 (q) & 0x10000) && (be32 (q) >> 24 & 3) == 2;
+  }
+  g_error ("fragment without trun");
+  return FALSE;
+}
+
+/* ---- the multiplexed client -------------------------------------------- */
+
+typedef struct
+{
+  gint64 ch;
+  char *codec;
+  guint codecs, inits, fragments, keyframes;
+  guint order_errors; /* init without codec, first fragment not a key… */
+  gboolean expect_init, expect_key;
+  GPtrArray *states; /* "state" or "state: reason" */
+  char *error_code;  /* of an error message for this channel */
+} Chan;
+
+typedef struct
+{
+  SoupWebsocketConnection *conn;
+  SoupMessage *msg;
+  GError *error;
+  gboolean done, closed;
+  GHashTable *chans;    /* &ch → Chan */
+  GPtrArray *errors;    /* codes of errors without ch */
+  guint stray_messages; /* media or text of a channel not open */
+} Mux;
+
+static void
+chan_free (Chan *c)
+{
+  g_free (c->codec);
+  g_free (c->error_code);
+  g_ptr_array_unref (c->states);
+  g_free (c);
+}
+
+static void
+on_mux_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
+    gpointer data)
+{
+  Mux *m = data;
+  gsize len;
+  const guint8 *p = g_bytes_get_data (message, &len);
+  Chan *c;
+  gint64 ch;
+
+  if (type == SOUP_WEBSOCKET_DATA_TEXT) {
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    JsonObject *o;
+    const char *t;
+
+    g_assert_true (
+        json_parser_load_from_data (parser, (const char *) p, len, NULL));
+    o = json_node_get_object (json_parser_get_root (parser));
+    t = json_object_get_string_member (o, "type");
+    if (!json_object_has_member (o, "ch")) {
+      g_assert_cmpstr (t, ==, "error");
+      g_ptr_array_add (m->errors,
+          g_strdup (json_object_get_string_member (o, "code")));
+      return;
+    }
+    ch = json_object_get_int_member (o, "ch");
+    c = g_hash_table_lookup (m->chans, &ch);
+    if (c == NULL) {
+      m->stray_messages++;
+      return;
+    }
+    if (strcmp (t, "codec") == 0) {
+      g_free (c->codec);
+      c->codec = g_strdup (json_object_get_string_member (o, "codec"));
+      c->codecs++;
+      c->expect_init = TRUE;
+    } else if (strcmp (t, "state") == 0) {
+      const char *reason =
+          json_object_get_string_member_with_default (o, "reason", NULL);
+
+      g_ptr_array_add (c->states,
+          reason != NULL
+              ? g_strdup_printf ("%s: %s",
+                    json_object_get_string_member (o, "state"), reason)
+              : g_strdup (json_object_get_string_member (o, "state")));
+    } else if (strcmp (t, "error") == 0) {
+      g_free (c->error_code);
+      c->error_code = g_strdup (json_object_get_string_member (o, "code"));
+    } else {
+      g_error ("unknown text message %.*s", (int) len, p);
+    }
+    return;
+  }
+  g_assert_cmpuint (len, >, 4 + 8);
+  ch = be32 (p);
+  c = g_hash_table_lookup (m->chans, &ch);
+  if (c == NULL) {
+    m->stray_messages++;
+    return;
+  }
+  p += 4, len -= 4;
+  if (memcmp (p + 4, "ftyp", 4) == 0) {
+    if (!c->expect_init)
+      c->order_errors++;
+    c->expect_init = FALSE;
+    c->expect_key = TRUE;
+    c->inits++;
+    return;
+  }
+  if (c->inits == 0 || c->expect_init)
+    c->order_errors++;
+  if (fragment_is_key (p, len))
+    c->keyframes++;
+  else if (c->expect_key)
+    c->order_errors++;
+  c->expect_key = FALSE;
+  c->fragments++;
+}
+
+static void
+on_mux_closed (SoupWebsocketConnection *conn, gpointer data)
+{
+  ((Mux *) data)->closed = TRUE;
+}
+
+static void
+on_mux_connected (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Mux *m = data;
+
+  m->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source),
+      result, &m->error);
+  m->done = TRUE;
+  if (m->conn == NULL)
+    return;
+  soup_websocket_connection_set_max_incoming_payload_size (m->conn,
+      16 * 1024 * 1024);
+  g_signal_connect (m->conn, "message", G_CALLBACK (on_mux_message), m);
+  g_signal_connect (m->conn, "closed", G_CALLBACK (on_mux_closed), m);
+}
+
+/* Opens the socket with @token as the page does (subprotocols). */
+static Mux *
+mux_connect (const char *token)
+{
+  g_autofree char *uri =
+      g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live.ws", env.http_port);
+  g_autofree char *bearer = g_strdup_printf ("cityeye.bearer.%s", token);
+  const char *protocols[] = {"cityeye.live", bearer, NULL};
+  Mux *m = g_new0 (Mux, 1);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  m->chans = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
+      (GDestroyNotify) chan_free);
+  m->errors = g_ptr_array_new_with_free_func (g_free);
+  m->msg = soup_message_new ("GET", uri);
+  soup_session_websocket_connect_async (env.session, m->msg, NULL,
+      (char **) protocols, G_PRIORITY_DEFAULT, NULL, on_mux_connected, m);
+  while (!m->done && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (m->done);
+  g_assert_no_error (m->error);
+  /* Only the plain protocol comes back, never the token. */
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (m->conn), ==,
+      "cityeye.live");
+  return m;
+}
+
+static void
+mux_free (Mux *m)
+{
+  if (m->conn != NULL) {
+    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+    if (soup_websocket_connection_get_state (m->conn) ==
+        SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_close (m->conn, SOUP_WEBSOCKET_CLOSE_NORMAL,
+          NULL);
+    while (!m->closed && g_get_monotonic_time () < deadline)
+      g_main_context_iteration (NULL, TRUE);
+    g_signal_handlers_disconnect_by_data (m->conn, m);
+    g_object_unref (m->conn);
+  }
+  g_clear_error (&m->error);
+  g_object_unref (m->msg);
+  g_hash_table_unref (m->chans);
+  g_ptr_array_unref (m->errors);
+  g_free (m);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Mux, mux_free)
+
+static Chan *
+mux_open (Mux *m, gint64 ch, const char *camera, const char *extra)
+{
+  g_autofree char *text = g_strdup_printf (
+      "{\"op\":\"open\",\"ch\":%" G_GINT64_FORMAT ",\"camera\":\"%s\"%s}", ch,
+      camera, extra != NULL ? extra : "");
+  Chan *c = g_new0 (Chan, 1);
+
+  c->ch = ch;
+  c->states = g_ptr_array_new_with_free_func (g_free);
+  g_hash_table_insert (m->chans, &c->ch, c);
+  soup_websocket_connection_send_text (m->conn, text);
+  return c;
+}
+
+static gboolean
+chan_has_state (Chan *c, const char *prefix)
+{
+  for (guint i = 0; i < c->states->len; i++)
+    if (g_str_has_prefix (c->states->pdata[i], prefix))
+      return TRUE;
+  return FALSE;
+}
+
+/* Spins until @cond (over @c) holds or @timeout_ms passes. */
+#define WAIT_FOR(cond, timeout_ms) \
+  G_STMT_START \
+  { \
+    gint64 _deadline = g_get_monotonic_time () + (timeout_ms) *1000; \
+    while (!(cond) && g_get_monotonic_time () < _deadline) \
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000); \
+    if (!(cond)) \
+      g_error ("timed out waiting for %s", #cond); \
+  } \
+  G_STMT_END
+
+/* ---- tests ------------------------------------------------------------- */
+
+/* One socket, channels on three cameras (one H.265), one refused for each
+ * reason while the others play on; closing a channel ends its audit row
+ * and its hold on the camera. */
+static void
+test_channels (void)
+{
+  g_autoptr (Mux) m = mux_connect (env.wall);
+  Chan *a, *b, *h, *police, *none, *over, *dup;
+  guint before;
+
+  a = mux_open (m, 1, ID_CAM1, ",\"profile\":\"main\",\"purpose\":\"preset\"");
+  b = mux_open (m, 2, ID_CAM2, ",\"incident\":\"INC-7\"");
+  h = mux_open (m, 7, ID_H265, NULL);
+  police = mux_open (m, 9, ID_POLICE, NULL);
+  none = mux_open (m, 10, ID_NONE, NULL);
+  WAIT_FOR (police->error_code != NULL && none->error_code != NULL, 5000);
+  g_assert_cmpstr (police->error_code, ==, "forbidden");
+  g_assert_cmpstr (none->error_code, ==, "not_found");
+  /* Cold cameras: "connecting" first, then codec → init → a keyframe. */
+  WAIT_FOR (a->keyframes > 0 && b->keyframes > 0 && h->keyframes > 0, 15000);
+  g_assert_true (chan_has_state (a, "connecting"));
+  g_assert_true (chan_has_state (a, "playing"));
+  for (guint i = 0; i < 3; i++) {
+    Chan *c = i == 0 ? a : i == 1 ? b : h;
+
+    g_assert_cmpuint (c->order_errors, ==, 0);
+    g_assert_cmpuint (c->codecs, ==, 1);
+    g_assert_cmpuint (c->inits, ==, 1);
+  }
+  g_assert_true (g_str_has_prefix (a->codec, "avc1."));
+  g_assert_true (g_str_has_prefix (h->codec, "hvc1."));
+  /* The wall's priorities: preset, incident, view (no purpose). */
+  {
+    g_autofree char *pa = pull_priority (ID_CAM1);
+    g_autofree char *pb = pull_priority (ID_CAM2);
+    g_autofree char *ph = pull_priority (ID_H265);
+
+    g_assert_cmpstr (pa, ==, "preset");
+    g_assert_cmpstr (pb, ==, "incident");
+    g_assert_cmpstr (ph, ==, "view");
+  }
+
+  /* Three open, the cap is four: the fifth is refused, the fourth not;
+   * an id in use is refused too. */
+  over = mux_open (m, 11, ID_CAM1, ",\"profile\":\"sub\"");
+  WAIT_FOR (over->keyframes > 0, 10000);
+  before = m->errors->len;
+  {
+    Chan *c = mux_open (m, 12, ID_CAM2, ",\"profile\":\"sub\"");
+
+    WAIT_FOR (c->error_code != NULL, 5000);
+    g_assert_cmpstr (c->error_code, ==, "unavailable");
+  }
+  /* (The table's channel 1 is replaced: later media of the open channel 1
+   * lands on dup, which is not checked.) */
+  g_hash_table_remove (m->chans, &(gint64){1});
+  dup = mux_open (m, 1, ID_CAM2, NULL);
+  WAIT_FOR (dup->error_code != NULL, 5000);
+  g_assert_cmpstr (dup->error_code, ==, "conflict");
+  g_assert_cmpuint (m->errors->len, ==, before);
+
+  /* The others went on meanwhile. */
+  before = h->fragments;
+  spin (1000);
+  g_assert_cmpuint (h->fragments, >, before + 10);
+  g_assert_false (m->closed);
+
+  /* Closing channel 7 releases the camera: its audit row ends. */
+  g_assert_cmpint (ws_viewers (ID_H265), ==, 1);
+  soup_websocket_connection_send_text (m->conn, "{\"op\":\"close\",\"ch\":7}");
+  WAIT_FOR (chan_has_state (h, "closed"), 5000);
+  before = h->fragments;
+  WAIT_FOR (ws_viewers (ID_H265) <= 0, 5000);
+  WAIT_FOR (audit_stopped (ID_H265, NULL), 5000);
+  spin (300);
+  g_assert_cmpuint (h->fragments, ==, before);
+  /* The incident channel's start row carries the incident. */
+  soup_websocket_connection_send_text (m->conn, "{\"op\":\"close\",\"ch\":2}");
+  WAIT_FOR (audit_stopped (ID_CAM2, "INC-7"), 5000);
+  g_assert_false (m->closed);
+}
+
+/* Bad messages get an error on the socket, which stays open and serving. */
+static void
+test_bad_messages (void)
+{
+  static const char *const bad[] = {"not json", "{\"op\":\"open\"}",
+      "{\"op\":\"open\",\"ch\":1,\"camera\":\"" ID_CAM1 "\",\"x\":1}",
+      "{\"op\":\"open\",\"ch\":-1,\"camera\":\"" ID_CAM1 "\"}",
+      "{\"op\":\"open\",\"ch\":1.5,\"camera\":\"" ID_CAM1 "\"}",
+      "{\"op\":\"jump\",\"ch\":1}", "{\"op\":\"close\",\"ch\":3,\"camera\":1}",
+      "[1,2]", "{\"op\":\"open\",\"ch\":1}{\"op\":\"open\",\"ch\":2}"};
+  g_autoptr (Mux) m = mux_connect (env.wall);
+  Chan *c;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    soup_websocket_connection_send_text (m->conn, bad[i]);
+  WAIT_FOR (m->errors->len == G_N_ELEMENTS (bad) - 2, 5000);
+  spin (200);
+  /* "jump" on 1 and the close with a camera are errors of channels 1 and
+   * 3 (not open here: stray); the rest have no channel to name. */
+  c = mux_open (m, 1, ID_CAM1, NULL);
+  WAIT_FOR (c->keyframes > 0, 10000);
+  g_assert_null (c->error_code);
+  /* A binary message is refused too; a close of a channel not open. */
+  {
+    guint8 junk[4] = {0, 0, 0, 1};
+
+    soup_websocket_connection_send_binary (m->conn, junk, sizeof junk);
+  }
+  soup_websocket_connection_send_text (m->conn, "{\"op\":\"close\",\"ch\":99}");
+  WAIT_FOR (m->errors->len == G_N_ELEMENTS (bad) - 1, 5000);
+  WAIT_FOR (m->stray_messages == 3, 5000);
+  g_assert_false (m->closed);
+  g_assert_cmpuint (c->order_errors, ==, 0);
+}
+
+/* An account that may only view gets no wall priority. */
+static void
+test_viewer (void)
+{
+  g_autoptr (Mux) m = mux_connect (env.viewer);
+  Chan *preset = mux_open (m, 1, ID_CAM1, ",\"purpose\":\"preset\"");
+  Chan *view = mux_open (m, 2, ID_POLICE, NULL);
+
+  WAIT_FOR (preset->error_code != NULL, 5000);
+  g_assert_cmpstr (preset->error_code, ==, "forbidden");
+  WAIT_FOR (view->keyframes > 0, 15000);
+  g_assert_cmpuint (view->order_errors, ==, 0);
+}
+
+/* A masked client TEXT frame on a raw socket. */
+static void
+raw_send_text (GSocket *s, const char *text)
+{
+  gsize n = strlen (text);
+  guint8 frame[256];
+  const guint8 mask[4] = {0x12, 0x34, 0x56, 0x78};
+
+  g_assert_cmpuint (n, <, 126);
+  frame[0] = 0x81;
+  frame[1] = 0x80 | (guint8) n;
+  memcpy (frame + 2, mask, 4);
+  for (gsize i = 0; i < n; i++)
+    frame[6 + i] = (guint8) text[i] ^ mask[i % 4];
+  g_assert_cmpint (g_socket_send (s, (const char *) frame, 6 + n, NULL, NULL),
+      ==, (gssize) (6 + n));
+}
+
+/* A raw client: the upgrade with the Authorization header, a small
+ * receive buffer, and nothing read after the 101. */
+static GSocket *
+raw_connect (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInetAddress) lo =
+      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr =
+      g_inet_socket_address_new (lo, (guint16) env.http_port);
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, &error);
+  g_autofree char *req = g_strdup_printf (
+      "GET /api/v1/live.ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer %s\r\nUpgrade: websocket\r\n"
+      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\n\r\n",
+      env.wall);
+  char buf[12];
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_set_option (s, SOL_SOCKET, SO_RCVBUF, 4096, NULL));
+  g_assert_true (g_socket_connect (s, addr, NULL, &error));
+  g_assert_cmpint (g_socket_send (s, req, strlen (req), NULL, NULL), ==,
+      (gssize) strlen (req));
+  g_assert_cmpint (g_socket_receive (s, buf, 12, NULL, NULL), ==, 12);
+  g_assert_cmpmem (buf, 12, "HTTP/1.1 101", 12);
+  return s;
+}
+
+/* A client that opens channels and stops reading is dropped; the
+ * gateway goes on serving the others. */
+static void
+test_stops_reading (void)
+{
+  g_autoptr (GSocket) s = raw_connect ();
+  g_autoptr (Mux) good = mux_connect (env.wall);
+  char buf[65536];
+  Chan *c;
+  gint64 start;
+  gssize n;
+
+  raw_send_text (s, "{\"op\":\"open\",\"ch\":1,\"camera\":\"" ID_CAM1 "\"}");
+  raw_send_text (s, "{\"op\":\"open\",\"ch\":2,\"camera\":\"" ID_CAM2 "\"}");
+  c = mux_open (good, 5, ID_CAM1, NULL);
+  WAIT_FOR (ws_viewers (ID_CAM2) == 1, 10000);
+  start = g_get_monotonic_time ();
+  /* Nothing is read: the channels fall behind, skip, and the socket goes
+   * with both (camera 2 had no other viewer). */
+  while (ws_viewers (ID_CAM2) > 0) {
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 40 * G_USEC_PER_SEC);
+    spin (250);
+  }
+  g_test_message ("a live socket that stopped reading was dropped after "
+                  "%.1f s",
+      (g_get_monotonic_time () - start) / 1e6);
+  /* The other socket played on, and the gateway is healthy. */
+  g_assert_false (good->closed);
+  g_assert_cmpuint (c->order_errors, ==, 0);
+  g_assert_cmpuint (c->fragments, >,
+      (g_get_monotonic_time () - start) / 1e6 * 25 * 0.5);
+  g_assert_cmpint (ws_viewers (ID_CAM1), ==, 1);
+  /* Its connection was shut: reading gets what was queued, then the end. */
+  g_socket_set_timeout (s, 10);
+  while ((n = g_socket_receive (s, buf, sizeof buf, NULL, NULL)) > 0)
+    ;
+  g_assert_cmpint (n, <=, 0);
+}
+
+/* A client that sends bad messages without reading the errors is dropped
+ * (the errors would otherwise queue in the connection without bound). */
+static void
+test_flood (void)
+{
+  g_autoptr (GSocket) s = raw_connect ();
+  gint64 start = g_get_monotonic_time ();
+  guint sent = 0;
+
+  g_socket_set_blocking (s, FALSE);
+  for (;;) {
+    g_autoptr (GError) error = NULL;
+    /* A masked TEXT frame "x" (not JSON), repeated. */
+    static const guint8 frame[] = {0x81, 0x81, 1, 2, 3, 4, 'x' ^ 1};
+    gssize n =
+        g_socket_send (s, (const char *) frame, sizeof frame, NULL, &error);
+
+    if (n < 0 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      break; /* reset or broken pipe: dropped */
+    if (n > 0)
+      sent++;
+    else
+      spin (20);
+    g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
+  }
+  g_test_message ("a client flooding bad messages without reading was "
+                  "dropped after %.1f s and %u messages",
+      (g_get_monotonic_time () - start) / 1e6, sent);
+  g_assert_cmpuint (sent, >, 1000);
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+  env_start ();
+  g_test_add_func ("/mux/channels", test_channels);
+  g_test_add_func ("/mux/bad-messages", test_bad_messages);
+  g_test_add_func ("/mux/viewer", test_viewer);
+  g_test_add_func ("/mux/stops-reading", test_stops_reading);
+  g_test_add_func ("/mux/flood", test_flood);
+  ret = g_test_run ();
+  env_stop ();
+  return ret;
+}
