@@ -327,9 +327,3 @@ gateway_process_db (GatewayProcess *self)
 {
   return self->db;
 }
-
-const char *
-gateway_process_log (GatewayProcess *self)
-{
-  return self->log;
-}

@@ -72,10 +72,9 @@ char *gateway_process_http_url (GatewayProcess *self, const char *path);
  * connections for streams that hold theirs), new at every start. */
 SoupSession *gateway_process_session (GatewayProcess *self);
 
-/* (transfer none) Paths in the directory. */
+/* (transfer none) The temporary directory and the registry in it. */
 const char *gateway_process_dir (GatewayProcess *self);
 const char *gateway_process_db (GatewayProcess *self);
-const char *gateway_process_log (GatewayProcess *self);
 
 /* The daemon's log so far (stderr): g_free. */
 char *gateway_process_read_log (GatewayProcess *self);
