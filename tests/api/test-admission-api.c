@@ -8,16 +8,13 @@
  */
 #include "ce-auth.h"
 #include "ce-registry.h"
-#include "ce-registry-accounts.h"
 #include "camsim-fixture.h"
+#include "gateway-fixture.h"
 
-#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <libsoup/soup.h>
 #include <math.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 /* Four 公安 cameras 1 km apart, so that an incident at one picks it
  * alone. */
@@ -27,21 +24,12 @@
 
 typedef struct
 {
-  char *dir, *db, *conf, *log;
   CamsimProcess *sim;
-  GSubprocess *gw;
-  guint http_port, rtsp_port;
-  SoupSession *session;
+  GatewayProcess *gw;
   char *admin, *op;
 } Env;
 
 static Env env;
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
 
 static double
 cam_lon (guint n)
@@ -50,141 +38,52 @@ cam_lon (guint n)
 }
 
 static void
-add_camera (CeRegistry *r, guint n)
+add_camera (guint n)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeCamera) c = ce_camera_new ();
-  g_autofree char *name = g_strdup_printf ("adm%u", n);
+  g_autofree char *cam = g_strdup_printf ("adm%u", n);
+  g_autofree char *id = g_strdup_printf (CAM ("%u"), n);
+  g_autofree char *name = g_strdup_printf ("预算 %s", cam);
+  g_autofree char *url = camsim_url (env.sim, cam, NULL);
+  g_autoptr (CeCamera) c =
+      gateway_camera_new (id, name, CE_SOURCE_PUBLIC_SECURITY, url);
 
-  c->id = g_strdup_printf (CAM ("%u"), n);
-  c->name = g_strdup_printf ("预算 %s", name);
-  c->source = CE_SOURCE_PUBLIC_SECURITY;
   c->street = g_strdup ("顾村镇");
   c->lon = cam_lon (n);
   c->lat = BASE_LAT;
   c->azimuth = NAN;
   c->status = CE_STATUS_ONLINE;
-  c->rtsp_url = camsim_url (env.sim, name, NULL);
-  g_assert_true (ce_registry_add_camera (r, c, &error));
-  g_assert_no_error (error);
-}
-
-static char *
-add_user (CeRegistry *r, const char *name, const char *role)
-{
-  g_autoptr (GError) error = NULL;
-  CeUser u = {0, (char *) name, (char *) role, CE_AUTH_ALL_SOURCES, 0, 0,
-      FALSE};
-  char *token;
-
-  g_assert_true (ce_registry_add_user (r, &u, NULL, &error));
-  g_assert_no_error (error);
-  token = ce_auth_create_token_in (r, "cityeye", name, "test", 0, NULL, &error);
-  g_assert_no_error (error);
-  return token;
-}
-
-static guint
-port_of (const char *line, const char *key)
-{
-  const char *p = strstr (line, key);
-
-  if (p == NULL)
-    return 0;
-  return (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
+  gateway_process_add_camera (env.gw, c);
 }
 
 static void
 env_start (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeRegistry) r = NULL;
-  g_autofree char *conf = NULL;
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GDataInputStream) out = NULL;
-
-  g_assert_nonnull (g_getenv ("CITYEYED_BIN"));
-  env.dir = g_dir_make_tmp ("cityeye-admission-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.db = g_build_filename (env.dir, "registry.db", NULL);
-  env.conf = g_build_filename (env.dir, "cityeye.conf", NULL);
-  env.log = g_build_filename (env.dir, "cityeyed.log", NULL);
+  env.gw = gateway_process_new ("admission");
   env.sim = camsim_process_start (NULL);
-
-  r = ce_registry_open (env.db, 0, &error);
-  g_assert_no_error (error);
   for (guint n = 1; n <= 4; n++)
-    add_camera (r, n);
-  env.admin = add_user (r, "root", "admin");
-  env.op = add_user (r, "op1", "operator");
-  g_clear_object (&r);
+    add_camera (n);
+  env.admin = gateway_process_add_user (env.gw, "root", "admin",
+      CE_AUTH_ALL_SOURCES, 0);
+  env.op = gateway_process_add_user (env.gw, "op1", "operator",
+      CE_AUTH_ALL_SOURCES, 0);
 
-  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
-                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
-                          "[relay]\nlinger=5\nstart_timeout=4\n"
-                          "[http]\nport=0\n[wall]\nwarm_timeout=4\n"
-                          "[admission]\nsource.公安=2\n",
-      env.db);
-  g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
-
-  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  env.gw = g_subprocess_launcher_spawn (launcher, &error,
-      g_getenv ("CITYEYED_BIN"), "--config", env.conf, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
-  while (env.http_port == 0) {
-    g_autofree char *line =
-        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-
-    g_assert_no_error (error);
-    if (line == NULL)
-      g_error ("cityeyed exited before printing its ports");
-    if (env.rtsp_port == 0)
-      env.rtsp_port = port_of (line, "rtsp=");
-    env.http_port = port_of (line, "http=");
-  }
-  env.session = soup_session_new_with_options ("timeout", 30, "proxy-resolver",
-      NULL, NULL);
+  gateway_process_start (env.gw,
+      "[relay]\nlinger=5\nstart_timeout=4\n"
+      "[wall]\nwarm_timeout=4\n"
+      "[admission]\nsource.公安=2\n");
 }
 
 static char *
 read_log (void)
 {
-  char *log = NULL;
-
-  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
-  return log;
+  return gateway_process_read_log (env.gw);
 }
 
 static void
 env_stop (void)
 {
-  g_autofree char *log = NULL;
-  g_autoptr (GDir) d = NULL;
-  const char *name;
-
-  g_clear_object (&env.session);
-  g_subprocess_send_signal (env.gw, SIGTERM);
-  g_subprocess_wait (env.gw, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (env.gw));
-  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
-  g_clear_object (&env.gw);
-  log = read_log ();
-  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
-    g_error ("cityeyed logged a critical:\n%s", log);
+  gateway_process_stop (env.gw);
   camsim_process_stop (env.sim);
-  d = g_dir_open (env.dir, 0, NULL);
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (env.dir, name, NULL);
-    g_unlink (p);
-  }
-  g_rmdir (env.dir);
-  g_free (env.dir);
-  g_free (env.db);
-  g_free (env.conf);
-  g_free (env.log);
   g_free (env.admin);
   g_free (env.op);
 }
@@ -211,8 +110,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 static Reply *
 call (const char *method, const char *path, const char *token, const char *body)
 {
-  g_autofree char *uri =
-      g_strdup_printf ("http://127.0.0.1:%u%s", env.http_port, path);
+  g_autofree char *uri = gateway_process_http_url (env.gw, path);
   g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
@@ -226,7 +124,8 @@ call (const char *method, const char *path, const char *token, const char *body)
 
     soup_message_set_request_body_from_bytes (msg, "application/json", b);
   }
-  bytes = soup_session_send_and_read (env.session, msg, NULL, &error);
+  bytes = soup_session_send_and_read (gateway_process_session (env.gw), msg,
+      NULL, &error);
   g_assert_no_error (error);
   r->status = soup_message_get_status (msg);
   r->body =
@@ -266,12 +165,12 @@ rtsp_describe (const char *camera)
   g_autofree char *req = g_strdup_printf (
       "DESCRIBE rtsp://127.0.0.1:%u/cameras/%s?token=%s RTSP/1.0\r\n"
       "CSeq: 1\r\nAccept: application/sdp\r\n\r\n",
-      env.rtsp_port, camera, env.admin);
+      gateway_process_rtsp_port (env.gw), camera, env.admin);
   g_autoptr (GDataInputStream) in = NULL;
 
   g_socket_client_set_timeout (client, 10);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", env.rtsp_port,
-      NULL, &error);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1",
+      gateway_process_rtsp_port (env.gw), NULL, &error);
   g_assert_no_error (error);
   g_assert_true (g_output_stream_write_all (
       g_io_stream_get_output_stream (G_IO_STREAM (conn)), req, strlen (req),
@@ -350,8 +249,9 @@ wait_flag (gboolean *flag, guint timeout_ms)
 static void
 ws_open (Ws *w, const char *camera)
 {
-  g_autofree char *uri = g_strdup_printf (
-      "ws://127.0.0.1:%u/api/v1/cameras/%s/live.ws", env.http_port, camera);
+  g_autofree char *uri =
+      g_strdup_printf ("ws://127.0.0.1:%u/api/v1/cameras/%s/live.ws",
+          gateway_process_http_port (env.gw), camera);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
   g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
 
@@ -359,8 +259,8 @@ ws_open (Ws *w, const char *camera)
   w->texts = g_ptr_array_new_with_free_func (g_free);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
       "Authorization", auth);
-  soup_session_websocket_connect_async (env.session, msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, NULL, on_ws_connected, w);
+  soup_session_websocket_connect_async (gateway_process_session (env.gw), msg,
+      NULL, NULL, G_PRIORITY_DEFAULT, NULL, on_ws_connected, w);
   g_assert_true (wait_flag (&w->connected, 10000));
   g_assert_no_error (w->error);
 }
@@ -446,7 +346,7 @@ test_budget_and_preemption (void)
   g_autoptr (CamsimClient) rtsp = NULL;
   g_autofree char *url =
       g_strdup_printf ("rtsp://127.0.0.1:%u/cameras/" CAM ("2") "?token=%s",
-          env.rtsp_port, env.admin);
+          gateway_process_rtsp_port (env.gw), env.admin);
   g_autofree char *status = NULL;
   g_autoptr (Reply) r = NULL;
   g_autoptr (Reply) metrics = NULL;
@@ -593,12 +493,12 @@ test_wall_hold (void)
   memset (&watch, 0, sizeof (watch));
   watch.texts = g_ptr_array_new_with_free_func (g_free);
   uri = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/walls/hall/events",
-      env.http_port);
+      gateway_process_http_port (env.gw));
   msg = soup_message_new ("GET", uri);
   soup_message_headers_replace (soup_message_get_request_headers (msg),
       "Authorization", auth);
-  soup_session_websocket_connect_async (env.session, msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, NULL, on_ws_connected, &watch);
+  soup_session_websocket_connect_async (gateway_process_session (env.gw), msg,
+      NULL, NULL, G_PRIORITY_DEFAULT, NULL, on_ws_connected, &watch);
   g_assert_true (wait_flag (&watch.connected, 10000));
   g_assert_no_error (watch.error);
 

@@ -12,11 +12,10 @@
 #include "ce-registry-accounts.h"
 #include "ce-registry-health.h"
 #include "camsim-fixture.h"
+#include "gateway-fixture.h"
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <string.h>
 
 /* The camera password; it must never come out of the gateway. */
@@ -31,15 +30,8 @@
 
 typedef struct
 {
-  char *dir;
-  char *db;
-  char *conf;
-  char *log;
   CamsimProcess *sim;
-  GSubprocess *gw;
-  guint http_port;
-  guint rtsp_port;
-  SoupSession *session;
+  GatewayProcess *gw;
   char *admin;     /* API tokens */
   char *operator;  /* 雪亮 + 社会面, secrecy 0 */
   char *viewer;    /* every source, secrecy 1 */
@@ -51,52 +43,25 @@ static Env env;
 /* ---- fixture ----------------------------------------------------------- */
 
 static void
-add_camera (CeRegistry *r, const char *id, const char *cam, CeSource source,
+add_camera (const char *id, const char *cam, CeSource source,
     const char *street, double lon, double lat, int secrecy,
     const char *password)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeCamera) c = ce_camera_new ();
+  g_autofree char *name = g_strdup_printf ("测试相机 %s", cam);
+  g_autofree char *url = cam[0] == '-'
+      ? g_strdup ("rtsp://127.0.0.1:1/cam/nothing")
+      : camsim_url (env.sim, cam, NULL);
+  g_autoptr (CeCamera) c = gateway_camera_new (id, name, source, url);
 
-  c->id = g_strdup (id);
-  c->name = g_strdup_printf ("测试相机 %s", cam);
-  c->source = source;
   c->street = g_strdup (street);
   c->lon = lon;
   c->lat = lat;
   c->secrecy = secrecy;
-  if (cam[0] == '-')
-    c->rtsp_url = g_strdup ("rtsp://127.0.0.1:1/cam/nothing");
-  else
-    c->rtsp_url = camsim_url (env.sim, cam, NULL);
   if (password != NULL) {
     c->username = g_strdup ("admin");
     c->password = g_strdup (password);
   }
-  g_assert_true (ce_registry_add_camera (r, c, &error));
-  g_assert_no_error (error);
-}
-
-static char *
-add_user (CeRegistry *r, const char *name, const char *role, guint sources,
-    int max_secrecy)
-{
-  g_autoptr (GError) error = NULL;
-  CeUser u = {0, (char *) name, (char *) role, sources, max_secrecy, 0, FALSE};
-  char *token;
-
-  g_assert_true (ce_registry_add_user (r, &u, NULL, &error));
-  g_assert_no_error (error);
-  token = ce_auth_create_token_in (r, "cityeye", name, "test", 0, NULL, &error);
-  g_assert_no_error (error);
-  return token;
-}
-
-/* A failed assertion aborts the test: the gateway must not outlive it. */
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  gateway_process_add_camera (env.gw, c);
 }
 
 static void
@@ -104,114 +69,53 @@ env_start (void)
 {
   const char *sim_args[] = {"--fault=camA=auth",
       "--auth-password=" CAMERA_PASSWORD, NULL};
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeRegistry) r = NULL;
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autofree char *conf = NULL;
-  const char *bin = g_getenv ("CITYEYED_BIN");
   guint all = CE_AUTH_ALL_SOURCES;
 
-  g_assert_nonnull (bin);
-  env.dir = g_dir_make_tmp ("cityeye-api-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.db = g_build_filename (env.dir, "registry.db", NULL);
-  env.conf = g_build_filename (env.dir, "cityeye.conf", NULL);
-  env.log = g_build_filename (env.dir, "cityeyed.log", NULL);
+  env.gw = gateway_process_new ("api");
   env.bodies = g_string_new (NULL);
   env.sim = camsim_process_start (sim_args);
 
-  r = ce_registry_open (env.db, 0, &error);
-  g_assert_no_error (error);
-  add_camera (r, ID_PS, "camA", CE_SOURCE_PUBLIC_SECURITY, "顾村镇", 121.40,
-      31.35, 0, CAMERA_PASSWORD);
-  add_camera (r, ID_XL, "camB", CE_SOURCE_XUELIANG, "大场镇", 121.41, 31.36, 0,
+  add_camera (ID_PS, "camA", CE_SOURCE_PUBLIC_SECURITY, "顾村镇", 121.40, 31.35,
+      0, CAMERA_PASSWORD);
+  add_camera (ID_XL, "camB", CE_SOURCE_XUELIANG, "大场镇", 121.41, 31.36, 0,
       NULL);
-  add_camera (r, ID_SO, "camC-h265", CE_SOURCE_SOCIAL, "大场镇", 121.42, 31.37,
-      0, NULL);
-  add_camera (r, ID_SECRET, "camD", CE_SOURCE_XUELIANG, "顾村镇", 121.43, 31.38,
-      1, NULL);
-  add_camera (r, ID_UNREACH, "-", CE_SOURCE_SOCIAL, "月浦镇", 121.44, 31.39, 0,
+  add_camera (ID_SO, "camC-h265", CE_SOURCE_SOCIAL, "大场镇", 121.42, 31.37, 0,
       NULL);
-  env.admin = add_user (r, "root", "admin", all, 1);
-  env.operator= add_user (r, "op1", "operator",
+  add_camera (ID_SECRET, "camD", CE_SOURCE_XUELIANG, "顾村镇", 121.43, 31.38, 1,
+      NULL);
+  add_camera (ID_UNREACH, "-", CE_SOURCE_SOCIAL, "月浦镇", 121.44, 31.39, 0,
+      NULL);
+  env.admin = gateway_process_add_user (env.gw, "root", "admin", all, 1);
+  env.operator= gateway_process_add_user (env.gw, "op1", "operator",
       CE_SOURCE_BIT (CE_SOURCE_XUELIANG) | CE_SOURCE_BIT (CE_SOURCE_SOCIAL), 0);
-  env.viewer = add_user (r, "wall1", "viewer", all, 1);
-  g_clear_object (&r);
+  env.viewer = gateway_process_add_user (env.gw, "wall1", "viewer", all, 1);
+  /* The log: no camera password. */
+  gateway_process_add_secret (env.gw, CAMERA_PASSWORD);
 
-  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
-                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
-                          "[relay]\nlinger=3\nstart_timeout=4\n"
-                          "connect_timeout=1\nbackoff_initial=0.2\n"
-                          "backoff_max=0.5\n"
-                          "[wall]\nwarm_presets=true\n"
-                          "[http]\nport=0\nmax_body=4\n"
-                          "snapshot_timeout=2.5\nsnapshot_cache=1\n"
-                          "cors_origins=http://console.test:8000, "
-                          "https://ops.example\n"
-                          "[console]\ncrs=gcj02\n"
-                          "tile_url=http://tiles.test:8088/{z}/{x}/{y}.png\n",
-      env.db);
-  g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
-  env.gw = g_subprocess_launcher_spawn (launcher, &error, bin, "--config",
-      env.conf, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
-  while (env.http_port == 0) {
-    g_autofree char *line =
-        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-    const char *p;
-
-    g_assert_no_error (error);
-    if (line == NULL)
-      g_error ("cityeyed exited before printing its ports");
-    if ((p = strstr (line, "rtsp=")) != NULL)
-      env.rtsp_port = (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
-    if ((p = strstr (line, "http=")) != NULL)
-      env.http_port = (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
-  }
-  env.session = soup_session_new_with_options ("timeout", 30, "proxy-resolver",
-      NULL, NULL);
+  gateway_process_setenv (env.gw, "G_MESSAGES_DEBUG", "all");
+  gateway_process_start (env.gw,
+      "[relay]\nlinger=3\nstart_timeout=4\n"
+      "connect_timeout=1\nbackoff_initial=0.2\n"
+      "backoff_max=0.5\n"
+      "[wall]\nwarm_presets=true\n"
+      "[http]\nmax_body=4\n"
+      "snapshot_timeout=2.5\nsnapshot_cache=1\n"
+      "cors_origins=http://console.test:8000, "
+      "https://ops.example\n"
+      "[console]\ncrs=gcj02\n"
+      "tile_url=http://tiles.test:8088/{z}/{x}/{y}.png\n");
 }
 
 static void
 env_stop (void)
 {
-  g_autoptr (GDir) d = NULL;
-  g_autofree char *log = NULL;
-  const char *name;
-
-  g_clear_object (&env.session);
-  g_subprocess_send_signal (env.gw, SIGTERM);
-  g_subprocess_wait (env.gw, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (env.gw));
-  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
-  g_clear_object (&env.gw);
+  gateway_process_stop (env.gw);
   camsim_process_stop (env.sim);
 
-  /* The log and every response: no camera password. */
-  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
-  g_assert_null (strstr (log, CAMERA_PASSWORD));
-  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
-    g_error ("cityeyed logged a critical:\n%s", log);
+  /* Every response: no camera password. */
   g_assert_null (strstr (env.bodies->str, CAMERA_PASSWORD));
   g_assert_cmpuint (env.bodies->len, >, 10000);
 
-  d = g_dir_open (env.dir, 0, NULL);
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (env.dir, name, NULL);
-    g_unlink (p);
-  }
-  g_rmdir (env.dir);
-  g_free (env.dir);
-  g_free (env.db);
-  g_free (env.conf);
-  g_free (env.log);
   g_free (env.admin);
   g_free (env.operator);
   g_free (env.viewer);
@@ -272,7 +176,7 @@ raw_request (const char *head_and_body)
 
   g_socket_client_set_enable_proxy (client, FALSE);
   conn = g_socket_client_connect_to_host (client, "127.0.0.1",
-      (guint16) env.http_port, NULL, &error);
+      (guint16) gateway_process_http_port (env.gw), NULL, &error);
   g_assert_no_error (error);
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
       head_and_body, strlen (head_and_body), NULL, NULL, &error);
@@ -305,8 +209,7 @@ static Reply *
 request_full (const char *method, const char *path, const char *token,
     const char *content_type, const char *body, gssize len)
 {
-  g_autofree char *uri =
-      g_strdup_printf ("http://127.0.0.1:%u%s", env.http_port, path);
+  g_autofree char *uri = gateway_process_http_url (env.gw, path);
   g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
   g_autoptr (GError) error = NULL;
   Reply *r;
@@ -332,7 +235,8 @@ request_full (const char *method, const char *path, const char *token,
     soup_message_set_request_body_from_bytes (msg,
         content_type != NULL ? content_type : "application/json", b);
   }
-  r->body = soup_session_send_and_read (env.session, msg, NULL, &error);
+  r->body = soup_session_send_and_read (gateway_process_session (env.gw), msg,
+      NULL, &error);
   g_assert_no_error (error);
   r->status = soup_message_get_status (msg);
   r->headers =
@@ -538,7 +442,7 @@ test_keepalive (void)
 
   g_socket_client_set_enable_proxy (client, FALSE);
   conn = g_socket_client_connect_to_host (client, "127.0.0.1",
-      (guint16) env.http_port, NULL, &error);
+      (guint16) gateway_process_http_port (env.gw), NULL, &error);
   g_assert_no_error (error);
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)),
       two, strlen (two), NULL, NULL, &error);
@@ -943,7 +847,8 @@ test_cameras_admin (void)
         "text/csv", csv, (gssize) len);
     assert_error (fmt, 422, "out_of_range");
   }
-  r = ce_registry_open (env.db, CE_REGISTRY_OPEN_READ_ONLY, &error);
+  r = ce_registry_open (gateway_process_db (env.gw), CE_REGISTRY_OPEN_READ_ONLY,
+      &error);
   g_assert_no_error (error);
   {
     CeQuery q;
@@ -997,8 +902,9 @@ test_grant_and_streams (void)
   g_autoptr (Reply) g =
       request_full ("POST", "/api/v1/cameras/" ID_XL "/streams", env.operator,
           NULL, "{\"incident\":\"INC-2026-0042\",\"reason\":\"路口拥堵\"}", -1);
-  g_autofree char *prefix = g_strdup_printf (
-      "rtsp://127.0.0.1:%u/cameras/" ID_XL "?token=", env.rtsp_port);
+  g_autofree char *prefix =
+      g_strdup_printf ("rtsp://127.0.0.1:%u/cameras/" ID_XL "?token=",
+          gateway_process_rtsp_port (env.gw));
   g_autoptr (CamsimClient) client = NULL;
   g_autoptr (Reply) list = NULL;
   g_autoptr (Reply) op_list = NULL;
@@ -1018,16 +924,19 @@ test_grant_and_streams (void)
   {
     g_autofree char *ws = g_strdup_printf (
         "ws://127.0.0.1:%u/api/v1/cameras/" ID_XL "/live.ws?token=%s",
-        env.http_port, json_object_get_string_member (obj (g), "token"));
+        gateway_process_http_port (env.gw),
+        json_object_get_string_member (obj (g), "token"));
     g_autofree char *hls = g_strdup_printf (
         "http://127.0.0.1:%u/api/v1/cameras/" ID_XL "/hls/index.m3u8?token=%s",
-        env.http_port, json_object_get_string_member (obj (g), "token"));
+        gateway_process_http_port (env.gw),
+        json_object_get_string_member (obj (g), "token"));
 
     g_assert_cmpstr (json_object_get_string_member (urls, "ws"), ==, ws);
     g_assert_cmpstr (json_object_get_string_member (urls, "hls"), ==, hls);
     g_autofree char *flv = g_strdup_printf (
         "http://127.0.0.1:%u/api/v1/cameras/" ID_XL "/live.flv?token=%s",
-        env.http_port, json_object_get_string_member (obj (g), "token"));
+        gateway_process_http_port (env.gw),
+        json_object_get_string_member (obj (g), "token"));
 
     g_assert_cmpstr (json_object_get_string_member (urls, "flv"), ==, flv);
   }
@@ -1096,7 +1005,7 @@ test_rtsp_boundaries (void)
 {
   g_autofree char *ps =
       g_strdup_printf ("rtsp://127.0.0.1:%u/cameras/" ID_PS "?token=%s",
-          env.rtsp_port, env.operator);
+          gateway_process_rtsp_port (env.gw), env.operator);
   g_autoptr (Reply) g = request_full ("POST",
       "/api/v1/cameras/" ID_XL "/streams", env.operator, NULL, NULL, 0);
   g_autofree char *other = NULL;
@@ -1105,7 +1014,8 @@ test_rtsp_boundaries (void)
 
   assert_status (g, 201);
   other = g_strdup_printf ("rtsp://127.0.0.1:%u/cameras/" ID_SO "?token=%s",
-      env.rtsp_port, json_object_get_string_member (obj (g), "token"));
+      gateway_process_rtsp_port (env.gw),
+      json_object_get_string_member (obj (g), "token"));
   denied = camsim_client_new (ps, "h264", "tcp", NULL, NULL);
   g_assert_false (camsim_client_wait_frames (denied, 1, 5000));
   g_assert_true (camsim_client_has_ended (denied));
@@ -1187,7 +1097,8 @@ static void
 test_camera_health (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (CeRegistry) reg = ce_registry_open (env.db, 0, &error);
+  g_autoptr (CeRegistry) reg =
+      ce_registry_open (gateway_process_db (env.gw), 0, &error);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   g_autoptr (Reply) h = NULL, ps = NULL, never = NULL, bad = NULL;
   g_autoptr (Reply) kpi = NULL, kpi_op = NULL, kpi_bad = NULL;
@@ -1344,7 +1255,8 @@ static void
 test_map_cameras (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (CeRegistry) reg = ce_registry_open (env.db, 0, &error);
+  g_autoptr (CeRegistry) reg =
+      ce_registry_open (gateway_process_db (env.gw), 0, &error);
   g_autoptr (Reply) all = NULL, op = NULL, wgs = NULL, bad = NULL;
   g_autoptr (Reply) again = NULL, unauth = NULL;
   g_autofree char *etag = NULL;
@@ -1414,8 +1326,8 @@ test_map_cameras (void)
   etag = g_strdup (soup_message_headers_get_one (all->headers, "ETag"));
   g_assert_nonnull (etag);
   {
-    g_autofree char *uri = g_strdup_printf (
-        "http://127.0.0.1:%u/api/v1/map/cameras", env.http_port);
+    g_autofree char *uri =
+        gateway_process_http_url (env.gw, "/api/v1/map/cameras");
     g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
     g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
     g_autoptr (GBytes) body = NULL;
@@ -1424,7 +1336,8 @@ test_map_cameras (void)
         "Authorization", auth);
     soup_message_headers_replace (soup_message_get_request_headers (msg),
         "If-None-Match", etag);
-    body = soup_session_send_and_read (env.session, msg, NULL, &error);
+    body = soup_session_send_and_read (gateway_process_session (env.gw), msg,
+        NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (soup_message_get_status (msg), ==, 304);
     g_assert_cmpuint (g_bytes_get_size (body), ==, 0);
@@ -1619,8 +1532,7 @@ test_console (void)
 
   /* Revalidation. */
   {
-    g_autofree char *uri =
-        g_strdup_printf ("http://127.0.0.1:%u/console/app.js", env.http_port);
+    g_autofree char *uri = gateway_process_http_url (env.gw, "/console/app.js");
     g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
     g_autoptr (GError) error = NULL;
     g_autoptr (GBytes) body = NULL;
@@ -1628,7 +1540,8 @@ test_console (void)
 
     soup_message_headers_replace (soup_message_get_request_headers (msg),
         "If-None-Match", soup_message_headers_get_one (first->headers, "ETag"));
-    body = soup_session_send_and_read (env.session, msg, NULL, &error);
+    body = soup_session_send_and_read (gateway_process_session (env.gw), msg,
+        NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpuint (soup_message_get_status (msg), ==, 304);
   }
@@ -1701,17 +1614,18 @@ test_config (void)
       {NULL, 1, "Cannot serve HTTP on 127.0.0.1:"},
   };
   const char *bin = g_getenv ("CITYEYED_BIN");
-  g_autofree char *path = g_build_filename (env.dir, "bad.conf", NULL);
+  g_autofree char *path =
+      g_build_filename (gateway_process_dir (env.gw), "bad.conf", NULL);
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autofree char *conf = cases[i].conf != NULL
         ? g_strdup_printf ("[registry]\ndatabase=%s\n[probe]\ninterval=0\n["
                            "rtsp]\nport=0\n%s",
-              env.db, cases[i].conf)
+              gateway_process_db (env.gw), cases[i].conf)
         : g_strdup_printf (
               "[registry]\ndatabase=%s\n[probe]\ninterval=0\n[rtsp]\nport=0\n"
               "[http]\nport=%u\n",
-              env.db, env.http_port);
+              gateway_process_db (env.gw), gateway_process_http_port (env.gw));
     g_autoptr (GError) error = NULL;
     g_autoptr (GSubprocess) p = NULL;
     g_autofree char *err = NULL;

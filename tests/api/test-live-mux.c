@@ -9,14 +9,11 @@
  */
 #include "ce-auth.h"
 #include "ce-registry.h"
-#include "ce-registry-accounts.h"
 #include "camsim-fixture.h"
+#include "gateway-fixture.h"
 
-#include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #define ID_CAM1 "31011300001320000001"   /* H.264, 社会面 */
@@ -28,14 +25,8 @@
 
 typedef struct
 {
-  char *dir;
-  char *db;
-  char *conf;
-  char *log;
   CamsimProcess *sim;
-  GSubprocess *gw;
-  guint http_port;
-  SoupSession *session;
+  GatewayProcess *gw;
   char *admin;  /* API tokens */
   char *wall;   /* a wall account that may not see 公安 cameras */
   char *viewer; /* may only view */
@@ -46,130 +37,49 @@ static Env env;
 /* ---- fixture ----------------------------------------------------------- */
 
 static void
-add_camera (CeRegistry *r, const char *id, const char *cam, CeSource source)
+add_camera (const char *id, const char *cam, CeSource source)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeCamera) c = ce_camera_new ();
+  g_autofree char *name = g_strdup_printf ("测试相机 %s", cam);
+  g_autofree char *url = camsim_url (env.sim, cam, NULL);
+  g_autoptr (CeCamera) c = gateway_camera_new (id, name, source, url);
 
-  c->id = g_strdup (id);
-  c->name = g_strdup_printf ("测试相机 %s", cam);
-  c->source = source;
-  c->lon = 121.40;
-  c->lat = 31.35;
-  c->rtsp_url = camsim_url (env.sim, cam, NULL);
-  g_assert_true (ce_registry_add_camera (r, c, &error));
-  g_assert_no_error (error);
-}
-
-static char *
-add_user (CeRegistry *r, const char *name, const char *role, guint sources)
-{
-  g_autoptr (GError) error = NULL;
-  CeUser u = {0, (char *) name, (char *) role, sources, 1, 0, FALSE};
-  char *token;
-
-  g_assert_true (ce_registry_add_user (r, &u, NULL, &error));
-  g_assert_no_error (error);
-  token = ce_auth_create_token_in (r, "cityeye", name, "test", 0, NULL, &error);
-  g_assert_no_error (error);
-  return token;
-}
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  gateway_process_add_camera (env.gw, c);
 }
 
 static void
 env_start (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeRegistry) r = NULL;
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
   g_autofree char *conf = NULL;
-  const char *bin = g_getenv ("CITYEYED_BIN");
 
-  g_assert_nonnull (bin);
-  env.dir = g_dir_make_tmp ("cityeye-mux-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.db = g_build_filename (env.dir, "registry.db", NULL);
-  env.conf = g_build_filename (env.dir, "cityeye.conf", NULL);
-  env.log = g_build_filename (env.dir, "cityeyed.log", NULL);
+  env.gw = gateway_process_new ("mux");
   env.sim = camsim_process_start (NULL);
-
-  r = ce_registry_open (env.db, 0, &error);
-  g_assert_no_error (error);
-  add_camera (r, ID_CAM1, "cam1", CE_SOURCE_SOCIAL);
-  add_camera (r, ID_CAM2, "cam2", CE_SOURCE_SOCIAL);
-  add_camera (r, ID_H265, "cam3-h265", CE_SOURCE_SOCIAL);
-  add_camera (r, ID_POLICE, "cam4", CE_SOURCE_PUBLIC_SECURITY);
-  env.admin = add_user (r, "root", "admin", CE_AUTH_ALL_SOURCES);
-  env.wall = add_user (r, "wall1", "wall", CE_SOURCE_BIT (CE_SOURCE_SOCIAL));
-  env.viewer = add_user (r, "viewer1", "viewer", CE_AUTH_ALL_SOURCES);
-  g_clear_object (&r);
+  add_camera (ID_CAM1, "cam1", CE_SOURCE_SOCIAL);
+  add_camera (ID_CAM2, "cam2", CE_SOURCE_SOCIAL);
+  add_camera (ID_H265, "cam3-h265", CE_SOURCE_SOCIAL);
+  add_camera (ID_POLICE, "cam4", CE_SOURCE_PUBLIC_SECURITY);
+  env.admin = gateway_process_add_user (env.gw, "root", "admin",
+      CE_AUTH_ALL_SOURCES, 1);
+  env.wall = gateway_process_add_user (env.gw, "wall1", "wall",
+      CE_SOURCE_BIT (CE_SOURCE_SOCIAL), 1);
+  env.viewer = gateway_process_add_user (env.gw, "viewer1", "viewer",
+      CE_AUTH_ALL_SOURCES, 1);
+  /* Tokens never reach the log. */
+  gateway_process_add_secret (env.gw, env.wall);
 
   /* A small per-viewer budget, so that a client that stops reading is
    * dropped within seconds at the simulator's 400 kbit/s. */
-  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
-                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
-                          "[relay]\nlinger=1\nstart_timeout=8\n"
-                          "[http]\nport=0\nlive_max_queue=128\n"
+  conf = g_strdup_printf ("[relay]\nlinger=1\nstart_timeout=8\n"
+                          "[http]\nlive_max_queue=128\n"
                           "mux_max_channels=%d\n",
-      env.db, MAX_CHANNELS);
-  g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  env.gw = g_subprocess_launcher_spawn (launcher, &error, bin, "--config",
-      env.conf, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
-  while (env.http_port == 0) {
-    g_autofree char *line =
-        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-    const char *p;
-
-    g_assert_no_error (error);
-    if (line == NULL)
-      g_error ("cityeyed exited before printing its ports");
-    if ((p = strstr (line, "http=")) != NULL)
-      env.http_port = (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
-  }
-  env.session = soup_session_new_with_options ("timeout", 30, NULL);
+      MAX_CHANNELS);
+  gateway_process_start (env.gw, conf);
 }
 
 static void
 env_stop (void)
 {
-  g_autoptr (GDir) d = NULL;
-  g_autofree char *log = NULL;
-  const char *name;
-
-  g_clear_object (&env.session);
-  g_subprocess_send_signal (env.gw, SIGTERM);
-  g_subprocess_wait (env.gw, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (env.gw));
-  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
-  g_clear_object (&env.gw);
+  gateway_process_stop (env.gw);
   camsim_process_stop (env.sim);
-  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
-  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
-    g_error ("cityeyed logged a critical:\n%s", log);
-  /* Tokens never reach the log. */
-  g_assert_null (strstr (log, env.wall));
-  d = g_dir_open (env.dir, 0, NULL);
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (env.dir, name, NULL);
-    g_unlink (p);
-  }
-  g_rmdir (env.dir);
-  g_free (env.dir);
-  g_free (env.db);
-  g_free (env.conf);
-  g_free (env.log);
   g_free (env.admin);
   g_free (env.wall);
   g_free (env.viewer);
@@ -180,8 +90,7 @@ env_stop (void)
 static JsonNode *
 get_json (const char *path, const char *bearer)
 {
-  g_autofree char *uri =
-      g_strdup_printf ("http://127.0.0.1:%u%s", env.http_port, path);
+  g_autofree char *uri = gateway_process_http_url (env.gw, path);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
   g_autofree char *auth = g_strdup_printf ("Bearer %s", bearer);
   g_autoptr (GError) error = NULL;
@@ -190,7 +99,8 @@ get_json (const char *path, const char *bearer)
 
   soup_message_headers_replace (soup_message_get_request_headers (msg),
       "Authorization", auth);
-  body = soup_session_send_and_read (env.session, msg, NULL, &error);
+  body = soup_session_send_and_read (gateway_process_session (env.gw), msg,
+      NULL, &error);
   g_assert_no_error (error);
   if (soup_message_get_status (msg) != 200)
     g_error ("GET %s: %u", path, soup_message_get_status (msg));
@@ -456,8 +366,8 @@ on_mux_connected (GObject *source, GAsyncResult *result, gpointer data)
 static Mux *
 mux_connect (const char *token)
 {
-  g_autofree char *uri =
-      g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live.ws", env.http_port);
+  g_autofree char *uri = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/live.ws",
+      gateway_process_http_port (env.gw));
   g_autofree char *bearer = g_strdup_printf ("cityeye.bearer.%s", token);
   const char *protocols[] = {"cityeye.live", bearer, NULL};
   Mux *m = g_new0 (Mux, 1);
@@ -467,8 +377,9 @@ mux_connect (const char *token)
       (GDestroyNotify) chan_free);
   m->errors = g_ptr_array_new_with_free_func (g_free);
   m->msg = soup_message_new ("GET", uri);
-  soup_session_websocket_connect_async (env.session, m->msg, NULL,
-      (char **) protocols, G_PRIORITY_DEFAULT, NULL, on_mux_connected, m);
+  soup_session_websocket_connect_async (gateway_process_session (env.gw),
+      m->msg, NULL, (char **) protocols, G_PRIORITY_DEFAULT, NULL,
+      on_mux_connected, m);
   while (!m->done && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (m->done);
@@ -697,8 +608,8 @@ raw_connect (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (GInetAddress) lo =
       g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) addr =
-      g_inet_socket_address_new (lo, (guint16) env.http_port);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo,
+      (guint16) gateway_process_http_port (env.gw));
   GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
       G_SOCKET_PROTOCOL_TCP, &error);
   g_autofree char *req = g_strdup_printf (

@@ -8,14 +8,11 @@
  */
 #include "ce-auth.h"
 #include "ce-registry.h"
-#include "ce-registry-accounts.h"
 #include "camsim-fixture.h"
+#include "gateway-fixture.h"
 
-#include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #define CAM(n) "310113000013200003" n
 #define ID_PS "31011300001320000390"
@@ -24,161 +21,64 @@
 
 typedef struct
 {
-  char *dir, *db, *conf, *log;
   CamsimProcess *sim;
-  GSubprocess *gw;
-  guint http_port, rtsp_port;
-  SoupSession *session;
+  GatewayProcess *gw;
   char *admin, *wall1, *viewer;
 } Env;
 
 static Env env;
 
 static void
-die_with_parent (gpointer data)
+add_camera (const char *id, const char *cam, CeSource source)
 {
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
+  g_autofree char *name = g_strdup_printf ("拼接 %s", cam);
+  g_autofree char *url = camsim_url (env.sim, cam, NULL);
+  g_autoptr (CeCamera) c = gateway_camera_new (id, name, source, url);
 
-static void
-add_camera (CeRegistry *r, const char *id, const char *cam, CeSource source)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeCamera) c = ce_camera_new ();
-
-  c->id = g_strdup (id);
-  c->name = g_strdup_printf ("拼接 %s", cam);
-  c->source = source;
-  c->lon = 121.4;
-  c->lat = 31.35;
   c->status = CE_STATUS_ONLINE;
-  c->rtsp_url = camsim_url (env.sim, cam, NULL);
   c->rtsp_url_sub = camsim_url (env.sim, cam, "?profile=sub");
-  g_assert_true (ce_registry_add_camera (r, c, &error));
-  g_assert_no_error (error);
-}
-
-static char *
-add_user (CeRegistry *r, const char *name, const char *role, guint sources)
-{
-  g_autoptr (GError) error = NULL;
-  CeUser u = {0, (char *) name, (char *) role, sources, 0, 0, FALSE};
-  char *token;
-
-  g_assert_true (ce_registry_add_user (r, &u, NULL, &error));
-  g_assert_no_error (error);
-  token = ce_auth_create_token_in (r, "cityeye", name, "test", 0, NULL, &error);
-  g_assert_no_error (error);
-  return token;
-}
-
-static guint
-port_of (const char *line, const char *key)
-{
-  const char *p = strstr (line, key);
-
-  return p != NULL ? (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10)
-                   : 0;
+  gateway_process_add_camera (env.gw, c);
 }
 
 static void
 env_start (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeRegistry) r = NULL;
   g_autofree char *conf = NULL;
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GDataInputStream) out = NULL;
   guint ops =
       CE_SOURCE_BIT (CE_SOURCE_XUELIANG) | CE_SOURCE_BIT (CE_SOURCE_SOCIAL);
 
-  g_assert_nonnull (g_getenv ("CITYEYED_BIN"));
-  env.dir = g_dir_make_tmp ("cityeye-mosaic-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.db = g_build_filename (env.dir, "registry.db", NULL);
-  env.conf = g_build_filename (env.dir, "cityeye.conf", NULL);
-  env.log = g_build_filename (env.dir, "cityeyed.log", NULL);
+  env.gw = gateway_process_new ("mosaic");
   env.sim = camsim_process_start (NULL);
-
-  r = ce_registry_open (env.db, 0, &error);
-  g_assert_no_error (error);
   for (guint i = 1; i <= 4; i++) {
     g_autofree char *id = g_strdup_printf (CAM ("%02u"), i);
     g_autofree char *name = g_strdup_printf ("m%02u", i);
 
-    add_camera (r, id, name, CE_SOURCE_XUELIANG);
+    add_camera (id, name, CE_SOURCE_XUELIANG);
   }
   /* 公安: outside the wall user's sources. */
-  add_camera (r, ID_PS, "mps", CE_SOURCE_PUBLIC_SECURITY);
-  env.admin = add_user (r, "root", "admin", CE_AUTH_ALL_SOURCES);
-  env.wall1 = add_user (r, "wall1", "wall", ops);
-  env.viewer = add_user (r, "v1", "viewer", ops);
-  g_clear_object (&r);
+  add_camera (ID_PS, "mps", CE_SOURCE_PUBLIC_SECURITY);
+  env.admin = gateway_process_add_user (env.gw, "root", "admin",
+      CE_AUTH_ALL_SOURCES, 0);
+  env.wall1 = gateway_process_add_user (env.gw, "wall1", "wall", ops, 0);
+  env.viewer = gateway_process_add_user (env.gw, "v1", "viewer", ops, 0);
+  /* Tokens never reach the log. */
+  gateway_process_add_secret (env.gw, env.wall1);
 
   /* Small mosaics, one at a time, short lingering. */
   conf =
-      g_strdup_printf ("[registry]\ndatabase=%s\n"
-                       "[probe]\ninterval=0\n[rtsp]\nport=0\n"
-                       "[relay]\nlinger=0.5\nstart_timeout=4\n"
-                       "[http]\nport=0\n"
+      g_strdup_printf ("[relay]\nlinger=0.5\nstart_timeout=4\n"
                        "[wall]\nmin_dwell=1\nmosaic_max=1\nmosaic_size=%ux%u\n"
                        "mosaic_linger=1\n",
-          env.db, WIDTH, HEIGHT);
-  g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
-
-  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
-  env.gw = g_subprocess_launcher_spawn (launcher, &error,
-      g_getenv ("CITYEYED_BIN"), "--config", env.conf, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
-  while (env.http_port == 0) {
-    g_autofree char *line =
-        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-
-    g_assert_no_error (error);
-    if (line == NULL)
-      g_error ("cityeyed exited before printing its ports");
-    if (env.rtsp_port == 0)
-      env.rtsp_port = port_of (line, "rtsp=");
-    env.http_port = port_of (line, "http=");
-  }
-  g_assert_cmpuint (env.rtsp_port, !=, 0);
-  env.session = soup_session_new_with_options ("timeout", 30, "proxy-resolver",
-      NULL, NULL);
+          WIDTH, HEIGHT);
+  gateway_process_setenv (env.gw, "G_MESSAGES_DEBUG", "all");
+  gateway_process_start (env.gw, conf);
 }
 
 static void
 env_stop (void)
 {
-  g_autofree char *log = NULL;
-  g_autoptr (GDir) d = NULL;
-  const char *name;
-
-  g_clear_object (&env.session);
-  g_subprocess_send_signal (env.gw, SIGTERM);
-  g_subprocess_wait (env.gw, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (env.gw));
-  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
-  g_clear_object (&env.gw);
-  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
-  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
-    g_error ("cityeyed logged a critical:\n%s", log);
-  /* Tokens never reach the log. */
-  g_assert_null (strstr (log, env.wall1));
+  gateway_process_stop (env.gw);
   camsim_process_stop (env.sim);
-  d = g_dir_open (env.dir, 0, NULL);
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (env.dir, name, NULL);
-    g_unlink (p);
-  }
-  g_rmdir (env.dir);
-  g_free (env.dir);
-  g_free (env.db);
-  g_free (env.conf);
-  g_free (env.log);
   g_free (env.admin);
   g_free (env.wall1);
   g_free (env.viewer);
@@ -191,8 +91,7 @@ static char *
 call (const char *method, const char *path, const char *token, const char *body,
     guint *status)
 {
-  g_autofree char *uri =
-      g_strdup_printf ("http://127.0.0.1:%u%s", env.http_port, path);
+  g_autofree char *uri = gateway_process_http_url (env.gw, path);
   g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
@@ -205,7 +104,8 @@ call (const char *method, const char *path, const char *token, const char *body,
 
     soup_message_set_request_body_from_bytes (msg, "application/json", b);
   }
-  bytes = soup_session_send_and_read (env.session, msg, NULL, &error);
+  bytes = soup_session_send_and_read (gateway_process_session (env.gw), msg,
+      NULL, &error);
   g_assert_no_error (error);
   *status = soup_message_get_status (msg);
   return g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
@@ -282,7 +182,7 @@ static char *
 monitor_url (guint monitor)
 {
   return g_strdup_printf ("rtsp://127.0.0.1:%u/walls/hall/monitors/%u",
-      env.rtsp_port, monitor);
+      gateway_process_rtsp_port (env.gw), monitor);
 }
 
 /* One DESCRIBE on a new connection, with Basic credentials (nullable);
@@ -300,8 +200,8 @@ describe (const char *url, const char *user, const char *password, char **body)
   const char *end;
 
   g_socket_client_set_timeout (client, 15);
-  conn = g_socket_client_connect_to_host (client, "127.0.0.1", env.rtsp_port,
-      NULL, &error);
+  conn = g_socket_client_connect_to_host (client, "127.0.0.1",
+      gateway_process_rtsp_port (env.gw), NULL, &error);
   g_assert_no_error (error);
   g_string_append_printf (req, "DESCRIBE %s RTSP/1.0\r\nCSeq: 1\r\n", url);
   if (user != NULL) {
@@ -413,11 +313,13 @@ static void
 test_refusals (void)
 {
   g_autofree char *url = monitor_url (0);
-  g_autofree char *nowall = g_strdup_printf (
-      "rtsp://127.0.0.1:%u/walls/nowall/monitors/0", env.rtsp_port);
+  g_autofree char *nowall =
+      g_strdup_printf ("rtsp://127.0.0.1:%u/walls/nowall/monitors/0",
+          gateway_process_rtsp_port (env.gw));
   g_autofree char *nomon = monitor_url (7);
-  g_autofree char *bad = g_strdup_printf (
-      "rtsp://127.0.0.1:%u/walls/hall/monitors/..", env.rtsp_port);
+  g_autofree char *bad =
+      g_strdup_printf ("rtsp://127.0.0.1:%u/walls/hall/monitors/..",
+          gateway_process_rtsp_port (env.gw));
 
   /* No credentials: 401 whatever the path; a viewer's role: 403. */
   g_assert_cmpuint (describe (url, NULL, NULL, NULL), ==, 401);

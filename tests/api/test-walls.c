@@ -7,15 +7,12 @@
  */
 #include "ce-auth.h"
 #include "ce-registry.h"
-#include "ce-registry-accounts.h"
 #include "camsim-fixture.h"
+#include "gateway-fixture.h"
 
-#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <sys/prctl.h>
 #include <string.h>
 
 /* Cameras w01…w12 (雪亮) near the incident point, wps (公安, nearest of
@@ -28,170 +25,66 @@
 
 typedef struct
 {
-  char *dir, *db, *conf, *log;
   CamsimProcess *sim;
-  GSubprocess *gw;
-  guint http_port;
-  SoupSession *session;
+  GatewayProcess *gw;
   char *admin, *op1, *op2, *wall1, *viewer;
 } Env;
 
 static Env env;
 
 static void
-die_with_parent (gpointer data)
+add_camera (const char *id, const char *cam, CeSource source, double east_m,
+    double north_m, double azimuth)
 {
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
+  g_autofree char *name = g_strdup_printf ("墙测 %s", cam);
+  g_autofree char *url = camsim_url (env.sim, cam, NULL);
+  g_autoptr (CeCamera) c = gateway_camera_new (id, name, source, url);
 
-static void
-add_camera (CeRegistry *r, const char *id, const char *cam, CeSource source,
-    double east_m, double north_m, double azimuth)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeCamera) c = ce_camera_new ();
-
-  c->id = g_strdup (id);
-  c->name = g_strdup_printf ("墙测 %s", cam);
-  c->source = source;
   c->street = g_strdup ("顾村镇");
   c->lon = POINT_LON + east_m / (111320.0 * cos (POINT_LAT * G_PI / 180));
   c->lat = POINT_LAT + north_m / 110540.0;
   c->azimuth = azimuth;
   c->status = CE_STATUS_ONLINE;
-  c->rtsp_url = camsim_url (env.sim, cam, NULL);
   c->rtsp_url_sub = camsim_url (env.sim, cam, "?profile=sub");
-  g_assert_true (ce_registry_add_camera (r, c, &error));
-  g_assert_no_error (error);
-}
-
-static char *
-add_user (CeRegistry *r, const char *name, const char *role, guint sources)
-{
-  g_autoptr (GError) error = NULL;
-  CeUser u = {0, (char *) name, (char *) role, sources, 0, 0, FALSE};
-  char *token;
-
-  g_assert_true (ce_registry_add_user (r, &u, NULL, &error));
-  g_assert_no_error (error);
-  token = ce_auth_create_token_in (r, "cityeye", name, "test", 0, NULL, &error);
-  g_assert_no_error (error);
-  return token;
-}
-
-/* Starts cityeyed on the test's registry (again, for a restart). */
-static void
-gateway_start (void)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocessLauncher) launcher =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GDataInputStream) out = NULL;
-
-  env.http_port = 0;
-  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  g_subprocess_launcher_setenv (launcher, "G_MESSAGES_DEBUG", "all", TRUE);
-  env.gw = g_subprocess_launcher_spawn (launcher, &error,
-      g_getenv ("CITYEYED_BIN"), "--config", env.conf, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
-  while (env.http_port == 0) {
-    g_autofree char *line =
-        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-    const char *p;
-
-    g_assert_no_error (error);
-    if (line == NULL)
-      g_error ("cityeyed exited before printing its ports");
-    if ((p = strstr (line, "http=")) != NULL)
-      env.http_port = (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
-  }
-  env.session = soup_session_new_with_options ("timeout", 30, "proxy-resolver",
-      NULL, NULL);
-}
-
-/* SIGTERM; it must exit cleanly and log no critical. */
-static void
-gateway_stop (void)
-{
-  g_autofree char *log = NULL;
-
-  g_clear_object (&env.session);
-  g_subprocess_send_signal (env.gw, SIGTERM);
-  g_subprocess_wait (env.gw, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (env.gw));
-  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
-  g_clear_object (&env.gw);
-  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
-  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
-    g_error ("cityeyed logged a critical:\n%s", log);
+  gateway_process_add_camera (env.gw, c);
 }
 
 static void
 env_start (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeRegistry) r = NULL;
-  g_autofree char *conf = NULL;
   guint ops =
       CE_SOURCE_BIT (CE_SOURCE_XUELIANG) | CE_SOURCE_BIT (CE_SOURCE_SOCIAL);
 
-  g_assert_nonnull (g_getenv ("CITYEYED_BIN"));
-  env.dir = g_dir_make_tmp ("cityeye-walls-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.db = g_build_filename (env.dir, "registry.db", NULL);
-  env.conf = g_build_filename (env.dir, "cityeye.conf", NULL);
-  env.log = g_build_filename (env.dir, "cityeyed.log", NULL);
+  env.gw = gateway_process_new ("walls");
   env.sim = camsim_process_start (NULL);
-
-  r = ce_registry_open (env.db, 0, &error);
-  g_assert_no_error (error);
   /* w01…w12 every 40 m eastwards, looking north (away from the point);
    * w04 looks west, at the point. */
   for (guint i = 1; i <= 12; i++) {
     g_autofree char *id = g_strdup_printf (CAM ("%02u"), i);
     g_autofree char *name = g_strdup_printf ("w%02u", i);
 
-    add_camera (r, id, name, CE_SOURCE_XUELIANG, 40.0 * i, 0,
+    add_camera (id, name, CE_SOURCE_XUELIANG, 40.0 * i, 0,
         i == 4 ? 270.0 : 0.0);
   }
-  add_camera (r, ID_PS, "wps", CE_SOURCE_PUBLIC_SECURITY, 5, 0, NAN);
-  env.admin = add_user (r, "root", "admin", CE_AUTH_ALL_SOURCES);
-  env.op1 = add_user (r, "op1", "operator", ops);
-  env.op2 = add_user (r, "op2", "operator", ops);
-  env.wall1 = add_user (r, "wall1", "wall", ops);
-  env.viewer = add_user (r, "v1", "viewer", ops);
-  g_clear_object (&r);
+  add_camera (ID_PS, "wps", CE_SOURCE_PUBLIC_SECURITY, 5, 0, NAN);
+  env.admin = gateway_process_add_user (env.gw, "root", "admin",
+      CE_AUTH_ALL_SOURCES, 0);
+  env.op1 = gateway_process_add_user (env.gw, "op1", "operator", ops, 0);
+  env.op2 = gateway_process_add_user (env.gw, "op2", "operator", ops, 0);
+  env.wall1 = gateway_process_add_user (env.gw, "wall1", "wall", ops, 0);
+  env.viewer = gateway_process_add_user (env.gw, "v1", "viewer", ops, 0);
 
-  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
-                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
-                          "[relay]\nlinger=1\nstart_timeout=4\n"
-                          "[http]\nport=0\n"
-                          "[wall]\nmin_dwell=1\nwarm_timeout=4\n",
-      env.db);
-  g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
-  gateway_start ();
+  gateway_process_setenv (env.gw, "G_MESSAGES_DEBUG", "all");
+  gateway_process_start (env.gw,
+      "[relay]\nlinger=1\nstart_timeout=4\n"
+      "[wall]\nmin_dwell=1\nwarm_timeout=4\n");
 }
 
 static void
 env_stop (void)
 {
-  g_autoptr (GDir) d = NULL;
-  const char *name;
-
-  gateway_stop ();
+  gateway_process_stop (env.gw);
   camsim_process_stop (env.sim);
-  d = g_dir_open (env.dir, 0, NULL);
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (env.dir, name, NULL);
-    g_unlink (p);
-  }
-  g_rmdir (env.dir);
-  g_free (env.dir);
-  g_free (env.db);
-  g_free (env.conf);
-  g_free (env.log);
   g_free (env.admin);
   g_free (env.op1);
   g_free (env.op2);
@@ -220,8 +113,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 static Reply *
 call (const char *method, const char *path, const char *token, const char *body)
 {
-  g_autofree char *uri =
-      g_strdup_printf ("http://127.0.0.1:%u%s", env.http_port, path);
+  g_autofree char *uri = gateway_process_http_url (env.gw, path);
   g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
   g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
@@ -237,7 +129,8 @@ call (const char *method, const char *path, const char *token, const char *body)
 
     soup_message_set_request_body_from_bytes (msg, "application/json", b);
   }
-  bytes = soup_session_send_and_read (env.session, msg, NULL, &error);
+  bytes = soup_session_send_and_read (gateway_process_session (env.gw), msg,
+      NULL, &error);
   g_assert_no_error (error);
   r->ms = (g_get_monotonic_time () - t0) / 1000.0;
   r->status = soup_message_get_status (msg);
@@ -824,7 +717,8 @@ cli (const char *token, char **out, ...)
   g_autoptr (GSubprocess) p = NULL;
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
-  g_autofree char *gw = g_strdup_printf ("http://127.0.0.1:%u", env.http_port);
+  g_autofree char *gw = g_strdup_printf ("http://127.0.0.1:%u",
+      gateway_process_http_port (env.gw));
   const char *arg;
   va_list ap;
 
@@ -834,7 +728,8 @@ cli (const char *token, char **out, ...)
     g_ptr_array_add (argv, g_strdup (arg));
   va_end (ap);
   g_ptr_array_add (argv, NULL);
-  g_subprocess_launcher_setenv (l, "CITYEYE_DB", env.db, TRUE);
+  g_subprocess_launcher_setenv (l, "CITYEYE_DB", gateway_process_db (env.gw),
+      TRUE);
   g_subprocess_launcher_setenv (l, "CITYEYE_GATEWAY", gw, TRUE);
   g_subprocess_launcher_setenv (l, "CITYEYE_TOKEN", token, TRUE);
   p = g_subprocess_launcher_spawnv (l, (const char *const *) argv->pdata,
@@ -942,8 +837,9 @@ static void
 watch_start_full (Watch *w, SoupSession *session, const char *token,
     char **protocols)
 {
-  g_autofree char *uri = g_strdup_printf (
-      "ws://127.0.0.1:%u/api/v1/walls/hall/events", env.http_port);
+  g_autofree char *uri =
+      g_strdup_printf ("ws://127.0.0.1:%u/api/v1/walls/hall/events",
+          gateway_process_http_port (env.gw));
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
 
   memset (w, 0, sizeof (*w));
@@ -1032,7 +928,7 @@ test_events (void)
 {
   g_autoptr (SoupSession) session = soup_session_new ();
   g_autofree char *uri =
-      g_strdup_printf ("http://127.0.0.1:%u/api/v1/walls/hall", env.http_port);
+      gateway_process_http_url (env.gw, "/api/v1/walls/hall");
   g_autoptr (SoupMessage) patch = soup_message_new ("PATCH", uri);
   g_autofree char *auth = g_strdup_printf ("Bearer %s", env.op1);
   g_autofree char *body = NULL;
@@ -1159,8 +1055,7 @@ metric (const char *text, const char *name, double *value)
 static void
 test_metrics (void)
 {
-  g_autofree char *uri =
-      g_strdup_printf ("http://127.0.0.1:%u/metrics", env.http_port);
+  g_autofree char *uri = gateway_process_http_url (env.gw, "/metrics");
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
   g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
   g_autoptr (GBytes) body = NULL;
@@ -1169,7 +1064,8 @@ test_metrics (void)
 
   soup_message_headers_replace (soup_message_get_request_headers (msg),
       "Authorization", auth);
-  body = soup_session_send_and_read (env.session, msg, NULL, NULL);
+  body = soup_session_send_and_read (gateway_process_session (env.gw), msg,
+      NULL, NULL);
   g_assert_nonnull (body);
   text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   g_assert_true (metric (text, "cityeye_walls", &v));
@@ -1212,8 +1108,9 @@ test_restart (void)
   g_clear_pointer (&r, reply_free);
   w = call ("GET", "/api/v1/walls/hall", env.wall1, NULL);
   before = g_strdup (tile_camera (w, 0, 0));
-  gateway_stop ();
-  gateway_start ();
+  /* Stopped as at the end (clean exit, no critical), then started on
+   * new ports. */
+  gateway_process_restart (env.gw, FALSE);
   /* Nobody asked for anything yet: the gateway pulls on its own. */
   g_assert_true (wait_playing (before, 5000));
   g_assert_true (wait_playing (chosen, 5000));

@@ -9,14 +9,11 @@
  */
 #include "ce-auth.h"
 #include "ce-registry.h"
-#include "ce-registry-accounts.h"
 #include "camsim-fixture.h"
+#include "gateway-fixture.h"
 
-#include <glib/gstdio.h>
 #include <libsoup/soup.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #define ID_CAM1 "31011300001320000001"  /* H.264 */
@@ -28,14 +25,8 @@
 
 typedef struct
 {
-  char *dir;
-  char *db;
-  char *conf;
-  char *log;
   CamsimProcess *sim;
-  GSubprocess *gw;
-  guint http_port;
-  SoupSession *session;
+  GatewayProcess *gw;
   char *admin; /* API tokens */
   char *op;
 } Env;
@@ -45,133 +36,45 @@ static Env env;
 /* ---- fixture ----------------------------------------------------------- */
 
 static void
-add_camera (CeRegistry *r, const char *id, const char *cam)
+add_camera (const char *id, const char *cam)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeCamera) c = ce_camera_new ();
+  g_autofree char *name = g_strdup_printf ("测试相机 %s", cam);
+  g_autofree char *url = camsim_url (env.sim, cam, NULL);
+  g_autoptr (CeCamera) c = gateway_camera_new (id, name, CE_SOURCE_SOCIAL, url);
 
-  c->id = g_strdup (id);
-  c->name = g_strdup_printf ("测试相机 %s", cam);
-  c->source = CE_SOURCE_SOCIAL;
-  c->lon = 121.40;
-  c->lat = 31.35;
-  c->rtsp_url = camsim_url (env.sim, cam, NULL);
-  g_assert_true (ce_registry_add_camera (r, c, &error));
-  g_assert_no_error (error);
-}
-
-static char *
-add_user (CeRegistry *r, const char *name, const char *role)
-{
-  g_autoptr (GError) error = NULL;
-  CeUser u = {0, (char *) name, (char *) role, CE_AUTH_ALL_SOURCES, 1, 0,
-      FALSE};
-  char *token;
-
-  g_assert_true (ce_registry_add_user (r, &u, NULL, &error));
-  g_assert_no_error (error);
-  token = ce_auth_create_token_in (r, "cityeye", name, "test", 0, NULL, &error);
-  g_assert_no_error (error);
-  return token;
-}
-
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  gateway_process_add_camera (env.gw, c);
 }
 
 static void
 env_start (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (CeRegistry) r = NULL;
-  g_autoptr (GSubprocessLauncher) launcher = NULL;
-  g_autoptr (GDataInputStream) out = NULL;
-  g_autofree char *conf = NULL;
-  const char *bin = g_getenv ("CITYEYED_BIN");
-
-  g_assert_nonnull (bin);
-  env.dir = g_dir_make_tmp ("cityeye-live-XXXXXX", &error);
-  g_assert_no_error (error);
-  env.db = g_build_filename (env.dir, "registry.db", NULL);
-  env.conf = g_build_filename (env.dir, "cityeye.conf", NULL);
-  env.log = g_build_filename (env.dir, "cityeyed.log", NULL);
+  env.gw = gateway_process_new ("live");
   env.sim = camsim_process_start (NULL);
-
-  r = ce_registry_open (env.db, 0, &error);
-  g_assert_no_error (error);
-  add_camera (r, ID_CAM1, "cam1");
-  add_camera (r, ID_CAM2, "cam2");
-  add_camera (r, ID_H265, "cam3-h265");
-  add_camera (r, ID_H265B, "cam5-h265");
-  add_camera (r, ID_CAM4, "cam4");
-  env.admin = add_user (r, "root", "admin");
-  env.op = add_user (r, "op1", "operator");
-  g_clear_object (&r);
+  add_camera (ID_CAM1, "cam1");
+  add_camera (ID_CAM2, "cam2");
+  add_camera (ID_H265, "cam3-h265");
+  add_camera (ID_H265B, "cam5-h265");
+  add_camera (ID_CAM4, "cam4");
+  env.admin = gateway_process_add_user (env.gw, "root", "admin",
+      CE_AUTH_ALL_SOURCES, 1);
+  env.op = gateway_process_add_user (env.gw, "op1", "operator",
+      CE_AUTH_ALL_SOURCES, 1);
 
   /* A small per-viewer budget, so that a client that stops reading is
    * dropped within seconds at the simulator's 400 kbit/s. */
-  conf = g_strdup_printf ("[registry]\ndatabase=%s\n"
-                          "[probe]\ninterval=0\n[rtsp]\nport=0\n"
-                          "[relay]\nlinger=1\nstart_timeout=8\n"
-                          "stall_timeout=2\nconnect_timeout=1\n"
-                          "backoff_initial=0.5\nbackoff_max=0.5\n"
-                          "[http]\nport=0\nlive_max_queue=128\nhls_idle=3\n"
-                          "transcode_max=1\n",
-      env.db);
-  g_assert_true (g_file_set_contents (env.conf, conf, -1, NULL));
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_set_stderr_file_path (launcher, env.log);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  env.gw = g_subprocess_launcher_spawn (launcher, &error, bin, "--config",
-      env.conf, NULL);
-  g_assert_no_error (error);
-  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (env.gw));
-  while (env.http_port == 0) {
-    g_autofree char *line =
-        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
-    const char *p;
-
-    g_assert_no_error (error);
-    if (line == NULL)
-      g_error ("cityeyed exited before printing its ports");
-    if ((p = strstr (line, "http=")) != NULL)
-      env.http_port = (guint) g_ascii_strtoull (strrchr (p, ':') + 1, NULL, 10);
-  }
-  /* Streams hold their connections: more than the default 2 per host. */
-  env.session = soup_session_new_with_options ("timeout", 30,
-      "max-conns-per-host", 32, "max-conns", 64, NULL);
+  gateway_process_start (env.gw,
+      "[relay]\nlinger=1\nstart_timeout=8\n"
+      "stall_timeout=2\nconnect_timeout=1\n"
+      "backoff_initial=0.5\nbackoff_max=0.5\n"
+      "[http]\nlive_max_queue=128\nhls_idle=3\n"
+      "transcode_max=1\n");
 }
 
 static void
 env_stop (void)
 {
-  g_autoptr (GDir) d = NULL;
-  g_autofree char *log = NULL;
-  const char *name;
-
-  g_clear_object (&env.session);
-  g_subprocess_send_signal (env.gw, SIGTERM);
-  g_subprocess_wait (env.gw, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (env.gw));
-  g_assert_cmpint (g_subprocess_get_exit_status (env.gw), ==, 0);
-  g_clear_object (&env.gw);
+  gateway_process_stop (env.gw);
   camsim_process_stop (env.sim);
-  g_assert_true (g_file_get_contents (env.log, &log, NULL, NULL));
-  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
-    g_error ("cityeyed logged a critical:\n%s", log);
-  d = g_dir_open (env.dir, 0, NULL);
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
-    g_autofree char *p = g_build_filename (env.dir, name, NULL);
-    g_unlink (p);
-  }
-  g_rmdir (env.dir);
-  g_free (env.dir);
-  g_free (env.db);
-  g_free (env.conf);
-  g_free (env.log);
   g_free (env.admin);
   g_free (env.op);
 }
@@ -181,7 +84,7 @@ env_stop (void)
 static char *
 http_url (const char *path)
 {
-  return g_strdup_printf ("http://127.0.0.1:%u%s", env.http_port, path);
+  return gateway_process_http_url (env.gw, path);
 }
 
 /* A GET with an optional Bearer token; the body in @body (nullable). */
@@ -199,7 +102,8 @@ get (const char *path, const char *bearer, GBytes **body)
     soup_message_headers_replace (soup_message_get_request_headers (msg),
         "Authorization", auth);
   }
-  b = soup_session_send_and_read (env.session, msg, NULL, &error);
+  b = soup_session_send_and_read (gateway_process_session (env.gw), msg, NULL,
+      &error);
   g_assert_no_error (error);
   if (body != NULL)
     *body = g_steal_pointer (&b);
@@ -226,8 +130,9 @@ get_json (const char *path, const char *bearer)
 static char *
 grant (const char *id, JsonNode **urls)
 {
-  g_autofree char *uri = g_strdup_printf (
-      "http://127.0.0.1:%u/api/v1/cameras/%s/streams", env.http_port, id);
+  g_autofree char *uri =
+      g_strdup_printf ("http://127.0.0.1:%u/api/v1/cameras/%s/streams",
+          gateway_process_http_port (env.gw), id);
   g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
   g_autofree char *auth = g_strdup_printf ("Bearer %s", env.op);
   g_autoptr (GError) error = NULL;
@@ -237,7 +142,8 @@ grant (const char *id, JsonNode **urls)
 
   soup_message_headers_replace (soup_message_get_request_headers (msg),
       "Authorization", auth);
-  body = soup_session_send_and_read (env.session, msg, NULL, &error);
+  body = soup_session_send_and_read (gateway_process_session (env.gw), msg,
+      NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 201);
   g_assert_true (json_parser_load_from_data (parser,
@@ -323,7 +229,7 @@ flv_video_codec (const char *url)
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
   g_autoptr (GError) error = NULL;
   g_autoptr (GInputStream) in =
-      soup_session_send (env.session, msg, NULL, &error);
+      soup_session_send (gateway_process_session (env.gw), msg, NULL, &error);
   guint8 buf[65536];
   gsize got = 0, off = 13;
 
@@ -584,15 +490,16 @@ ws_open (const char *id, const char *query)
 {
   g_autofree char *uri =
       g_strdup_printf ("ws://127.0.0.1:%u/api/v1/cameras/%s/live.ws%s%s",
-          env.http_port, id, query != NULL ? "?" : "", query ? query : "");
+          gateway_process_http_port (env.gw), id, query != NULL ? "?" : "",
+          query ? query : "");
   WsClient *c = g_new0 (WsClient, 1);
   gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 
   c->states = g_ptr_array_new_with_free_func (g_free);
   c->msg = soup_message_new ("GET", uri);
   c->t_connect = g_get_monotonic_time ();
-  soup_session_websocket_connect_async (env.session, c->msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, NULL, on_ws_connected, c);
+  soup_session_websocket_connect_async (gateway_process_session (env.gw),
+      c->msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL, on_ws_connected, c);
   while (!c->done && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, TRUE);
   g_assert_true (c->done);
@@ -770,8 +677,8 @@ slow_open (const char *id, const char *token, const char *path)
   g_autoptr (GError) error = NULL;
   g_autoptr (GInetAddress) lo =
       g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) addr =
-      g_inet_socket_address_new (lo, (guint16) env.http_port);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo,
+      (guint16) gateway_process_http_port (env.gw));
   GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
       G_SOCKET_PROTOCOL_TCP, &error);
   g_autofree char *req = path != NULL
@@ -882,7 +789,8 @@ reader_open (const char *url)
   Reader *r = g_new0 (Reader, 1);
 
   r->cancel = g_cancellable_new ();
-  r->in = soup_session_send (env.session, msg, NULL, &error);
+  r->in =
+      soup_session_send (gateway_process_session (env.gw), msg, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (soup_message_get_status (msg), ==, 200);
   g_input_stream_read_async (r->in, r->buf, sizeof r->buf, G_PRIORITY_DEFAULT,
@@ -1033,7 +941,8 @@ test_one_upstream (void)
 
     soup_message_headers_replace (soup_message_get_request_headers (del),
         "Authorization", auth);
-    body = soup_session_send_and_read (env.session, del, NULL, NULL);
+    body = soup_session_send_and_read (gateway_process_session (env.gw), del,
+        NULL, NULL);
     g_assert_cmpuint (soup_message_get_status (del), ==, 200);
     /* ws, mp4 and flv. */
     g_assert_nonnull (strstr (g_bytes_get_data (body, NULL), "\"closed\":3"));

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT
+ * SPDX-FileCopyrightText: 2026 cityeye developers
+ *
+ * Helpers for the tests that run cityeyed end to end.
+ */
+#include "gateway-fixture.h"
+
+#include "ce-auth.h"
+#include "ce-registry-accounts.h"
+
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+struct _GatewayProcess
+{
+  char *dir;
+  char *db;
+  char *conf;
+  char *log;
+  char *extra;          /* the caller's config text */
+  CeRegistry *registry; /* open until the first start */
+  GPtrArray *secrets;   /* char *: never in the log */
+  GPtrArray *env;       /* char *: variable, value, variable, value… */
+  GSubprocess *process;
+  guint http_port;
+  guint rtsp_port;
+  SoupSession *session;
+};
+
+/* A failed assertion aborts the test: the gateway must not outlive it. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GatewayProcess *
+gateway_process_new (const char *name)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *template = g_strdup_printf ("cityeye-%s-XXXXXX", name);
+  GatewayProcess *self = g_new0 (GatewayProcess, 1);
+
+  g_assert_nonnull (g_getenv ("CITYEYED_BIN"));
+  self->dir = g_dir_make_tmp (template, &error);
+  g_assert_no_error (error);
+  self->db = g_build_filename (self->dir, "registry.db", NULL);
+  self->conf = g_build_filename (self->dir, "cityeye.conf", NULL);
+  self->log = g_build_filename (self->dir, "cityeyed.log", NULL);
+  self->secrets = g_ptr_array_new_with_free_func (g_free);
+  self->env = g_ptr_array_new_with_free_func (g_free);
+  self->registry = ce_registry_open (self->db, 0, &error);
+  g_assert_no_error (error);
+  return self;
+}
+
+CeCamera *
+gateway_camera_new (const char *id, const char *name, CeSource source,
+    const char *url)
+{
+  CeCamera *c = ce_camera_new ();
+
+  c->id = g_strdup (id);
+  c->name = g_strdup (name);
+  c->source = source;
+  c->lon = 121.40;
+  c->lat = 31.35;
+  c->rtsp_url = g_strdup (url);
+  return c;
+}
+
+static CeRegistry *
+registry (GatewayProcess *self)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (self->registry == NULL) {
+    self->registry = ce_registry_open (self->db, 0, &error);
+    g_assert_no_error (error);
+  }
+  return self->registry;
+}
+
+void
+gateway_process_add_camera (GatewayProcess *self, const CeCamera *camera)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (ce_registry_add_camera (registry (self), camera, &error));
+  g_assert_no_error (error);
+}
+
+char *
+gateway_process_add_user (GatewayProcess *self, const char *name,
+    const char *role, guint sources, int max_secrecy)
+{
+  g_autoptr (GError) error = NULL;
+  CeUser u = {0, (char *) name, (char *) role, sources, max_secrecy, 0, FALSE};
+  char *token;
+
+  g_assert_true (ce_registry_add_user (registry (self), &u, NULL, &error));
+  g_assert_no_error (error);
+  token = ce_auth_create_token_in (registry (self), "cityeye", name, "test", 0,
+      NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (token);
+  return token;
+}
+
+void
+gateway_process_add_secret (GatewayProcess *self, const char *secret)
+{
+  g_ptr_array_add (self->secrets, g_strdup (secret));
+}
+
+void
+gateway_process_setenv (GatewayProcess *self, const char *variable,
+    const char *value)
+{
+  g_ptr_array_add (self->env, g_strdup (variable));
+  g_ptr_array_add (self->env, g_strdup (value));
+}
+
+/* Sets group/key to @value unless the caller's text set it. */
+static void
+set_default (GKeyFile *kf, const char *group, const char *key,
+    const char *value)
+{
+  if (!g_key_file_has_key (kf, group, key, NULL))
+    g_key_file_set_value (kf, group, key, value);
+}
+
+/* The caller's text with the fixture's keys filled in. */
+static void
+write_config (GatewayProcess *self, guint rtsp_port, guint http_port)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) error = NULL;
+  g_autofree char *rtsp = g_strdup_printf ("%u", rtsp_port);
+  g_autofree char *http = g_strdup_printf ("%u", http_port);
+  g_autofree char *text = NULL;
+
+  if (self->extra != NULL) {
+    g_key_file_load_from_data (kf, self->extra, -1, G_KEY_FILE_NONE, &error);
+    g_assert_no_error (error);
+  }
+  set_default (kf, "registry", "database", self->db);
+  set_default (kf, "probe", "interval", "0");
+  set_default (kf, "rtsp", "port", rtsp);
+  set_default (kf, "http", "port", http);
+  if (rtsp_port != 0)
+    g_key_file_set_value (kf, "rtsp", "port", rtsp);
+  if (http_port != 0)
+    g_key_file_set_value (kf, "http", "port", http);
+  text = g_key_file_to_data (kf, NULL, NULL);
+  g_assert_true (g_file_set_contents (self->conf, text, -1, &error));
+  g_assert_no_error (error);
+}
+
+/* The port in "…=ADDRESS:PORT" after @key in @line, 0 if none. */
+static guint
+port_of (const char *line, const char *key)
+{
+  const char *p = strstr (line, key);
+  const char *colon;
+
+  if (p == NULL || (colon = strrchr (p, ':')) == NULL)
+    return 0;
+  return (guint) g_ascii_strtoull (colon + 1, NULL, 10);
+}
+
+/* Spawns the daemon on the config as it is and reads its ports. */
+static void
+spawn (GatewayProcess *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocessLauncher) launcher =
+      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr (GDataInputStream) out = NULL;
+
+  self->http_port = 0;
+  self->rtsp_port = 0;
+  g_subprocess_launcher_set_stderr_file_path (launcher, self->log);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  for (guint i = 0; i + 1 < self->env->len; i += 2)
+    g_subprocess_launcher_setenv (launcher, self->env->pdata[i],
+        self->env->pdata[i + 1], TRUE);
+  self->process = g_subprocess_launcher_spawn (launcher, &error,
+      g_getenv ("CITYEYED_BIN"), "--config", self->conf, NULL);
+  g_assert_no_error (error);
+  /* "cityeyed: rtsp=ADDRESS:PORT", then "cityeyed: http=ADDRESS:PORT". */
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
+  while (self->http_port == 0) {
+    g_autofree char *line =
+        g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+
+    g_assert_no_error (error);
+    if (line == NULL)
+      g_error ("cityeyed exited before printing its ports; see %s", self->log);
+    if (self->rtsp_port == 0)
+      self->rtsp_port = port_of (line, "rtsp=");
+    self->http_port = port_of (line, "http=");
+  }
+  g_assert_cmpuint (self->rtsp_port, !=, 0);
+  /* Streams hold their connections: more than the default 2 per host. */
+  self->session = soup_session_new_with_options ("timeout", 30,
+      "proxy-resolver", NULL, "max-conns-per-host", 32, "max-conns", 64, NULL);
+}
+
+void
+gateway_process_start (GatewayProcess *self, const char *extra)
+{
+  g_assert_null (self->process);
+  /* The daemon opens the registry itself. */
+  g_clear_object (&self->registry);
+  g_free (self->extra);
+  self->extra = g_strdup (extra);
+  write_config (self, 0, 0);
+  spawn (self);
+}
+
+char *
+gateway_process_read_log (GatewayProcess *self)
+{
+  char *log = NULL;
+
+  g_assert_true (g_file_get_contents (self->log, &log, NULL, NULL));
+  return log;
+}
+
+/* SIGTERM, exit status 0, and a clean log. */
+static void
+terminate (GatewayProcess *self)
+{
+  g_autofree char *log = NULL;
+
+  g_assert_nonnull (self->process);
+  g_clear_object (&self->session);
+  g_subprocess_send_signal (self->process, SIGTERM);
+  g_subprocess_wait (self->process, NULL, NULL);
+  g_assert_true (g_subprocess_get_if_exited (self->process));
+  g_assert_cmpint (g_subprocess_get_exit_status (self->process), ==, 0);
+  g_clear_object (&self->process);
+  log = gateway_process_read_log (self);
+  if (strstr (log, "CRITICAL") != NULL || strstr (log, "runtime check failed"))
+    g_error ("cityeyed logged a critical:\n%s", log);
+  for (guint i = 0; i < self->secrets->len; i++)
+    if (strstr (log, self->secrets->pdata[i]) != NULL)
+      g_error ("a secret is in cityeyed's log: %s", self->log);
+}
+
+void
+gateway_process_restart (GatewayProcess *self, gboolean same_ports)
+{
+  guint rtsp = self->rtsp_port, http = self->http_port;
+
+  terminate (self);
+  write_config (self, same_ports ? rtsp : 0, same_ports ? http : 0);
+  spawn (self);
+  if (same_ports) {
+    g_assert_cmpuint (self->rtsp_port, ==, rtsp);
+    g_assert_cmpuint (self->http_port, ==, http);
+  }
+}
+
+void
+gateway_process_stop (GatewayProcess *self)
+{
+  g_autoptr (GDir) d = NULL;
+  const char *name;
+
+  if (self->process != NULL)
+    terminate (self);
+  g_clear_object (&self->registry);
+  d = g_dir_open (self->dir, 0, NULL);
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL) {
+    g_autofree char *p = g_build_filename (self->dir, name, NULL);
+
+    g_unlink (p);
+  }
+  g_rmdir (self->dir);
+  g_free (self->dir);
+  g_free (self->db);
+  g_free (self->conf);
+  g_free (self->log);
+  g_free (self->extra);
+  g_ptr_array_unref (self->secrets);
+  g_ptr_array_unref (self->env);
+  g_free (self);
+}
+
+guint
+gateway_process_http_port (GatewayProcess *self)
+{
+  return self->http_port;
+}
+
+guint
+gateway_process_rtsp_port (GatewayProcess *self)
+{
+  return self->rtsp_port;
+}
+
+char *
+gateway_process_http_url (GatewayProcess *self, const char *path)
+{
+  return g_strdup_printf ("http://127.0.0.1:%u%s", self->http_port,
+      path != NULL ? path : "");
+}
+
+SoupSession *
+gateway_process_session (GatewayProcess *self)
+{
+  g_assert_nonnull (self->session);
+  return self->session;
+}
+
+const char *
+gateway_process_dir (GatewayProcess *self)
+{
+  return self->dir;
+}
+
+const char *
+gateway_process_db (GatewayProcess *self)
+{
+  return self->db;
+}
