@@ -57,6 +57,7 @@ const LIVE_S = 0.2;           // …until this close
 const KEEP_BEHIND_S = 10;     // buffer kept behind the playhead
 const MAX_APPEND = 4 << 20;   // bytes per appendBuffer
 const FIRST_MEDIA_MS = 10000; // a connection without media by then failed
+const LIVE_CHECK_MS = 500;    // the live edge checked without frames too
 
 // The FLV URL of a live.ws URL: same path, token and parameters.
 export function flvUrlOf(wsUrl) {
@@ -169,9 +170,14 @@ export class Player extends EventTarget {
       frameCb: 0,
       media: false,
       watchdog: 0,
+      liveTimer: 0,
       ended: false,
     };
     this._session = s;
+    // The live edge is kept from each presented frame, and from this timer
+    // too: a video stuck before a gap in the timeline (a camera that paused
+    // sending, then resumed) presents no frame that would move it.
+    s.liveTimer = setInterval(() => this._keepLive(s), LIVE_CHECK_MS);
     s.objectUrl = URL.createObjectURL(s.ms);
     this.video.src = s.objectUrl;
     s.ms.addEventListener('sourceopen', () => this._pump(s), { once: true });
@@ -385,7 +391,8 @@ export class Player extends EventTarget {
   // the camera: it catches up by playing faster, and jumps when far behind.
   _keepLive(s) {
     const v = this.video;
-    if (!v || !s.sb || s.sb.updating || v.buffered.length === 0) return;
+    if (this._session !== s || !v || v.paused || !s.sb || s.sb.updating ||
+        v.buffered.length === 0) return;
     const end = v.buffered.end(v.buffered.length - 1);
     const behind = end - v.currentTime;
     if (behind > MAX_LATENCY_S) v.currentTime = end - 0.1;
@@ -402,6 +409,7 @@ export class Player extends EventTarget {
     this._session = null;
     s.ended = true;
     clearTimeout(s.watchdog);
+    clearInterval(s.liveTimer);
     if (s.ws) {
       s.ws.onopen = s.ws.onmessage = s.ws.onclose = s.ws.onerror = null;
       if (s.ws.readyState <= WebSocket.OPEN) s.ws.close();
