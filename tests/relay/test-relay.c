@@ -11,6 +11,7 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,16 +39,27 @@ env_bin (const char *name)
   return b;
 }
 
+/* A child (simulator, gateway) dies with the test: a test that fails
+ * leaves nothing running behind it. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 /* Starts @argv and returns the first stdout line that starts with
  * @prefix (the programs print their bound ports). */
 static GSubprocess *
 spawn_and_wait (const char *const *argv, const char *prefix, char **line)
 {
   g_autoptr (GError) error = NULL;
-  GSubprocess *proc = g_subprocess_newv (argv,
-      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-      &error);
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  GSubprocess *proc = NULL;
   g_autoptr (GDataInputStream) in = NULL;
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, &error);
 
   g_assert_no_error (error);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
