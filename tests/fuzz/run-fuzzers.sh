@@ -10,6 +10,7 @@
 # dictionary tests/<dir>/NAME.dict when they exist.
 # Prints one line per fuzzer and exits non-zero if any of them failed; the
 # crashing inputs and the log are kept in the work directory it names.
+# FUZZ_JOBS=N runs N fuzzers at a time (default 1; CI gives one per core).
 set -u
 
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
@@ -30,15 +31,20 @@ if [ -d "$dir/tests/fuzz" ]; then
 fi
 # BUILD/tests/X holds the fuzzers whose sources are in tests/X.
 src=$here/../$(basename "$dir")
+jobs=${FUZZ_JOBS:-1}
+case $jobs in
+  '' | *[!0-9]* | 0)
+    echo "$0: FUZZ_JOBS must be a number above 0" >&2
+    exit 2
+    ;;
+esac
 work=$(mktemp -d "${TMPDIR:-/tmp}/cityeye-fuzz.XXXXXX") || exit 1
 status=0
 found=0
 
-for exe in "$dir"/fuzz-*; do
-  if [ ! -f "$exe" ] || [ ! -x "$exe" ]; then
-    continue
-  fi
-  found=1
+# Runs fuzzer $1 for $seconds; its exit status goes to $work/NAME/rc.
+run_one() {
+  exe=$1
   name=${exe##*/fuzz-}
   seeds=$src/corpus/$name
   [ -d "$seeds" ] || seeds=$src/corpus/${name%%-*}
@@ -61,7 +67,13 @@ for exe in "$dir"/fuzz-*; do
     -print_final_stats=1 $dict \
     -artifact_prefix="$work/$name/artifacts/" "$work/$name/corpus" \
     >"$work/$name/log" 2>&1
-  rc=$?
+  echo $? >"$work/$name/rc"
+}
+
+# Prints fuzzer NAME's line (and its report when it failed).
+report_one() {
+  name=$1
+  rc=$(cat "$work/$name/rc" 2>/dev/null || echo 1)
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$name/log" |
     tail -n 1)
   if [ $rc -eq 0 ]; then
@@ -73,7 +85,29 @@ for exe in "$dir"/fuzz-*; do
       head -n 40 | sed "s/^/  fuzz-$name: /"
     status=1
   fi
+}
+
+# In batches of $jobs, each reported in order once the batch is done.
+batch=
+n=0
+for exe in "$dir"/fuzz-*; do
+  if [ ! -f "$exe" ] || [ ! -x "$exe" ]; then
+    continue
+  fi
+  found=1
+  run_one "$exe" &
+  # Fuzzer names are target names: no spaces.
+  batch="$batch ${exe##*/fuzz-}"
+  n=$((n + 1))
+  if [ $n -ge "$jobs" ]; then
+    wait
+    for e in $batch; do report_one "$e"; done
+    batch=
+    n=0
+  fi
 done
+wait
+for e in $batch; do report_one "$e"; done
 
 if [ $found -eq 0 ]; then
   echo "$0: no fuzzers in $dir" >&2
