@@ -11,9 +11,11 @@
 // with four marked tiles and its close brings the previous tile back; a
 // tour steps its tile; a camera that stops sending shows "signal lost"
 // and plays again when it resumes; the page's events socket reconnects and
-// catches up; a dead camera does not hold up the others; one monitor
-// alone (?monitor=N).  Every tile plays from a channel of the page's one
-// multiplexed live socket (GET /api/v1/live.ws), without grants.  Screenshots go to the artifacts directory.
+// catches up; after the loss of its live socket every tile plays again on
+// a new one; a dead camera does not hold up the others; one monitor alone
+// (?monitor=N).  Every tile plays from a channel of the page's one
+// multiplexed live socket (GET /api/v1/live.ws), without grants.
+// Screenshots go to the artifacts directory.
 //
 //   node wall-test.mjs BUILD_DIR ARTIFACTS_DIR
 // Exit status: 0 passed, 1 failed, 77 skipped (no chromium / no npm ci).
@@ -240,6 +242,40 @@ try {
       const e = document.querySelector('.tile:not(.leaving)[data-slot="8:0"]');
       return e && e.dataset.camera === id && e.dataset.state === 'playing';
     }, CAM(16), 10000);
+  });
+
+  await step('the live socket drops: every tile plays again on a new one', async () => {
+    const shown = (await tiles()).filter((x) => x.camera);
+    assert(shown.length === 9 && shown.every((x) => x.state === 'playing'),
+      `before: ${shown.map((x) => x.state)}`);
+    const t0 = Date.now();
+    await page.evaluate(() => {
+      const mux = window.cityeyeWall.mux;
+      window.muxOpens = 0;
+      mux.addEventListener('open', () => window.muxOpens++);
+      mux.ws.close();
+    });
+    await waitTiles(() => window.muxOpens > 0, null, 5000);
+    // Every tile leaves its old channel: each shows new frames, and its
+    // currentTime advances, only if it reopened a channel on the new socket.
+    await waitTiles(() => [...document.querySelectorAll('.tile:not(.leaving)')]
+      .every((e) => e.dataset.state === 'playing'), null, 10000);
+    const w = await page.evaluate(WATCH_TILES, [SLOTS, 3000]);
+    for (const x of w)
+      assert(x.frames >= 10 && x.advanced > 1, `tile ${x.slot}: ${x.frames} frames, +${x.advanced.toFixed(2)} s`);
+    console.log(`# every tile playing on the new live socket ${Date.now() - t0} ms after the old one closed (3 s of watching included)`);
+    // On the gateway: one socket again, and one channel per camera (the
+    // old socket's channels ended with it, none was opened twice).
+    const metrics = await (await fetch(`${gw.base}/metrics`,
+      { headers: { Authorization: `Bearer ${gw.adminToken}` } })).text();
+    const sockets = Number((/^cityeye_live_sockets (\d+)$/m.exec(metrics) || [])[1]);
+    assert(sockets === 1, `live sockets: ${sockets}`);
+    const streams = (await admin('GET', '/api/v1/streams')).streams;
+    for (const x of shown) {
+      const s = streams.filter((y) => y.camera_id === x.camera);
+      const ws = s.reduce((n, y) => n + y.viewers.ws, 0);
+      assert(ws === 1, `${x.camera}: ${ws} ws viewers`);
+    }
   });
 
   await step('a dead camera does not hold up the other tiles; empty cells', async () => {
