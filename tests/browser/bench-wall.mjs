@@ -9,7 +9,9 @@
 //   warm   apply back the previous preset while its cameras still linger
 //   incident  POST /api/v1/incidents (4 cameras, taking over the monitor)
 //             until the 4 incident tiles present frames
-// with the API's answer and the change event's arrival on the way.
+// with the API's answer and the change event's arrival on the way, and
+// "switched": from the change event (the wall changes once the gateway
+// has warmed the new cameras) to every tile presenting.
 //
 //   node bench-wall.mjs BUILD_DIR [ROUNDS] [--start-at-idr] [--warm-presets]
 
@@ -93,11 +95,15 @@ try {
 const figures = {};
 const add = (name, r) => {
   if (r.error) { console.log(`# ${name}: ${r.error}`); return; }
-  for (const k of ['answered', 'event', 'presented']) {
-    (figures[`${name}: ${k}`] ||= []).push(r[k]);
+  // The switch itself: from the change event (the wall changed, after
+  // the gateway's warm-up of the new cameras) to the last tile presenting.
+  r.switched = r.event >= 0 ? r.presented - r.event : -1;
+  for (const k of ['answered', 'event', 'presented', 'switched']) {
+    if (r[k] >= 0) (figures[`${name}: ${k}`] ||= []).push(r[k]);
   }
   console.log(`# ${name}: answer ${r.answered.toFixed(0)} ms, event ${r.event.toFixed(0)} ms (render ${r.render.toFixed(0)} ms), ` +
-    `first tile ${r.firstTile.toFixed(0)} ms, all tiles presenting ${r.presented.toFixed(0)} ms; ` +
+    `first tile ${r.firstTile.toFixed(0)} ms, all tiles presenting ${r.presented.toFixed(0)} ms ` +
+    `(${r.switched.toFixed(0)} ms after the event); ` +
     `last tile: ${Object.entries(r.last).map(([k, v]) => `${k} ${Number(v).toFixed(0)}`).join(', ')}`);
 };
 try {
