@@ -993,6 +993,7 @@ ce_api_live_list (CeApi *api)
     info->peer = g_strdup (lv->peer);
     info->user = g_strdup (lv->principal->user);
     info->bytes = lv->bytes;
+    info->channel = lv->sink != NULL ? lv->ch : -1;
     g_ptr_array_add (out, info);
   }
   ce_api_hls_list (api, out);
@@ -1040,7 +1041,7 @@ ce_api_live_preempted (CeApi *api, CeStream *stream, const char *reason)
 
 guint
 ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
-    const char *peer)
+    const char *peer, gint64 channel)
 {
   GList *all = g_hash_table_get_keys (api->live->viewers);
   guint n = 0;
@@ -1050,14 +1051,18 @@ ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
 
     if (!lv->started || strcmp (lv->camera_id, camera_id) != 0 ||
         (profile >= 0 && (int) lv->profile != profile) ||
-        (peer != NULL && strcmp (lv->peer, peer) != 0))
+        (peer != NULL && strcmp (lv->peer, peer) != 0) ||
+        (channel >= 0 && (lv->sink == NULL || lv->ch != channel)))
       continue;
-    /* The table's ref is dropped by the end: hold one across it. */
+    /* The table's ref is dropped by the end: hold one across it.  A
+     * channel is told why and ends alone; its socket goes on. */
     live_viewer_ref (lv);
     live_viewer_end (lv, "closed by an admin");
     live_viewer_unref (lv);
     n++;
   }
   g_list_free (all);
+  if (channel >= 0)
+    return n; /* only channels have one */
   return n + ce_api_hls_kick (api, camera_id, profile, peer);
 }
