@@ -25,6 +25,7 @@
 #define ID_MOB1 "31011300001320000011"   /* 单兵: a budget of 1 pull */
 #define ID_MOB2 "31011300001320000012"   /* 单兵 */
 #define MOBILE_BUDGET "source/单兵"
+#define WS_VIEWERS "cityeye_viewers{protocol=\"ws\"}"
 #define MAX_CHANNELS 4
 
 typedef struct
@@ -574,6 +575,7 @@ test_kick (void)
   g_assert_nonnull (peer);
   g_assert_cmpstr (peer, ==, peer2);
   g_assert_cmpint (ws_viewers (ID_CAM1), ==, 2);
+  WAIT_FOR (metric (WS_VIEWERS) == 3, 5000);
   path = g_strdup_printf ("/api/v1/streams/" ID_CAM1 "?viewer=%s&channel=21",
       peer);
   g_assert_cmpuint (
@@ -591,6 +593,7 @@ test_kick (void)
   g_assert_cmpuint (a2->st.fragments, >, fa2 + 10);
   g_assert_false (m->ws->closed);
   g_assert_cmpint (ws_viewers (ID_CAM1), ==, 1);
+  g_assert_cmpint (metric (WS_VIEWERS), ==, 2);
   WAIT_FOR (audit_count (ID_CAM1, "stop") == stops + 1, 5000);
   /* The socket no longer has it. */
   soup_websocket_connection_send_text (m->ws->conn,
@@ -671,6 +674,7 @@ test_preempt (void)
   g_assert_cmpstr (ph, ==, "preset");
   g_assert_cmpint (admission_count ("preempted", MOBILE_BUDGET, "view"), ==, 1);
   g_assert_cmpint (metric (preempted), ==, 1);
+  g_assert_cmpint (metric (WS_VIEWERS), ==, 2);
   WAIT_FOR (audit_count (ID_MOB1, "stop") == 1, 5000);
 
   /* The reverse: a view while the preset holds the budget is refused, on
