@@ -47,7 +47,7 @@ fmp4_parse_fragment (const guint8 *data, gsize len, Fmp4Fragment *f)
 
   memset (f, 0, sizeof (*f));
   moof = fmp4_find_box (data, len, "moof", &moof_len);
-  if (moof != data)
+  if (moof == NULL || moof != data)
     return FALSE;
   if ((mfhd = fmp4_find_box (moof + 8, moof_len - 8, "mfhd", &l)) == NULL ||
       l < 16)
@@ -59,7 +59,7 @@ fmp4_parse_fragment (const guint8 *data, gsize len, Fmp4Fragment *f)
       (trun = fmp4_find_box (traf + 8, traf_len - 8, "trun", &trun_len)) ==
           NULL)
     return FALSE;
-  if (l < (tfdt[8] == 1 ? 20u : 16u) || trun_len < 16)
+  if (l < 16 || (tfdt[8] == 1 && l < 20) || trun_len < 16)
     return FALSE;
   f->decode_time = tfdt[8] == 1
       ? ((guint64) fmp4_be32 (tfdt + 12) << 32) | fmp4_be32 (tfdt + 16)
