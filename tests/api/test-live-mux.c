@@ -355,8 +355,8 @@ mux_connect (const char *token)
   m->chans = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
       (GDestroyNotify) chan_free);
   m->errors = g_ptr_array_new_with_free_func (g_free);
-  m->ws = test_ws_connect (gateway_process_session (env.gw), uri, protocols,
-      on_mux_message, m, 10000);
+  m->ws = test_ws_connect (gateway_process_session (env.gw), uri, NULL,
+      protocols, on_mux_message, m, 10000);
   g_assert_no_error (m->ws->error);
   /* Only the plain protocol comes back, never the token. */
   g_assert_cmpstr (soup_websocket_connection_get_protocol (m->ws->conn), ==,

@@ -38,7 +38,7 @@ on_connected (GObject *source, GAsyncResult *result, gpointer data)
 }
 
 TestWs *
-test_ws_connect (SoupSession *session, const char *uri,
+test_ws_connect (SoupSession *session, const char *uri, const char *bearer,
     const char *const *protocols, TestWsMessageFunc func, gpointer data,
     guint timeout_ms)
 {
@@ -49,6 +49,12 @@ test_ws_connect (SoupSession *session, const char *uri,
   ws->data = data;
   ws->msg = soup_message_new ("GET", uri);
   g_assert_nonnull (ws->msg);
+  if (bearer != NULL) {
+    g_autofree char *auth = g_strdup_printf ("Bearer %s", bearer);
+
+    soup_message_headers_replace (soup_message_get_request_headers (ws->msg),
+        "Authorization", auth);
+  }
   ws->t_connect = g_get_monotonic_time ();
   soup_session_websocket_connect_async (session, ws->msg, NULL,
       (char **) protocols, G_PRIORITY_DEFAULT, NULL, on_connected, ws);

@@ -33,13 +33,14 @@ struct _TestWs
   gpointer data;
 };
 
-/* Connects to @uri (ws://…) through @session, offering @protocols
- * (nullable), and waits up to @timeout_ms for the answer: fails the test
- * when none came.  A refused handshake leaves @conn NULL with @status and
- * @error set.  Messages up to 16 MiB go to @func. */
+/* Connects to @uri (ws://…) through @session, with "Authorization:
+ * Bearer @bearer" (nullable), offering @protocols (nullable), and waits up
+ * to @timeout_ms for the answer: fails the test when none came.  A
+ * refused handshake leaves @conn NULL with @status and @error set.
+ * Messages up to 16 MiB go to @func. */
 TestWs *test_ws_connect (SoupSession *session, const char *uri,
-    const char *const *protocols, TestWsMessageFunc func, gpointer data,
-    guint timeout_ms);
+    const char *bearer, const char *const *protocols, TestWsMessageFunc func,
+    gpointer data, guint timeout_ms);
 
 /* Closes the connection if it is open, waits up to 5 s for the close and
  * frees @ws.  No more messages go to the caller. */

@@ -287,7 +287,7 @@ ws_open (const char *id, const char *query)
   WsClient *c = g_new0 (WsClient, 1);
 
   c->states = g_ptr_array_new_with_free_func (g_free);
-  c->ws = test_ws_connect (gateway_process_session (env.gw), uri, NULL,
+  c->ws = test_ws_connect (gateway_process_session (env.gw), uri, NULL, NULL,
       on_ws_message, c, 20000);
   return c;
 }
