@@ -495,6 +495,7 @@ ce_api_hls_list (CeApi *api, GPtrArray *out)
     CeApiLiveInfo *info = g_new0 (CeApiLiveInfo, 1);
 
     info->protocol = CE_API_LIVE_HLS;
+    info->channel = -1;
     info->camera_id = g_strdup (s->camera_id);
     info->profile = s->profile;
     info->peer = g_strdup (s->peer);

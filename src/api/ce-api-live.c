@@ -993,6 +993,7 @@ ce_api_live_list (CeApi *api)
     info->peer = g_strdup (lv->peer);
     info->user = g_strdup (lv->principal->user);
     info->bytes = lv->bytes;
+    info->channel = lv->sink != NULL ? lv->ch : -1;
     g_ptr_array_add (out, info);
   }
   ce_api_hls_list (api, out);
@@ -1008,9 +1009,27 @@ ce_api_live_info_free (CeApiLiveInfo *info)
   g_free (info);
 }
 
+/* The reason a viewer of @p is given for a preemption.  The relay's
+ * names the camera that took the pull, which may be one the viewer may
+ * not see (a gateway-wide budget spans sources; secrecy): as for a wall's
+ * watchers, only admins are told which ("… pull (incident) of camera X in
+ * budget B" loses "of camera X"). */
+static char *
+preempt_reason_for (const CePrincipal *p, const char *reason)
+{
+  const char *of, *in;
+
+  if (ce_principal_is_admin (p) ||
+      (of = strstr (reason, " of camera ")) == NULL ||
+      (in = strstr (of, " in budget ")) == NULL)
+    return g_strdup (reason);
+  return g_strdup_printf ("%.*s%s", (int) (of - reason), reason, in);
+}
+
 /* The camera stream of these viewers was closed to make room for a
- * higher-priority pull: a WebSocket viewer gets a "preempted" state with
- * the reason before the close; the others' responses end. */
+ * higher-priority pull: a WebSocket viewer (or a live socket's channel)
+ * gets a "preempted" state with the reason before the close; the others'
+ * responses end. */
 guint
 ce_api_live_preempted (CeApi *api, CeStream *stream, const char *reason)
 {
@@ -1026,7 +1045,9 @@ ce_api_live_preempted (CeApi *api, CeStream *stream, const char *reason)
         protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
         lv->peer, reason);
     if (ws_open (lv)) {
-      ws_send_state (lv, "preempted", reason);
+      g_autofree char *told = preempt_reason_for (lv->principal, reason);
+
+      ws_send_state (lv, "preempted", told);
       lv->final_sent = TRUE;
     }
     live_viewer_ref (lv);
@@ -1040,7 +1061,7 @@ ce_api_live_preempted (CeApi *api, CeStream *stream, const char *reason)
 
 guint
 ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
-    const char *peer)
+    const char *peer, gint64 channel)
 {
   GList *all = g_hash_table_get_keys (api->live->viewers);
   guint n = 0;
@@ -1050,14 +1071,18 @@ ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
 
     if (!lv->started || strcmp (lv->camera_id, camera_id) != 0 ||
         (profile >= 0 && (int) lv->profile != profile) ||
-        (peer != NULL && strcmp (lv->peer, peer) != 0))
+        (peer != NULL && strcmp (lv->peer, peer) != 0) ||
+        (channel >= 0 && (lv->sink == NULL || lv->ch != channel)))
       continue;
-    /* The table's ref is dropped by the end: hold one across it. */
+    /* The table's ref is dropped by the end: hold one across it.  A
+     * channel is told why and ends alone; its socket goes on. */
     live_viewer_ref (lv);
     live_viewer_end (lv, "closed by an admin");
     live_viewer_unref (lv);
     n++;
   }
   g_list_free (all);
+  if (channel >= 0)
+    return n; /* only channels have one */
   return n + ce_api_hls_kick (api, camera_id, profile, peer);
 }

@@ -159,6 +159,7 @@ typedef struct
   char *peer; /* IP:port */
   char *user;
   guint64 bytes;
+  gint64 channel; /* on a multiplexed live socket (its "ch"), else -1 */
 } CeApiLiveInfo;
 
 void ce_api_live_ws (CeApiRequest *req);
@@ -189,9 +190,10 @@ GPtrArray *ce_api_live_list (CeApi *api);
 void ce_api_hls_list (CeApi *api, GPtrArray *out);
 void ce_api_live_info_free (CeApiLiveInfo *info);
 /* Closes the browser viewers of @camera_id (@profile -1: both, @peer
- * NULL: all); returns how many. */
+ * NULL: all; @channel -1: any, else only that channel of a multiplexed
+ * live socket); returns how many. */
 guint ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
-    const char *peer);
+    const char *peer, gint64 channel);
 guint ce_api_hls_kick (CeApi *api, const char *camera_id, int profile,
     const char *peer);
 /* Ends the browser viewers of @stream, closed for a higher-priority pull;

@@ -368,6 +368,11 @@ ce_api_streams_list (CeApiRequest *req)
           ce_api_live_protocol_to_string (li->protocol));
       json_builder_set_member_name (b, "peer");
       json_builder_add_string_value (b, li->peer);
+      if (li->channel >= 0) {
+        /* Channels of one live socket share its peer. */
+        json_builder_set_member_name (b, "channel");
+        json_builder_add_int_value (b, li->channel);
+      }
       json_builder_set_member_name (b, "user");
       json_builder_add_string_value (b, li->user);
       json_builder_set_member_name (b, "playing");
@@ -408,19 +413,21 @@ ce_api_streams_list (CeApiRequest *req)
   ce_api_respond_json (req->msg, SOUP_STATUS_OK, root);
 }
 
-/* DELETE /api/v1/streams/{id}[?profile=main|sub][&viewer=IP:PORT]: closes
- * the viewers (all, or one); the upstream then lingers and stops as after
- * any last viewer. */
+/* DELETE /api/v1/streams/{id}[?profile=main|sub][&viewer=IP:PORT
+ * [&channel=N]]: closes the viewers (all, or one: a peer, or one channel
+ * of a multiplexed live socket, whose channels share its peer); the
+ * upstream then lingers and stops as after any last viewer. */
 void
 ce_api_streams_close (CeApiRequest *req)
 {
-  static const char *const known[] = {"profile", "viewer", NULL};
+  static const char *const known[] = {"profile", "viewer", "channel", NULL};
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
   const char *profile = g_hash_table_lookup (req->params, "profile");
   const char *viewer = g_hash_table_lookup (req->params, "viewer");
   int p = -1;
+  gint64 channel = -1;
   guint closed;
 
   if (!ce_api_params_check (req->params, known, &error)) {
@@ -443,8 +450,22 @@ ce_api_streams_close (CeApiRequest *req)
         "viewer: give the peer IP:PORT listed by GET /api/v1/streams");
     return;
   }
-  closed = ce_rtsp_server_kick (req->api->rtsp, req->id, p, viewer);
-  closed += ce_api_live_kick (req->api, req->id, p, viewer);
+  if (!ce_api_param_int (req->params, "channel", 0, G_MAXINT32, &channel,
+          &error)) {
+    ce_api_respond_gerror (req->msg, error);
+    return;
+  }
+  if (channel >= 0 && viewer == NULL) {
+    ce_api_respond_error (req->msg, CE_API_ERROR_OUT_OF_RANGE,
+        "channel: give it with viewer, the peer IP:PORT of its live socket "
+        "listed by GET /api/v1/streams");
+    return;
+  }
+  /* A channel is a browser viewer: RTSP ones have none. */
+  closed = channel >= 0
+      ? 0
+      : ce_rtsp_server_kick (req->api->rtsp, req->id, p, viewer);
+  closed += ce_api_live_kick (req->api, req->id, p, viewer, channel);
   if (closed == 0) {
     ce_api_respond_error (req->msg, CE_API_ERROR_NOT_FOUND,
         viewer != NULL ? "No such viewer of this camera"

@@ -10,6 +10,7 @@
 #include "ce-registry.h"
 #include "camsim-fixture.h"
 #include "gateway-fixture.h"
+#include "ws-client.h"
 
 #include <gst/gst.h>
 #include <libsoup/soup.h>
@@ -181,19 +182,17 @@ rtsp_describe (const char *camera)
       g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error));
 }
 
-/* A live.ws viewer: every text message, and whether it was closed. */
+/* A WebSocket client (a live.ws viewer, a wall's watcher): every text
+ * message, and how many binary ones. */
 typedef struct
 {
-  SoupWebsocketConnection *conn;
-  GError *error;
+  TestWs *ws;
   GPtrArray *texts; /* char * */
   guint binary;
-  gboolean connected, closed;
 } Ws;
 
 static void
-on_ws_message (SoupWebsocketConnection *c, gint type, GBytes *message,
-    gpointer data)
+on_ws_message (TestWs *ws, gint type, GBytes *message, gpointer data)
 {
   Ws *w = data;
 
@@ -203,26 +202,6 @@ on_ws_message (SoupWebsocketConnection *c, gint type, GBytes *message,
             g_bytes_get_size (message)));
   else
     w->binary++;
-}
-
-static void
-on_ws_closed (SoupWebsocketConnection *c, gpointer data)
-{
-  ((Ws *) data)->closed = TRUE;
-}
-
-static void
-on_ws_connected (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Ws *w = data;
-
-  w->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source),
-      result, &w->error);
-  if (w->conn != NULL) {
-    g_signal_connect (w->conn, "message", G_CALLBACK (on_ws_message), w);
-    g_signal_connect (w->conn, "closed", G_CALLBACK (on_ws_closed), w);
-  }
-  w->connected = TRUE;
 }
 
 static gboolean
@@ -246,37 +225,24 @@ wait_flag (gboolean *flag, guint timeout_ms)
   return *flag;
 }
 
+/* Connects as the admin to @path (a WebSocket route). */
 static void
-ws_open (Ws *w, const char *camera)
+ws_open (Ws *w, const char *path)
 {
-  g_autofree char *uri =
-      g_strdup_printf ("ws://127.0.0.1:%u/api/v1/cameras/%s/live.ws",
-          gateway_process_http_port (env.gw), camera);
-  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
+  g_autofree char *uri = g_strdup_printf ("ws://127.0.0.1:%u%s",
+      gateway_process_http_port (env.gw), path);
 
   memset (w, 0, sizeof (*w));
   w->texts = g_ptr_array_new_with_free_func (g_free);
-  soup_message_headers_replace (soup_message_get_request_headers (msg),
-      "Authorization", auth);
-  soup_session_websocket_connect_async (gateway_process_session (env.gw), msg,
-      NULL, NULL, G_PRIORITY_DEFAULT, NULL, on_ws_connected, w);
-  g_assert_true (wait_flag (&w->connected, 10000));
-  g_assert_no_error (w->error);
+  w->ws = test_ws_connect (gateway_process_session (env.gw), uri, env.admin,
+      NULL, on_ws_message, w, 10000);
+  g_assert_no_error (w->ws->error);
 }
 
 static void
 ws_clear (Ws *w)
 {
-  if (w->conn != NULL) {
-    g_signal_handlers_disconnect_by_data (w->conn, w);
-    if (soup_websocket_connection_get_state (w->conn) ==
-        SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close (w->conn, SOUP_WEBSOCKET_CLOSE_NORMAL,
-          NULL);
-    g_clear_object (&w->conn);
-  }
-  g_clear_error (&w->error);
+  test_ws_free (w->ws);
   g_ptr_array_unref (w->texts);
 }
 
@@ -358,7 +324,7 @@ test_budget_and_preemption (void)
 
   /* Two ad hoc views fill the 公安 budget: a browser on camera 1, then
    * (the younger) an RTSP player on camera 2. */
-  ws_open (&ws, CAM ("1"));
+  ws_open (&ws, "/api/v1/cameras/" CAM ("1") "/live.ws");
   for (guint i = 0; i < 100 && !media; i++) {
     g_usleep (50000);
     while (g_main_context_iteration (NULL, FALSE))
@@ -401,7 +367,7 @@ test_budget_and_preemption (void)
   g_assert_cmpuint (r->status, ==, 201);
   keep_incident (r, 4);
   g_clear_pointer (&r, reply_free);
-  g_assert_true (wait_flag (&ws.closed, 5000));
+  g_assert_true (wait_flag (&ws.ws->closed, 5000));
   for (guint i = 0; i < ws.texts->len; i++)
     if (strstr (ws.texts->pdata[i], "\"preempted\"") != NULL)
       state = ws.texts->pdata[i];
@@ -471,9 +437,6 @@ test_wall_hold (void)
   Ws watch;
   g_autoptr (Reply) r = NULL;
   g_autoptr (Reply) adm = NULL;
-  g_autoptr (SoupMessage) msg = NULL;
-  g_autofree char *uri = NULL;
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
   g_autofree char *close = NULL;
   g_autofree char *log = NULL;
   const char *event = NULL;
@@ -490,17 +453,7 @@ test_wall_hold (void)
       "{\"name\": \"hall\", \"title\": \"大厅\", \"rows\": 1, \"cols\": 1}");
   g_assert_cmpuint (r->status, ==, 201);
   g_clear_pointer (&r, reply_free);
-  memset (&watch, 0, sizeof (watch));
-  watch.texts = g_ptr_array_new_with_free_func (g_free);
-  uri = g_strdup_printf ("ws://127.0.0.1:%u/api/v1/walls/hall/events",
-      gateway_process_http_port (env.gw));
-  msg = soup_message_new ("GET", uri);
-  soup_message_headers_replace (soup_message_get_request_headers (msg),
-      "Authorization", auth);
-  soup_session_websocket_connect_async (gateway_process_session (env.gw), msg,
-      NULL, NULL, G_PRIORITY_DEFAULT, NULL, on_ws_connected, &watch);
-  g_assert_true (wait_flag (&watch.connected, 10000));
-  g_assert_no_error (watch.error);
+  ws_open (&watch, "/api/v1/walls/hall/events");
 
   /* The wall shows camera 1: the lingering camera 4 goes for it. */
   r = call ("PATCH", "/api/v1/walls/hall", env.admin,

@@ -10,17 +10,22 @@
 #include "ce-auth.h"
 #include "ce-registry.h"
 #include "camsim-fixture.h"
+#include "fmp4-check.h"
 #include "gateway-fixture.h"
+#include "ws-client.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #define ID_CAM1 "31011300001320000001"   /* H.264, 社会面 */
 #define ID_CAM2 "31011300001320000002"   /* H.264, 社会面 */
 #define ID_H265 "31011300001320000003"   /* H.265, 社会面 */
 #define ID_POLICE "31011300001320000005" /* 公安: hidden from wall1 */
 #define ID_NONE "31011300001320000199"   /* not registered */
+#define ID_MOB1 "31011300001320000011"   /* 单兵: a budget of 1 pull */
+#define ID_MOB2 "31011300001320000012"   /* 单兵 */
+#define MOBILE_BUDGET "source/单兵"
+#define WS_VIEWERS "cityeye_viewers{protocol=\"ws\"}"
 #define MAX_CHANNELS 4
 
 typedef struct
@@ -57,20 +62,24 @@ env_start (void)
   add_camera (ID_CAM2, "cam2", CE_SOURCE_SOCIAL);
   add_camera (ID_H265, "cam3-h265", CE_SOURCE_SOCIAL);
   add_camera (ID_POLICE, "cam4", CE_SOURCE_PUBLIC_SECURITY);
+  add_camera (ID_MOB1, "mob1", CE_SOURCE_MOBILE);
+  add_camera (ID_MOB2, "mob2", CE_SOURCE_MOBILE);
   env.admin = gateway_process_add_user (env.gw, "root", "admin",
       CE_AUTH_ALL_SOURCES, 1);
   env.wall = gateway_process_add_user (env.gw, "wall1", "wall",
-      CE_SOURCE_BIT (CE_SOURCE_SOCIAL), 1);
+      CE_SOURCE_BIT (CE_SOURCE_SOCIAL) | CE_SOURCE_BIT (CE_SOURCE_MOBILE), 1);
   env.viewer = gateway_process_add_user (env.gw, "viewer1", "viewer",
       CE_AUTH_ALL_SOURCES, 1);
   /* Tokens never reach the log. */
   gateway_process_add_secret (env.gw, env.wall);
 
   /* A small per-viewer budget, so that a client that stops reading is
-   * dropped within seconds at the simulator's 400 kbit/s. */
+   * dropped within seconds at the simulator's 400 kbit/s; the 单兵
+   * platform serves one pull at a time. */
   conf = g_strdup_printf ("[relay]\nlinger=1\nstart_timeout=8\n"
                           "[http]\nlive_max_queue=128\n"
-                          "mux_max_channels=%d\n",
+                          "mux_max_channels=%d\n"
+                          "[admission]\nsource.单兵=1\n",
       MAX_CHANNELS);
   gateway_process_start (env.gw, conf);
 }
@@ -90,32 +99,7 @@ env_stop (void)
 static JsonNode *
 get_json (const char *path, const char *bearer)
 {
-  g_autofree char *uri = gateway_process_http_url (env.gw, path);
-  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", bearer);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) body = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg),
-      "Authorization", auth);
-  body = soup_session_send_and_read (gateway_process_session (env.gw), msg,
-      NULL, &error);
-  g_assert_no_error (error);
-  if (soup_message_get_status (msg) != 200)
-    g_error ("GET %s: %u", path, soup_message_get_status (msg));
-  g_assert_true (json_parser_load_from_data (parser,
-      g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL));
-  return json_node_ref (json_parser_get_root (parser));
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+  return gateway_process_get_json (env.gw, path, bearer);
 }
 
 /* Browser (ws) viewers of @id's main stream in GET /api/v1/streams, -1
@@ -189,43 +173,76 @@ audit_stopped (const char *id, const char *incident)
   return start && stop;
 }
 
-/* ---- fMP4 -------------------------------------------------------------- */
-
-static guint32
-be32 (const guint8 *p)
+/* The number of wall1's ws rows of @action for @id in the audit. */
+static guint
+audit_count (const char *id, const char *action)
 {
-  return ((guint32) p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+  g_autofree char *path =
+      g_strdup_printf ("/api/v1/audit?camera=%s&user=wall1", id);
+  g_autoptr (JsonNode) r = get_json (path, env.admin);
+  JsonArray *a =
+      json_object_get_array_member (json_node_get_object (r), "rows");
+  guint n = 0;
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *row = json_array_get_object_element (a, i);
+
+    n += strcmp (json_object_get_string_member (row, "protocol"), "ws") == 0 &&
+        strcmp (json_object_get_string_member (row, "action"), action) == 0;
+  }
+  return n;
 }
 
-/* Whether the first sample of a moof+mdat fragment is a sync sample (the
- * gateway writes the first sample's flags in trun). */
-static gboolean
-fragment_is_key (const guint8 *p, gsize len)
+/* The peer of channel @ch among the ws clients of @id's main stream in
+ * GET /api/v1/streams (g_free), NULL when it is not listed. */
+static char *
+channel_peer (const char *id, gint64 ch)
 {
-  const guint8 *end = p + len, *q;
-  guint32 flags;
+  g_autoptr (JsonNode) r = get_json ("/api/v1/streams", env.admin);
+  JsonArray *a =
+      json_object_get_array_member (json_node_get_object (r), "streams");
 
-  g_assert_cmpuint (len, >, 16);
-  g_assert_cmpmem (p + 4, 4, "moof", 4);
-  /* trun inside moof/traf: search its type, then read its flags. */
-  for (q = p + 8; q + 20 < end; q++) {
-    if (memcmp (q, "trun", 4) != 0)
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *s = json_array_get_object_element (a, i);
+    JsonArray *clients;
+
+    if (strcmp (json_object_get_string_member (s, "camera_id"), id) != 0 ||
+        strcmp (json_object_get_string_member (s, "profile"), "main") != 0)
       continue;
-    flags = be32 (q + 4) & 0xffffff;
-    q += 12; /* type, version/flags, sample count */
-    if (flags & 0x1)
-      q += 4;
-    if (flags & 0x4)
-      return !(be32 (q) & 0x10000);
-    if (flags & 0x100)
-      q += 4;
-    if (flags & 0x200)
-      q += 4;
-    g_assert_true (flags & 0x400);
-    return !(be32 (q) & 0x10000) && (be32 (q) >> 24 & 3) == 2;
+    clients = json_object_get_array_member (s, "clients");
+    for (guint k = 0; k < json_array_get_length (clients); k++) {
+      JsonObject *c = json_array_get_object_element (clients, k);
+
+      if (strcmp (json_object_get_string_member (c, "protocol"), "ws") == 0 &&
+          json_object_get_int_member_with_default (c, "channel", -1) == ch)
+        return g_strdup (json_object_get_string_member (c, "peer"));
+    }
   }
-  g_error ("fragment without trun");
-  return FALSE;
+  return NULL;
+}
+
+/* The count of @priority in the "preempted" or "refused" list of GET
+ * /api/v1/admission for @budget, 0 when absent. */
+static gint64
+admission_count (const char *list, const char *budget, const char *priority)
+{
+  g_autoptr (JsonNode) r = get_json ("/api/v1/admission", env.admin);
+  JsonArray *a = json_object_get_array_member (json_node_get_object (r), list);
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *c = json_array_get_object_element (a, i);
+
+    if (strcmp (json_object_get_string_member (c, "budget"), budget) == 0 &&
+        strcmp (json_object_get_string_member (c, "priority"), priority) == 0)
+      return json_object_get_int_member (c, "count");
+  }
+  return 0;
+}
+
+static gint64
+metric (const char *sample)
+{
+  return gateway_process_metric (env.gw, env.admin, sample);
 }
 
 /* ---- the multiplexed client -------------------------------------------- */
@@ -234,19 +251,15 @@ typedef struct
 {
   gint64 ch;
   char *codec;
-  guint codecs, inits, fragments, keyframes;
-  guint order_errors; /* init without codec, first fragment not a key… */
-  gboolean expect_init, expect_key;
-  GPtrArray *states; /* "state" or "state: reason" */
-  char *error_code;  /* of an error message for this channel */
+  Fmp4Stream st;       /* codec messages, init segments, fragments */
+  GPtrArray *states;   /* "state" or "state: reason" */
+  char *error_code;    /* of an error message for this channel */
+  char *error_message; /* its message */
 } Chan;
 
 typedef struct
 {
-  SoupWebsocketConnection *conn;
-  SoupMessage *msg;
-  GError *error;
-  gboolean done, closed;
+  TestWs *ws;
   GHashTable *chans;    /* &ch → Chan */
   GPtrArray *errors;    /* codes of errors without ch */
   guint stray_messages; /* media or text of a channel not open */
@@ -257,13 +270,13 @@ chan_free (Chan *c)
 {
   g_free (c->codec);
   g_free (c->error_code);
+  g_free (c->error_message);
   g_ptr_array_unref (c->states);
   g_free (c);
 }
 
 static void
-on_mux_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
-    gpointer data)
+on_mux_message (TestWs *ws, gint type, GBytes *message, gpointer data)
 {
   Mux *m = data;
   gsize len;
@@ -295,8 +308,7 @@ on_mux_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
     if (strcmp (t, "codec") == 0) {
       g_free (c->codec);
       c->codec = g_strdup (json_object_get_string_member (o, "codec"));
-      c->codecs++;
-      c->expect_init = TRUE;
+      fmp4_stream_codec (&c->st);
     } else if (strcmp (t, "state") == 0) {
       const char *reason =
           json_object_get_string_member_with_default (o, "reason", NULL);
@@ -308,58 +320,26 @@ on_mux_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
               : g_strdup (json_object_get_string_member (o, "state")));
     } else if (strcmp (t, "error") == 0) {
       g_free (c->error_code);
+      g_free (c->error_message);
       c->error_code = g_strdup (json_object_get_string_member (o, "code"));
+      c->error_message =
+          g_strdup (json_object_get_string_member (o, "message"));
     } else {
       g_error ("unknown text message %.*s", (int) len, p);
     }
     return;
   }
   g_assert_cmpuint (len, >, 4 + 8);
-  ch = be32 (p);
+  ch = fmp4_be32 (p);
   c = g_hash_table_lookup (m->chans, &ch);
   if (c == NULL) {
     m->stray_messages++;
     return;
   }
-  p += 4, len -= 4;
-  if (memcmp (p + 4, "ftyp", 4) == 0) {
-    if (!c->expect_init)
-      c->order_errors++;
-    c->expect_init = FALSE;
-    c->expect_key = TRUE;
-    c->inits++;
-    return;
-  }
-  if (c->inits == 0 || c->expect_init)
-    c->order_errors++;
-  if (fragment_is_key (p, len))
-    c->keyframes++;
-  else if (c->expect_key)
-    c->order_errors++;
-  c->expect_key = FALSE;
-  c->fragments++;
-}
-
-static void
-on_mux_closed (SoupWebsocketConnection *conn, gpointer data)
-{
-  ((Mux *) data)->closed = TRUE;
-}
-
-static void
-on_mux_connected (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Mux *m = data;
-
-  m->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source),
-      result, &m->error);
-  m->done = TRUE;
-  if (m->conn == NULL)
-    return;
-  soup_websocket_connection_set_max_incoming_payload_size (m->conn,
-      16 * 1024 * 1024);
-  g_signal_connect (m->conn, "message", G_CALLBACK (on_mux_message), m);
-  g_signal_connect (m->conn, "closed", G_CALLBACK (on_mux_closed), m);
+  if (!fmp4_stream_push (&c->st, p + 4, len - 4, NULL))
+    g_error ("channel %" G_GINT64_FORMAT ": a binary message is neither an "
+             "init segment nor a fragment",
+        ch);
 }
 
 /* Opens the socket with @token as the page does (subprotocols). */
@@ -371,21 +351,15 @@ mux_connect (const char *token)
   g_autofree char *bearer = g_strdup_printf ("cityeye.bearer.%s", token);
   const char *protocols[] = {"cityeye.live", bearer, NULL};
   Mux *m = g_new0 (Mux, 1);
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
 
   m->chans = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
       (GDestroyNotify) chan_free);
   m->errors = g_ptr_array_new_with_free_func (g_free);
-  m->msg = soup_message_new ("GET", uri);
-  soup_session_websocket_connect_async (gateway_process_session (env.gw),
-      m->msg, NULL, (char **) protocols, G_PRIORITY_DEFAULT, NULL,
-      on_mux_connected, m);
-  while (!m->done && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (m->done);
-  g_assert_no_error (m->error);
+  m->ws = test_ws_connect (gateway_process_session (env.gw), uri, NULL,
+      protocols, on_mux_message, m, 10000);
+  g_assert_no_error (m->ws->error);
   /* Only the plain protocol comes back, never the token. */
-  g_assert_cmpstr (soup_websocket_connection_get_protocol (m->conn), ==,
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (m->ws->conn), ==,
       "cityeye.live");
   return m;
 }
@@ -393,20 +367,7 @@ mux_connect (const char *token)
 static void
 mux_free (Mux *m)
 {
-  if (m->conn != NULL) {
-    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-    if (soup_websocket_connection_get_state (m->conn) ==
-        SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close (m->conn, SOUP_WEBSOCKET_CLOSE_NORMAL,
-          NULL);
-    while (!m->closed && g_get_monotonic_time () < deadline)
-      g_main_context_iteration (NULL, TRUE);
-    g_signal_handlers_disconnect_by_data (m->conn, m);
-    g_object_unref (m->conn);
-  }
-  g_clear_error (&m->error);
-  g_object_unref (m->msg);
+  test_ws_free (m->ws);
   g_hash_table_unref (m->chans);
   g_ptr_array_unref (m->errors);
   g_free (m);
@@ -424,7 +385,7 @@ mux_open (Mux *m, gint64 ch, const char *camera, const char *extra)
   c->ch = ch;
   c->states = g_ptr_array_new_with_free_func (g_free);
   g_hash_table_insert (m->chans, &c->ch, c);
-  soup_websocket_connection_send_text (m->conn, text);
+  soup_websocket_connection_send_text (m->ws->conn, text);
   return c;
 }
 
@@ -470,15 +431,16 @@ test_channels (void)
   g_assert_cmpstr (police->error_code, ==, "forbidden");
   g_assert_cmpstr (none->error_code, ==, "not_found");
   /* Cold cameras: "connecting" first, then codec → init → a keyframe. */
-  WAIT_FOR (a->keyframes > 0 && b->keyframes > 0 && h->keyframes > 0, 15000);
+  WAIT_FOR (a->st.keyframes > 0 && b->st.keyframes > 0 && h->st.keyframes > 0,
+      15000);
   g_assert_true (chan_has_state (a, "connecting"));
   g_assert_true (chan_has_state (a, "playing"));
   for (guint i = 0; i < 3; i++) {
     Chan *c = i == 0 ? a : i == 1 ? b : h;
 
-    g_assert_cmpuint (c->order_errors, ==, 0);
-    g_assert_cmpuint (c->codecs, ==, 1);
-    g_assert_cmpuint (c->inits, ==, 1);
+    g_assert_cmpuint (c->st.order_errors, ==, 0);
+    g_assert_cmpuint (c->st.codecs, ==, 1);
+    g_assert_cmpuint (c->st.inits, ==, 1);
   }
   g_assert_true (g_str_has_prefix (a->codec, "avc1."));
   g_assert_true (g_str_has_prefix (h->codec, "hvc1."));
@@ -496,7 +458,7 @@ test_channels (void)
   /* Three open, the cap is four: the fifth is refused, the fourth not;
    * an id in use is refused too. */
   over = mux_open (m, 11, ID_CAM1, ",\"profile\":\"sub\"");
-  WAIT_FOR (over->keyframes > 0, 10000);
+  WAIT_FOR (over->st.keyframes > 0, 10000);
   before = m->errors->len;
   {
     Chan *c = mux_open (m, 12, ID_CAM2, ",\"profile\":\"sub\"");
@@ -513,24 +475,26 @@ test_channels (void)
   g_assert_cmpuint (m->errors->len, ==, before);
 
   /* The others went on meanwhile. */
-  before = h->fragments;
-  spin (1000);
-  g_assert_cmpuint (h->fragments, >, before + 10);
-  g_assert_false (m->closed);
+  before = h->st.fragments;
+  gateway_spin (1000);
+  g_assert_cmpuint (h->st.fragments, >, before + 10);
+  g_assert_false (m->ws->closed);
 
   /* Closing channel 7 releases the camera: its audit row ends. */
   g_assert_cmpint (ws_viewers (ID_H265), ==, 1);
-  soup_websocket_connection_send_text (m->conn, "{\"op\":\"close\",\"ch\":7}");
+  soup_websocket_connection_send_text (m->ws->conn,
+      "{\"op\":\"close\",\"ch\":7}");
   WAIT_FOR (chan_has_state (h, "closed"), 5000);
-  before = h->fragments;
+  before = h->st.fragments;
   WAIT_FOR (ws_viewers (ID_H265) <= 0, 5000);
   WAIT_FOR (audit_stopped (ID_H265, NULL), 5000);
-  spin (300);
-  g_assert_cmpuint (h->fragments, ==, before);
+  gateway_spin (300);
+  g_assert_cmpuint (h->st.fragments, ==, before);
   /* The incident channel's start row carries the incident. */
-  soup_websocket_connection_send_text (m->conn, "{\"op\":\"close\",\"ch\":2}");
+  soup_websocket_connection_send_text (m->ws->conn,
+      "{\"op\":\"close\",\"ch\":2}");
   WAIT_FOR (audit_stopped (ID_CAM2, "INC-7"), 5000);
-  g_assert_false (m->closed);
+  g_assert_false (m->ws->closed);
 }
 
 /* Bad messages get an error on the socket, which stays open and serving. */
@@ -547,25 +511,26 @@ test_bad_messages (void)
   Chan *c;
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
-    soup_websocket_connection_send_text (m->conn, bad[i]);
+    soup_websocket_connection_send_text (m->ws->conn, bad[i]);
   WAIT_FOR (m->errors->len == G_N_ELEMENTS (bad) - 2, 5000);
-  spin (200);
+  gateway_spin (200);
   /* "jump" on 1 and the close with a camera are errors of channels 1 and
    * 3 (not open here: stray); the rest have no channel to name. */
   c = mux_open (m, 1, ID_CAM1, NULL);
-  WAIT_FOR (c->keyframes > 0, 10000);
+  WAIT_FOR (c->st.keyframes > 0, 10000);
   g_assert_null (c->error_code);
   /* A binary message is refused too; a close of a channel not open. */
   {
     guint8 junk[4] = {0, 0, 0, 1};
 
-    soup_websocket_connection_send_binary (m->conn, junk, sizeof junk);
+    soup_websocket_connection_send_binary (m->ws->conn, junk, sizeof junk);
   }
-  soup_websocket_connection_send_text (m->conn, "{\"op\":\"close\",\"ch\":99}");
+  soup_websocket_connection_send_text (m->ws->conn,
+      "{\"op\":\"close\",\"ch\":99}");
   WAIT_FOR (m->errors->len == G_N_ELEMENTS (bad) - 1, 5000);
   WAIT_FOR (m->stray_messages == 3, 5000);
-  g_assert_false (m->closed);
-  g_assert_cmpuint (c->order_errors, ==, 0);
+  g_assert_false (m->ws->closed);
+  g_assert_cmpuint (c->st.order_errors, ==, 0);
 }
 
 /* An account that may only view gets no wall priority. */
@@ -578,8 +543,163 @@ test_viewer (void)
 
   WAIT_FOR (preset->error_code != NULL, 5000);
   g_assert_cmpstr (preset->error_code, ==, "forbidden");
-  WAIT_FOR (view->keyframes > 0, 15000);
-  g_assert_cmpuint (view->order_errors, ==, 0);
+  WAIT_FOR (view->st.keyframes > 0, 15000);
+  g_assert_cmpuint (view->st.order_errors, ==, 0);
+}
+
+/* An admin closes one channel (DELETE /api/v1/streams/{id}?viewer=PEER
+ * &channel=N, both as GET /api/v1/streams lists them): it is told why and
+ * ends alone; its audit row ends; the socket and its other channels, one
+ * of them on the same camera, play on. */
+static void
+test_kick (void)
+{
+  g_autoptr (Mux) m = mux_connect (env.wall);
+  Chan *a = mux_open (m, 21, ID_CAM1, NULL);
+  Chan *b = mux_open (m, 22, ID_CAM2, NULL);
+  Chan *a2 = mux_open (m, 23, ID_CAM1, NULL);
+  g_autofree char *peer = NULL;
+  g_autofree char *peer2 = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *bad = NULL;
+  g_autoptr (GBytes) body = NULL;
+  guint stops, fa, fb, fa2;
+
+  WAIT_FOR (a->st.keyframes > 0 && b->st.keyframes > 0 && a2->st.keyframes > 0,
+      15000);
+  stops = audit_count (ID_CAM1, "stop");
+  /* The channels of a socket share its peer: each is listed with its
+   * channel id. */
+  peer = channel_peer (ID_CAM1, 21);
+  peer2 = channel_peer (ID_CAM1, 23);
+  g_assert_nonnull (peer);
+  g_assert_cmpstr (peer, ==, peer2);
+  g_assert_cmpint (ws_viewers (ID_CAM1), ==, 2);
+  WAIT_FOR (metric (WS_VIEWERS) == 3, 5000);
+  path = g_strdup_printf ("/api/v1/streams/" ID_CAM1 "?viewer=%s&channel=21",
+      peer);
+  g_assert_cmpuint (
+      gateway_process_call (env.gw, "DELETE", path, env.wall, NULL), ==, 403);
+  g_assert_cmpuint (
+      gateway_process_call (env.gw, "DELETE", path, env.admin, &body), ==, 200);
+  g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+      "{\"closed\":1}", 12);
+  WAIT_FOR (chan_has_state (a, "closed"), 5000);
+  g_assert_true (chan_has_state (a, "closed: closed by an admin"));
+  fa = a->st.fragments, fb = b->st.fragments, fa2 = a2->st.fragments;
+  gateway_spin (1000);
+  g_assert_cmpuint (a->st.fragments, ==, fa);
+  g_assert_cmpuint (b->st.fragments, >, fb + 10);
+  g_assert_cmpuint (a2->st.fragments, >, fa2 + 10);
+  g_assert_false (m->ws->closed);
+  g_assert_cmpint (ws_viewers (ID_CAM1), ==, 1);
+  g_assert_cmpint (metric (WS_VIEWERS), ==, 2);
+  WAIT_FOR (audit_count (ID_CAM1, "stop") == stops + 1, 5000);
+  /* The socket no longer has it. */
+  soup_websocket_connection_send_text (m->ws->conn,
+      "{\"op\":\"close\",\"ch\":21}");
+  WAIT_FOR (a->error_code != NULL, 5000);
+  g_assert_cmpstr (a->error_code, ==, "not_found");
+  /* Gone, or not a channel of that peer; a channel needs its peer. */
+  g_assert_cmpuint (
+      gateway_process_call (env.gw, "DELETE", path, env.admin, NULL), ==, 404);
+  bad = g_strdup_printf ("/api/v1/streams/" ID_CAM2 "?viewer=%s&channel=23",
+      peer);
+  g_assert_cmpuint (
+      gateway_process_call (env.gw, "DELETE", bad, env.admin, NULL), ==, 404);
+  g_assert_cmpuint (gateway_process_call (env.gw, "DELETE",
+                        "/api/v1/streams/" ID_CAM1 "?channel=23", env.admin,
+                        NULL),
+      ==, 422);
+  g_clear_pointer (&bad, g_free);
+  bad = g_strdup_printf ("/api/v1/streams/" ID_CAM1 "?viewer=%s&channel=-1",
+      peer);
+  g_assert_cmpuint (
+      gateway_process_call (env.gw, "DELETE", bad, env.admin, NULL), ==, 422);
+  g_clear_pointer (&bad, g_free);
+  bad =
+      g_strdup_printf ("/api/v1/streams/" ID_CAM1 "?viewer=%s&channel=x", peer);
+  g_assert_cmpuint (
+      gateway_process_call (env.gw, "DELETE", bad, env.admin, NULL), ==, 400);
+  fb = b->st.fragments, fa2 = a2->st.fragments;
+  gateway_spin (300);
+  g_assert_cmpuint (b->st.fragments, >, fb);
+  g_assert_cmpuint (a2->st.fragments, >, fa2);
+  g_assert_false (m->ws->closed);
+  g_assert_cmpuint (m->errors->len, ==, 0);
+  g_assert_cmpuint (a2->st.order_errors + b->st.order_errors, ==, 0);
+}
+
+/* The 单兵 platform serves one pull: a view channel holds camera 1 of it;
+ * a preset channel for camera 2 preempts it (that channel alone ends,
+ * with the reason) and plays; a view of camera 1 is then refused on its
+ * channel.  The admission API and the metrics count both. */
+static void
+test_preempt (void)
+{
+  static const char preempted[] = "cityeye_admission_preempted_total{budget="
+                                  "\"" MOBILE_BUDGET "\",priority=\"view\"}";
+  static const char refused[] = "cityeye_admission_refused_total{budget="
+                                "\"" MOBILE_BUDGET "\",priority=\"view\"}";
+  g_autoptr (Mux) m = mux_connect (env.wall);
+  Chan *other = mux_open (m, 31, ID_CAM2, NULL);
+  Chan *low = mux_open (m, 32, ID_MOB1, NULL);
+  Chan *high, *again;
+  g_autofree char *pl = NULL;
+  g_autofree char *ph = NULL;
+  guint fo, fl, fh;
+
+  WAIT_FOR (other->st.keyframes > 0 && low->st.keyframes > 0, 15000);
+  pl = pull_priority (ID_MOB1);
+  g_assert_cmpstr (pl, ==, "view");
+  g_clear_pointer (&pl, g_free);
+  g_assert_cmpint (metric (preempted), ==, -1);
+
+  high = mux_open (m, 33, ID_MOB2, ",\"purpose\":\"preset\"");
+  WAIT_FOR (chan_has_state (low, "preempted"), 10000);
+  /* The reason names the priority and the budget; which camera took the
+   * pull only admins are told (it may be one the account may not see). */
+  g_assert_true (chan_has_state (low,
+      "preempted: Preempted by a higher-priority pull (preset) in "
+      "budget " MOBILE_BUDGET));
+  WAIT_FOR (high->st.keyframes > 0, 15000);
+  g_assert_cmpuint (high->st.order_errors, ==, 0);
+  g_assert_true (chan_has_state (high, "playing"));
+  fo = other->st.fragments, fl = low->st.fragments;
+  gateway_spin (1000);
+  g_assert_cmpuint (low->st.fragments, ==, fl);
+  g_assert_cmpuint (other->st.fragments, >, fo + 10);
+  g_assert_false (m->ws->closed);
+  pl = pull_priority (ID_MOB1);
+  ph = pull_priority (ID_MOB2);
+  g_assert_null (pl);
+  g_assert_cmpstr (ph, ==, "preset");
+  g_assert_cmpint (admission_count ("preempted", MOBILE_BUDGET, "view"), ==, 1);
+  g_assert_cmpint (metric (preempted), ==, 1);
+  g_assert_cmpint (metric (WS_VIEWERS), ==, 2);
+  WAIT_FOR (audit_count (ID_MOB1, "stop") == 1, 5000);
+
+  /* The reverse: a view while the preset holds the budget is refused, on
+   * its channel only. */
+  g_assert_cmpint (metric (refused), ==, -1);
+  again = mux_open (m, 34, ID_MOB1, NULL);
+  WAIT_FOR (again->error_code != NULL, 5000);
+  g_assert_cmpstr (again->error_code, ==, "admission_refused");
+  g_assert_cmpstr (again->error_message, ==,
+      "Camera " ID_MOB1 ": source 单兵: 1 of 1 pulls in use by equal or "
+      "higher-priority views");
+  g_assert_cmpint (admission_count ("refused", MOBILE_BUDGET, "view"), ==, 1);
+  g_assert_cmpint (metric (refused), ==, 1);
+  g_assert_cmpint (metric (preempted), ==, 1);
+  fo = other->st.fragments, fh = high->st.fragments;
+  gateway_spin (500);
+  g_assert_cmpuint (other->st.fragments, >, fo);
+  g_assert_cmpuint (high->st.fragments, >, fh);
+  g_assert_cmpuint (again->st.fragments + again->st.inits, ==, 0);
+  g_assert_cmpuint (again->states->len, ==, 0);
+  g_assert_false (m->ws->closed);
+  g_assert_cmpuint (m->errors->len, ==, 0);
+  g_assert_cmpuint (other->st.order_errors, ==, 0);
 }
 
 /* A masked client TEXT frame on a raw socket. */
@@ -605,29 +725,14 @@ raw_send_text (GSocket *s, const char *text)
 static GSocket *
 raw_connect (void)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInetAddress) lo =
-      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo,
-      (guint16) gateway_process_http_port (env.gw));
-  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, &error);
   g_autofree char *req = g_strdup_printf (
       "GET /api/v1/live.ws HTTP/1.1\r\nHost: 127.0.0.1\r\n"
       "Authorization: Bearer %s\r\nUpgrade: websocket\r\n"
       "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
       "Sec-WebSocket-Version: 13\r\n\r\n",
       env.wall);
-  char buf[12];
 
-  g_assert_no_error (error);
-  g_assert_true (g_socket_set_option (s, SOL_SOCKET, SO_RCVBUF, 4096, NULL));
-  g_assert_true (g_socket_connect (s, addr, NULL, &error));
-  g_assert_cmpint (g_socket_send (s, req, strlen (req), NULL, NULL), ==,
-      (gssize) strlen (req));
-  g_assert_cmpint (g_socket_receive (s, buf, 12, NULL, NULL), ==, 12);
-  g_assert_cmpmem (buf, 12, "HTTP/1.1 101", 12);
-  return s;
+  return gateway_process_raw_request (env.gw, req, "HTTP/1.1 101");
 }
 
 /* A client that opens channels and stops reading is dropped; the
@@ -651,15 +756,15 @@ test_stops_reading (void)
    * with both (camera 2 had no other viewer). */
   while (ws_viewers (ID_CAM2) > 0) {
     g_assert_cmpint (g_get_monotonic_time () - start, <, 40 * G_USEC_PER_SEC);
-    spin (250);
+    gateway_spin (250);
   }
   g_test_message ("a live socket that stopped reading was dropped after "
                   "%.1f s",
       (g_get_monotonic_time () - start) / 1e6);
   /* The other socket played on, and the gateway is healthy. */
-  g_assert_false (good->closed);
-  g_assert_cmpuint (c->order_errors, ==, 0);
-  g_assert_cmpuint (c->fragments, >,
+  g_assert_false (good->ws->closed);
+  g_assert_cmpuint (c->st.order_errors, ==, 0);
+  g_assert_cmpuint (c->st.fragments, >,
       (g_get_monotonic_time () - start) / 1e6 * 25 * 0.5);
   g_assert_cmpint (ws_viewers (ID_CAM1), ==, 1);
   /* Its connection was shut: reading gets what was queued, then the end. */
@@ -691,7 +796,7 @@ test_flood (void)
     if (n > 0)
       sent++;
     else
-      spin (20);
+      gateway_spin (20);
     g_assert_cmpint (g_get_monotonic_time () - start, <, 30 * G_USEC_PER_SEC);
   }
   g_test_message ("a client flooding bad messages without reading was "
@@ -710,6 +815,8 @@ main (int argc, char **argv)
   g_test_add_func ("/mux/channels", test_channels);
   g_test_add_func ("/mux/bad-messages", test_bad_messages);
   g_test_add_func ("/mux/viewer", test_viewer);
+  g_test_add_func ("/mux/admin-kick", test_kick);
+  g_test_add_func ("/mux/preempt", test_preempt);
   g_test_add_func ("/mux/stops-reading", test_stops_reading);
   g_test_add_func ("/mux/flood", test_flood);
   ret = g_test_run ();

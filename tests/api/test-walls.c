@@ -9,6 +9,7 @@
 #include "ce-registry.h"
 #include "camsim-fixture.h"
 #include "gateway-fixture.h"
+#include "ws-client.h"
 
 #include <libsoup/soup.h>
 #include <math.h>
@@ -797,16 +798,13 @@ test_cli (void)
 
 typedef struct
 {
-  SoupWebsocketConnection *conn;
-  GError *error;
+  TestWs *ws;
   GPtrArray *events; /* JsonNode */
   GArray *times;     /* gint64 arrival, monotonic µs */
-  gboolean done;
 } Watch;
 
 static void
-on_ws_message (SoupWebsocketConnection *c, gint type, GBytes *message,
-    gpointer data)
+on_ws_message (TestWs *ws, gint type, GBytes *message, gpointer data)
 {
   Watch *w = data;
   g_autoptr (JsonParser) p = json_parser_new ();
@@ -819,18 +817,6 @@ on_ws_message (SoupWebsocketConnection *c, gint type, GBytes *message,
   g_array_append_val (w->times, now);
 }
 
-static void
-on_ws_connected (GObject *source, GAsyncResult *result, gpointer data)
-{
-  Watch *w = data;
-
-  w->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source),
-      result, &w->error);
-  if (w->conn != NULL)
-    g_signal_connect (w->conn, "message", G_CALLBACK (on_ws_message), w);
-  w->done = TRUE;
-}
-
 /* @token (nullable) goes into the Authorization header; @protocols
  * (nullable) are the subprotocols offered. */
 static void
@@ -840,21 +826,12 @@ watch_start_full (Watch *w, SoupSession *session, const char *token,
   g_autofree char *uri =
       g_strdup_printf ("ws://127.0.0.1:%u/api/v1/walls/hall/events",
           gateway_process_http_port (env.gw));
-  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
 
   memset (w, 0, sizeof (*w));
   w->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   w->times = g_array_new (FALSE, FALSE, sizeof (gint64));
-  if (token != NULL) {
-    g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
-
-    soup_message_headers_replace (soup_message_get_request_headers (msg),
-        "Authorization", auth);
-  }
-  soup_session_websocket_connect_async (session, msg, NULL, protocols,
-      G_PRIORITY_DEFAULT, NULL, on_ws_connected, w);
-  while (!w->done)
-    g_main_context_iteration (NULL, TRUE);
+  w->ws = test_ws_connect (session, uri, token, (const char *const *) protocols,
+      on_ws_message, w, 30000);
 }
 
 static void
@@ -866,15 +843,7 @@ watch_start (Watch *w, SoupSession *session, const char *token)
 static void
 watch_clear (Watch *w)
 {
-  if (w->conn != NULL) {
-    soup_websocket_connection_close (w->conn, SOUP_WEBSOCKET_CLOSE_NORMAL,
-        NULL);
-    while (soup_websocket_connection_get_state (w->conn) !=
-        SOUP_WEBSOCKET_STATE_CLOSED)
-      g_main_context_iteration (NULL, TRUE);
-    g_clear_object (&w->conn);
-  }
-  g_clear_error (&w->error);
+  test_ws_free (w->ws);
   g_ptr_array_unref (w->events);
   g_array_unref (w->times);
 }
@@ -939,12 +908,12 @@ test_events (void)
   guint tour = 0;
 
   watch_start (&denied, session, env.viewer);
-  g_assert_null (denied.conn);
-  g_assert_nonnull (denied.error);
+  g_assert_null (denied.ws->conn);
+  g_assert_nonnull (denied.ws->error);
   watch_clear (&denied);
 
   watch_start (&w, session, env.wall1);
-  g_assert_no_error (w.error);
+  g_assert_no_error (w.ws->error);
   g_assert_true (watch_wait (&w, 0, 5000));
   g_assert_cmpstr (event_type (&w, 0), ==, "snapshot");
   rev = event_revision (&w, 0);
@@ -1005,8 +974,8 @@ test_events_protocol (void)
   Watch w;
 
   watch_start_full (&w, session, NULL, good);
-  g_assert_no_error (w.error);
-  g_assert_cmpstr (soup_websocket_connection_get_protocol (w.conn), ==,
+  g_assert_no_error (w.ws->error);
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (w.ws->conn), ==,
       "cityeye.events");
   g_assert_true (watch_wait (&w, 0, 5000));
   g_assert_cmpstr (event_type (&w, 0), ==, "snapshot");
@@ -1015,27 +984,27 @@ test_events_protocol (void)
   /* Refused: without "cityeye.events", a wrong token, a role that may not
    * watch walls, the token twice, the token in both places, no token. */
   watch_start_full (&w, session, NULL, only_bearer);
-  g_assert_null (w.conn);
+  g_assert_null (w.ws->conn);
   watch_clear (&w);
   watch_start_full (&w, session, NULL, wrong);
-  g_assert_null (w.conn);
+  g_assert_null (w.ws->conn);
   watch_clear (&w);
   watch_start_full (&w, session, NULL, as_viewer);
-  g_assert_null (w.conn);
+  g_assert_null (w.ws->conn);
   watch_clear (&w);
   watch_start_full (&w, session, NULL, twice);
-  g_assert_null (w.conn);
+  g_assert_null (w.ws->conn);
   watch_clear (&w);
   watch_start_full (&w, session, env.wall1, good);
-  g_assert_null (w.conn);
+  g_assert_null (w.ws->conn);
   watch_clear (&w);
   watch_start_full (&w, session, NULL, plain);
-  g_assert_null (w.conn);
+  g_assert_null (w.ws->conn);
   watch_clear (&w);
   /* The Authorization header with the subprotocol offered still works. */
   watch_start_full (&w, session, env.wall1, plain);
-  g_assert_no_error (w.error);
-  g_assert_cmpstr (soup_websocket_connection_get_protocol (w.conn), ==,
+  g_assert_no_error (w.ws->error);
+  g_assert_cmpstr (soup_websocket_connection_get_protocol (w.ws->conn), ==,
       "cityeye.events");
   watch_clear (&w);
 }

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 struct _GatewayProcess
 {
@@ -327,4 +328,106 @@ const char *
 gateway_process_db (GatewayProcess *self)
 {
   return self->db;
+}
+
+/* ---- the HTTP API -------------------------------------------------------- */
+
+guint
+gateway_process_call (GatewayProcess *self, const char *method,
+    const char *path, const char *bearer, GBytes **body)
+{
+  g_autofree char *uri = gateway_process_http_url (self, path);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) b = NULL;
+
+  g_assert_nonnull (msg);
+  if (bearer != NULL) {
+    g_autofree char *auth = g_strdup_printf ("Bearer %s", bearer);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", auth);
+  }
+  b = soup_session_send_and_read (gateway_process_session (self), msg, NULL,
+      &error);
+  g_assert_no_error (error);
+  if (body != NULL)
+    *body = g_steal_pointer (&b);
+  return soup_message_get_status (msg);
+}
+
+JsonNode *
+gateway_process_get_json (GatewayProcess *self, const char *path,
+    const char *bearer)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) error = NULL;
+  guint status = gateway_process_call (self, "GET", path, bearer, &body);
+
+  if (status != 200)
+    g_error ("GET %s: %u %.*s", path, status, (int) g_bytes_get_size (body),
+        (const char *) g_bytes_get_data (body, NULL));
+  json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
+      g_bytes_get_size (body), &error);
+  g_assert_no_error (error);
+  return json_node_ref (json_parser_get_root (parser));
+}
+
+gint64
+gateway_process_metric (GatewayProcess *self, const char *bearer,
+    const char *sample)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *text = NULL;
+  gsize n = strlen (sample);
+
+  g_assert_cmpuint (
+      gateway_process_call (self, "GET", "/metrics", bearer, &body), ==, 200);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  for (const char *p = text; (p = strstr (p, sample)) != NULL; p++)
+    if ((p == text || p[-1] == '\n') && p[n] == ' ')
+      return g_ascii_strtoll (p + n + 1, NULL, 10);
+  return -1;
+}
+
+GSocket *
+gateway_process_raw_request (GatewayProcess *self, const char *request,
+    const char *status_line)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInetAddress) lo =
+      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr =
+      g_inet_socket_address_new (lo, (guint16) self->http_port);
+  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, &error);
+  gsize n = strlen (status_line);
+  g_autofree char *buf = g_malloc (n);
+  gsize got = 0;
+
+  g_assert_no_error (error);
+  g_assert_true (g_socket_set_option (s, SOL_SOCKET, SO_RCVBUF, 4096, NULL));
+  g_assert_true (g_socket_connect (s, addr, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_socket_send (s, request, strlen (request), NULL, &error),
+      ==, (gssize) strlen (request));
+  while (got < n) {
+    gssize r = g_socket_receive (s, buf + got, n - got, NULL, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (r, >, 0);
+    got += r;
+  }
+  g_assert_cmpmem (buf, n, status_line, n);
+  return s;
+}
+
+void
+gateway_spin (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
 }

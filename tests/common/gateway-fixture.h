@@ -11,6 +11,7 @@
 
 #include "ce-registry.h"
 
+#include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
 G_BEGIN_DECLS
@@ -78,5 +79,31 @@ const char *gateway_process_db (GatewayProcess *self);
 
 /* The daemon's log so far (stderr): g_free. */
 char *gateway_process_read_log (GatewayProcess *self);
+
+/* ---- the HTTP API -------------------------------------------------------- */
+
+/* @method @path with "Authorization: Bearer @bearer" (nullable) and no
+ * body; returns the status, the response body in @body (nullable). */
+guint gateway_process_call (GatewayProcess *self, const char *method,
+    const char *path, const char *bearer, GBytes **body);
+
+/* GET @path: the JSON body (json_node_unref); fails the test unless the
+ * answer is 200 with JSON. */
+JsonNode *gateway_process_get_json (GatewayProcess *self, const char *path,
+    const char *bearer);
+
+/* The value of the /metrics sample @sample (name and labels as in the
+ * text, e.g. cityeye_viewers{protocol="ws"}), -1 when absent. */
+gint64 gateway_process_metric (GatewayProcess *self, const char *bearer,
+    const char *sample);
+
+/* A raw TCP client of the HTTP port with a 4 KiB receive buffer (a client
+ * that will stop reading): sends @request and checks that the answer
+ * begins with @status_line ("HTTP/1.1 101"), read and nothing more. */
+GSocket *gateway_process_raw_request (GatewayProcess *self, const char *request,
+    const char *status_line);
+
+/* Runs the thread-default main context for @ms milliseconds. */
+void gateway_spin (guint ms);
 
 G_END_DECLS

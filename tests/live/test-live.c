@@ -10,11 +10,12 @@
 #include "ce-auth.h"
 #include "ce-registry.h"
 #include "camsim-fixture.h"
+#include "fmp4-check.h"
 #include "gateway-fixture.h"
+#include "ws-client.h"
 
 #include <libsoup/soup.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #define ID_CAM1 "31011300001320000001"  /* H.264 */
 #define ID_CAM2 "31011300001320000002"  /* H.264 */
@@ -81,48 +82,17 @@ env_stop (void)
 
 /* ---- HTTP helpers ------------------------------------------------------ */
 
-static char *
-http_url (const char *path)
-{
-  return gateway_process_http_url (env.gw, path);
-}
-
 /* A GET with an optional Bearer token; the body in @body (nullable). */
 static guint
 get (const char *path, const char *bearer, GBytes **body)
 {
-  g_autofree char *uri = http_url (path);
-  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) b = NULL;
-
-  if (bearer != NULL) {
-    g_autofree char *auth = g_strdup_printf ("Bearer %s", bearer);
-
-    soup_message_headers_replace (soup_message_get_request_headers (msg),
-        "Authorization", auth);
-  }
-  b = soup_session_send_and_read (gateway_process_session (env.gw), msg, NULL,
-      &error);
-  g_assert_no_error (error);
-  if (body != NULL)
-    *body = g_steal_pointer (&b);
-  return soup_message_get_status (msg);
+  return gateway_process_call (env.gw, "GET", path, bearer, body);
 }
 
 static JsonNode *
 get_json (const char *path, const char *bearer)
 {
-  g_autoptr (GBytes) body = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  guint status = get (path, bearer, &body);
-
-  if (status != 200)
-    g_error ("GET %s: %u %.*s", path, status, (int) g_bytes_get_size (body),
-        (const char *) g_bytes_get_data (body, NULL));
-  g_assert_true (json_parser_load_from_data (parser,
-      g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL));
-  return json_node_ref (json_parser_get_root (parser));
+  return gateway_process_get_json (env.gw, path, bearer);
 }
 
 /* A play token for @id, from a grant by op1; the grant's urls object in
@@ -130,22 +100,13 @@ get_json (const char *path, const char *bearer)
 static char *
 grant (const char *id, JsonNode **urls)
 {
-  g_autofree char *uri =
-      g_strdup_printf ("http://127.0.0.1:%u/api/v1/cameras/%s/streams",
-          gateway_process_http_port (env.gw), id);
-  g_autoptr (SoupMessage) msg = soup_message_new ("POST", uri);
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", env.op);
-  g_autoptr (GError) error = NULL;
+  g_autofree char *path = g_strdup_printf ("/api/v1/cameras/%s/streams", id);
   g_autoptr (GBytes) body = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject *o;
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg),
-      "Authorization", auth);
-  body = soup_session_send_and_read (gateway_process_session (env.gw), msg,
-      NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 201);
+  g_assert_cmpuint (gateway_process_call (env.gw, "POST", path, env.op, &body),
+      ==, 201);
   g_assert_true (json_parser_load_from_data (parser,
       g_bytes_get_data (body, NULL), g_bytes_get_size (body), NULL));
   o = json_node_get_object (json_parser_get_root (parser));
@@ -158,27 +119,7 @@ grant (const char *id, JsonNode **urls)
 static gint64
 metric (const char *sample)
 {
-  g_autoptr (GBytes) body = NULL;
-  g_autofree char *text = NULL;
-  const char *p;
-  gsize len;
-
-  g_assert_cmpuint (get ("/metrics", env.admin, &body), ==, 200);
-  text = g_strndup (g_bytes_get_data (body, &len), g_bytes_get_size (body));
-  for (p = text; (p = strstr (p, sample)) != NULL; p++) {
-    if ((p == text || p[-1] == '\n') && p[strlen (sample)] == ' ')
-      return g_ascii_strtoll (p + strlen (sample) + 1, NULL, 10);
-  }
-  return -1;
-}
-
-static void
-spin (guint ms)
-{
-  gint64 end = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < end)
-    g_main_context_iteration (NULL, FALSE), g_usleep (2000);
+  return gateway_process_metric (env.gw, env.admin, sample);
 }
 
 /* ---- ffprobe ----------------------------------------------------------- */
@@ -282,128 +223,26 @@ test_ffprobe (void)
       flv_video_codec (json_object_get_string_member (u265, "flv")), ==, 12);
 }
 
-/* ---- fMP4 -------------------------------------------------------------- */
-
-static guint32
-be32 (const guint8 *p)
-{
-  return ((guint32) p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
-}
-
-/* Finds box @type among the boxes in [p, p + len). */
-static const guint8 *
-find_box (const guint8 *p, gsize len, const char *type, gsize *box_len)
-{
-  while (len >= 8) {
-    guint32 size = be32 (p);
-
-    if (size < 8 || size > len)
-      return NULL;
-    if (memcmp (p + 4, type, 4) == 0) {
-      *box_len = size;
-      return p;
-    }
-    p += size;
-    len -= size;
-  }
-  return NULL;
-}
-
-typedef struct
-{
-  guint32 sequence;
-  guint64 decode_time;
-  guint32 duration;  /* of all samples */
-  gboolean keyframe; /* first sample */
-} Fragment;
-
-/* moof(mfhd, traf(tfhd, tfdt, trun)) + mdat, as the gateway writes it;
- * the sample flags of trun say whether the first sample is a sync
- * sample. */
-static gboolean
-parse_fragment (const guint8 *data, gsize len, Fragment *f)
-{
-  const guint8 *moof, *mfhd, *traf, *tfdt, *trun;
-  gsize moof_len, l, traf_len;
-  guint32 flags, n;
-  const guint8 *p;
-
-  memset (f, 0, sizeof (*f));
-  moof = find_box (data, len, "moof", &moof_len);
-  if (moof != data)
-    return FALSE;
-  if ((mfhd = find_box (moof + 8, moof_len - 8, "mfhd", &l)) == NULL)
-    return FALSE;
-  f->sequence = be32 (mfhd + 12);
-  if ((traf = find_box (moof + 8, moof_len - 8, "traf", &traf_len)) == NULL ||
-      (tfdt = find_box (traf + 8, traf_len - 8, "tfdt", &l)) == NULL ||
-      (trun = find_box (traf + 8, traf_len - 8, "trun", &l)) == NULL)
-    return FALSE;
-  f->decode_time = tfdt[8] == 1
-      ? ((guint64) be32 (tfdt + 12) << 32) | be32 (tfdt + 16)
-      : be32 (tfdt + 12);
-  flags = be32 (trun + 8) & 0xffffff;
-  n = be32 (trun + 12);
-  p = trun + 16;
-  if (flags & 0x1)
-    p += 4;
-  g_assert_true (flags & 0x4 || flags & 0x400);
-  if (flags & 0x4) {
-    f->keyframe = !(be32 (p) & 0x10000);
-    p += 4;
-  }
-  for (guint i = 0; i < n; i++) {
-    if (flags & 0x100)
-      f->duration += be32 (p), p += 4;
-    if (flags & 0x200)
-      p += 4;
-    if (flags & 0x400) {
-      if (i == 0 && !(flags & 0x4))
-        f->keyframe = !(be32 (p) & 0x10000) && (be32 (p) >> 24 & 3) == 2;
-      p += 4;
-    }
-    if (flags & 0x800)
-      p += 4;
-  }
-  return find_box (data + moof_len, len - moof_len, "mdat", &l) != NULL;
-}
-
 /* ---- WebSocket client -------------------------------------------------- */
 
 typedef struct
 {
-  SoupWebsocketConnection *conn;
-  SoupMessage *msg;
-  GError *error;
-  guint status;  /* of the handshake */
-  gboolean done; /* handshake answered */
-  gboolean closed;
-  gint64 t_connect;
+  TestWs *ws;
   gint64 t_first_key; /* first keyframe fragment, monotonic µs */
 
-  char *codec;          /* from the last codec message */
-  guint codecs;         /* codec messages */
-  guint inits;          /* init segments */
-  gboolean expect_init; /* a codec message came, its init segment not yet */
-  gboolean expect_key;  /* an init segment came, its first fragment not */
-  guint fragments;
-  guint keyframes;
-  gboolean have_prev;
-  guint64 next_decode_time;
-  guint gaps;               /* fragments not starting where the last ended */
-  guint order_errors;       /* init without codec, first fragment not key… */
+  char *codec;              /* from the last codec message */
+  Fmp4Stream st;            /* codec messages, init segments, fragments */
   GPtrArray *states;        /* state messages */
   guint fragments_at_state; /* fragments when the last state came */
 } WsClient;
 
 static void
-on_ws_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
-    gpointer data)
+on_ws_message (TestWs *ws, gint type, GBytes *message, gpointer data)
 {
   WsClient *c = data;
   gsize len;
   const guint8 *p = g_bytes_get_data (message, &len);
-  Fragment f;
+  Fmp4Fragment f;
 
   if (type == SOUP_WEBSOCKET_DATA_TEXT) {
     g_autoptr (JsonParser) parser = json_parser_new ();
@@ -421,67 +260,20 @@ on_ws_message (SoupWebsocketConnection *conn, gint type, GBytes *message,
       c->codec = g_strdup (json_object_get_string_member (o, "codec"));
       mime = g_strdup_printf ("video/mp4; codecs=\"%s\"", c->codec);
       g_assert_cmpstr (json_object_get_string_member (o, "mime"), ==, mime);
-      c->codecs++;
-      c->expect_init = TRUE;
+      fmp4_stream_codec (&c->st);
     } else if (strcmp (t, "state") == 0) {
       g_ptr_array_add (c->states,
           g_strdup (json_object_get_string_member (o, "state")));
-      c->fragments_at_state = c->fragments;
+      c->fragments_at_state = c->st.fragments;
     } else {
       g_error ("unknown text message %.*s", (int) len, p);
     }
     return;
   }
-  if (len >= 8 && memcmp (p + 4, "ftyp", 4) == 0) {
-    if (!c->expect_init)
-      c->order_errors++;
-    c->expect_init = FALSE;
-    c->expect_key = TRUE;
-    c->inits++;
-    /* A new timeline may start with a new init segment. */
-    c->have_prev = FALSE;
-    return;
-  }
-  if (!parse_fragment (p, len, &f))
+  if (!fmp4_stream_push (&c->st, p, len, &f))
     g_error ("binary message is neither an init segment nor a fragment");
-  if (c->inits == 0 || c->expect_init)
-    c->order_errors++;
-  if (c->expect_key && !f.keyframe)
-    c->order_errors++;
-  c->expect_key = FALSE;
-  if (c->have_prev && f.decode_time != c->next_decode_time)
-    c->gaps++;
-  c->have_prev = TRUE;
-  c->next_decode_time = f.decode_time + f.duration;
-  c->fragments++;
-  if (f.keyframe) {
-    c->keyframes++;
-    if (c->t_first_key == 0)
-      c->t_first_key = g_get_monotonic_time ();
-  }
-}
-
-static void
-on_ws_closed (SoupWebsocketConnection *conn, gpointer data)
-{
-  ((WsClient *) data)->closed = TRUE;
-}
-
-static void
-on_ws_connected (GObject *source, GAsyncResult *result, gpointer data)
-{
-  WsClient *c = data;
-
-  c->conn = soup_session_websocket_connect_finish (SOUP_SESSION (source),
-      result, &c->error);
-  c->status = soup_message_get_status (c->msg);
-  c->done = TRUE;
-  if (c->conn == NULL)
-    return;
-  soup_websocket_connection_set_max_incoming_payload_size (c->conn,
-      16 * 1024 * 1024);
-  g_signal_connect (c->conn, "message", G_CALLBACK (on_ws_message), c);
-  g_signal_connect (c->conn, "closed", G_CALLBACK (on_ws_closed), c);
+  if (f.keyframe && c->t_first_key == 0)
+    c->t_first_key = g_get_monotonic_time ();
 }
 
 /* Connects to live.ws of @id with @query; waits for the handshake. */
@@ -493,36 +285,17 @@ ws_open (const char *id, const char *query)
           gateway_process_http_port (env.gw), id, query != NULL ? "?" : "",
           query ? query : "");
   WsClient *c = g_new0 (WsClient, 1);
-  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
 
   c->states = g_ptr_array_new_with_free_func (g_free);
-  c->msg = soup_message_new ("GET", uri);
-  c->t_connect = g_get_monotonic_time ();
-  soup_session_websocket_connect_async (gateway_process_session (env.gw),
-      c->msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL, on_ws_connected, c);
-  while (!c->done && g_get_monotonic_time () < deadline)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_true (c->done);
+  c->ws = test_ws_connect (gateway_process_session (env.gw), uri, NULL, NULL,
+      on_ws_message, c, 20000);
   return c;
 }
 
 static void
 ws_free (WsClient *c)
 {
-  if (c->conn != NULL) {
-    gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-
-    if (soup_websocket_connection_get_state (c->conn) ==
-        SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close (c->conn, SOUP_WEBSOCKET_CLOSE_NORMAL,
-          NULL);
-    while (!c->closed && g_get_monotonic_time () < deadline)
-      g_main_context_iteration (NULL, TRUE);
-    g_signal_handlers_disconnect_by_data (c->conn, c);
-    g_object_unref (c->conn);
-  }
-  g_clear_error (&c->error);
-  g_object_unref (c->msg);
+  test_ws_free (c->ws);
   g_free (c->codec);
   g_ptr_array_unref (c->states);
   g_free (c);
@@ -534,9 +307,10 @@ ws_wait_fragments (WsClient *c, guint n, guint timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + timeout_ms * 1000;
 
-  while (c->fragments < n && !c->closed && g_get_monotonic_time () < deadline)
+  while (c->st.fragments < n && !c->ws->closed &&
+      g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE), g_usleep (1000);
-  return c->fragments >= n;
+  return c->st.fragments >= n;
 }
 
 static void
@@ -552,31 +326,31 @@ test_ws (void)
   double ms;
 
   /* The first viewer starts the camera; the second one is hot. */
-  g_assert_no_error (warm->error);
+  g_assert_no_error (warm->ws->error);
   g_assert_true (ws_wait_fragments (warm, 30, 15000));
   c = ws_open (ID_CAM1, q);
-  g_assert_no_error (c->error);
-  g_assert_cmpuint (c->status, ==, 101);
+  g_assert_no_error (c->ws->error);
+  g_assert_cmpuint (c->ws->status, ==, 101);
   g_assert_true (ws_wait_fragments (c, 50, 10000));
-  ms = (c->t_first_key - c->t_connect) / 1000.0;
+  ms = (c->t_first_key - c->ws->t_connect) / 1000.0;
   g_test_message ("hot WebSocket connect to first keyframe fragment: %.1f ms",
       ms);
   g_assert_cmpfloat (ms, <, 1000);
   g_assert_true (g_str_has_prefix (c->codec, "avc1."));
-  g_assert_cmpuint (c->codecs, ==, 1);
-  g_assert_cmpuint (c->inits, ==, 1);
-  g_assert_cmpuint (c->order_errors, ==, 0);
-  g_assert_cmpuint (c->gaps, ==, 0);
-  g_assert_cmpuint (c->keyframes, >=, 1);
-  g_assert_cmpuint (warm->gaps, ==, 0);
-  g_assert_cmpuint (warm->order_errors, ==, 0);
+  g_assert_cmpuint (c->st.codecs, ==, 1);
+  g_assert_cmpuint (c->st.inits, ==, 1);
+  g_assert_cmpuint (c->st.order_errors, ==, 0);
+  g_assert_cmpuint (c->st.gaps, ==, 0);
+  g_assert_cmpuint (c->st.keyframes, >=, 1);
+  g_assert_cmpuint (warm->st.gaps, ==, 0);
+  g_assert_cmpuint (warm->st.order_errors, ==, 0);
 
   /* H.265 goes out as hvc1. */
   h265 = ws_open (ID_H265, q265);
-  g_assert_no_error (h265->error);
+  g_assert_no_error (h265->ws->error);
   g_assert_true (ws_wait_fragments (h265, 10, 15000));
   g_assert_true (g_str_has_prefix (h265->codec, "hvc1."));
-  g_assert_cmpuint (h265->order_errors, ==, 0);
+  g_assert_cmpuint (h265->st.order_errors, ==, 0);
 }
 
 /* ?codec=h264: an H.265 camera through the gateway's transcode, one at a
@@ -598,24 +372,24 @@ test_transcode (void)
   g_autoptr (GBytes) metrics = NULL;
   const char *text;
 
-  g_assert_no_error (c->error);
-  g_assert_cmpuint (c->status, ==, 101);
+  g_assert_no_error (c->ws->error);
+  g_assert_cmpuint (c->ws->status, ==, 101);
   g_assert_true (ws_wait_fragments (c, 25, 20000));
   g_assert_true (g_str_has_prefix (c->codec, "avc1."));
-  g_assert_cmpuint (c->keyframes, >=, 1);
-  g_assert_cmpuint (c->order_errors, ==, 0);
+  g_assert_cmpuint (c->st.keyframes, >=, 1);
+  g_assert_cmpuint (c->st.order_errors, ==, 0);
   /* A second viewer of the same camera shares the transcode. */
   second = ws_open (ID_H265, q);
-  g_assert_cmpuint (second->status, ==, 101);
+  g_assert_cmpuint (second->ws->status, ==, 101);
   g_assert_true (ws_wait_fragments (second, 5, 10000));
   g_assert_true (g_str_has_prefix (second->codec, "avc1."));
   /* Another H.265 camera: the one transcode allowed is in use. */
   refused = ws_open (ID_H265B, qb);
-  g_assert_null (refused->conn);
-  g_assert_cmpuint (refused->status, ==, 503);
+  g_assert_null (refused->ws->conn);
+  g_assert_cmpuint (refused->ws->status, ==, 503);
   /* An H.264 camera needs none. */
   plain = ws_open (ID_CAM1, q1);
-  g_assert_cmpuint (plain->status, ==, 101);
+  g_assert_cmpuint (plain->ws->status, ==, 101);
   g_assert_true (ws_wait_fragments (plain, 5, 15000));
   g_assert_true (g_str_has_prefix (plain->codec, "avc1."));
 
@@ -660,8 +434,8 @@ test_refused (void)
   /* WebSocket: a plain HTTP error before the upgrade. */
   q = g_strdup_printf ("token=%s", t2);
   ws = ws_open (ID_CAM1, q);
-  g_assert_null (ws->conn);
-  g_assert_cmpuint (ws->status, ==, 401);
+  g_assert_null (ws->ws->conn);
+  g_assert_cmpuint (ws->ws->status, ==, 401);
   /* An HLS file without a session. */
   p = g_strdup_printf ("/api/v1/cameras/" ID_CAM1 "/hls/live.m3u8");
   g_assert_cmpuint (get (p, env.admin, NULL), ==, 401);
@@ -674,13 +448,6 @@ test_refused (void)
 static GSocket *
 slow_open (const char *id, const char *token, const char *path)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInetAddress) lo =
-      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo,
-      (guint16) gateway_process_http_port (env.gw));
-  GSocket *s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
-      G_SOCKET_PROTOCOL_TCP, &error);
   g_autofree char *req = path != NULL
       ? g_strdup_printf ("GET /api/v1/cameras/%s/%s?token=%s HTTP/1.1\r\n"
                          "Host: 127.0.0.1\r\n\r\n",
@@ -691,17 +458,9 @@ slow_open (const char *id, const char *token, const char *path)
                          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                          "Sec-WebSocket-Version: 13\r\n\r\n",
             id, token);
-  char buf[12];
 
-  g_assert_no_error (error);
-  g_assert_true (g_socket_set_option (s, SOL_SOCKET, SO_RCVBUF, 4096, NULL));
-  g_assert_true (g_socket_connect (s, addr, NULL, &error));
-  g_assert_cmpint (g_socket_send (s, req, strlen (req), NULL, &error), ==,
-      (gssize) strlen (req));
-  g_assert_cmpint (g_socket_receive (s, buf, sizeof buf, NULL, &error), ==,
-      sizeof buf);
-  g_assert_cmpmem (buf, 12, path != NULL ? "HTTP/1.1 200" : "HTTP/1.1 101", 12);
-  return s;
+  return gateway_process_raw_request (env.gw, req,
+      path != NULL ? "HTTP/1.1 200" : "HTTP/1.1 101");
 }
 
 static void
@@ -716,29 +475,29 @@ test_slow_ws (void)
   gint64 start, deadline;
   guint frames_before;
 
-  g_assert_no_error (good->error);
+  g_assert_no_error (good->ws->error);
   g_assert_true (ws_wait_fragments (good, 5, 15000));
   /* Chunked HTTP goes the same way. */
   slow = slow_open (ID_CAM2, t, NULL);
   slow_flv = slow_open (ID_CAM2, t, "live.flv");
   start = g_get_monotonic_time ();
-  frames_before = good->fragments;
+  frames_before = good->st.fragments;
   deadline = start + 40 * G_USEC_PER_SEC;
   while (metric ("cityeye_viewers_dropped_total") < dropped_before + 2) {
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    spin (250);
+    gateway_spin (250);
   }
   g_test_message ("a WebSocket and an HTTP-FLV client that stopped reading "
                   "were dropped after %.1f s",
       (g_get_monotonic_time () - start) / 1e6);
   /* The other viewer of the camera got every frame meanwhile, without a
    * gap in its timeline. */
-  spin (500);
-  g_assert_false (good->closed);
-  g_assert_cmpuint (good->gaps, ==, 0);
-  g_assert_cmpuint (good->order_errors, ==, 0);
-  g_assert_cmpuint (good->inits, ==, 1);
-  g_assert_cmpuint (good->fragments - frames_before, >=,
+  gateway_spin (500);
+  g_assert_false (good->ws->closed);
+  g_assert_cmpuint (good->st.gaps, ==, 0);
+  g_assert_cmpuint (good->st.order_errors, ==, 0);
+  g_assert_cmpuint (good->st.inits, ==, 1);
+  g_assert_cmpuint (good->st.fragments - frames_before, >=,
       (g_get_monotonic_time () - start) / 1e6 * 25 * 0.8);
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 1);
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"flv\"}"), ==, 0);
@@ -876,7 +635,7 @@ test_one_upstream (void)
       (int) strcspn (variant, "\n"), variant);
   g_assert_cmpuint (get (media_path, NULL, &media), ==, 200);
   g_assert_nonnull (strstr (g_bytes_get_data (media, NULL), "#EXT-X-MAP"));
-  spin (1000);
+  gateway_spin (1000);
   g_assert_cmpuint (mp4->bytes, >, 10000);
   g_assert_cmpuint (flv->bytes, >, 10000);
 
@@ -909,18 +668,19 @@ test_one_upstream (void)
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (ws->states->len == 0) {
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    spin (100);
+    gateway_spin (100);
   }
   g_assert_cmpstr (g_ptr_array_index (ws->states, 0), ==, "reconnecting");
   g_assert_cmpuint (camsim_set_fault (env.sim, "cam4", "none", 0), ==, 200);
   deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-  while (ws->states->len < 2 || ws->fragments < ws->fragments_at_state + 25) {
+  while (
+      ws->states->len < 2 || ws->st.fragments < ws->fragments_at_state + 25) {
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    spin (100);
+    gateway_spin (100);
   }
   g_assert_cmpstr (g_ptr_array_index (ws->states, 1), ==, "live");
-  g_assert_false (ws->closed);
-  g_assert_cmpuint (ws->order_errors, ==, 0);
+  g_assert_false (ws->ws->closed);
+  g_assert_cmpuint (ws->st.order_errors, ==, 0);
   g_assert_false (mp4->ended);
   g_assert_false (flv->ended);
 
@@ -928,29 +688,25 @@ test_one_upstream (void)
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   while (metric ("cityeye_viewers{protocol=\"hls\"}") != 0) {
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    spin (250);
+    gateway_spin (250);
   }
   /* An admin closes the camera's viewers, browser ones included: the
    * streams end, the upstream goes (linger 1 s), every viewing is audited
    * with its bytes. */
   {
-    g_autofree char *uri = http_url ("/api/v1/streams/" ID_CAM4);
-    g_autoptr (SoupMessage) del = soup_message_new ("DELETE", uri);
-    g_autofree char *auth = g_strdup_printf ("Bearer %s", env.admin);
     g_autoptr (GBytes) body = NULL;
 
-    soup_message_headers_replace (soup_message_get_request_headers (del),
-        "Authorization", auth);
-    body = soup_session_send_and_read (gateway_process_session (env.gw), del,
-        NULL, NULL);
-    g_assert_cmpuint (soup_message_get_status (del), ==, 200);
+    g_assert_cmpuint (gateway_process_call (env.gw, "DELETE",
+                          "/api/v1/streams/" ID_CAM4, env.admin, &body),
+        ==, 200);
     /* ws, mp4 and flv. */
-    g_assert_nonnull (strstr (g_bytes_get_data (body, NULL), "\"closed\":3"));
+    g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+        "{\"closed\":3}", 12);
   }
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (!mp4->ended || !flv->ended || !ws->closed) {
+  while (!mp4->ended || !flv->ended || !ws->ws->closed) {
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    spin (100);
+    gateway_spin (100);
   }
   reader_free (mp4);
   reader_free (flv);
@@ -962,7 +718,7 @@ test_one_upstream (void)
     if (find_stream (l, ID_CAM4) == NULL)
       break;
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    spin (250);
+    gateway_spin (250);
   }
   for (guint i = 0; i < 4; i++) {
     const char *p = (const char *[]){"ws", "mp4", "flv", "hls"}[i];
