@@ -1009,23 +1009,6 @@ ce_api_live_info_free (CeApiLiveInfo *info)
   g_free (info);
 }
 
-/* The reason a viewer of @p is given for a preemption.  The relay's
- * names the camera that took the pull, which may be one the viewer may
- * not see (a gateway-wide budget spans sources; secrecy): as for a wall's
- * watchers, only admins are told which ("… pull (incident) of camera X in
- * budget B" loses "of camera X"). */
-static char *
-preempt_reason_for (const CePrincipal *p, const char *reason)
-{
-  const char *of, *in;
-
-  if (ce_principal_is_admin (p) ||
-      (of = strstr (reason, " of camera ")) == NULL ||
-      (in = strstr (of, " in budget ")) == NULL)
-    return g_strdup (reason);
-  return g_strdup_printf ("%.*s%s", (int) (of - reason), reason, in);
-}
-
 /* The camera stream of these viewers was closed to make room for a
  * higher-priority pull: a WebSocket viewer (or a live socket's channel)
  * gets a "preempted" state with the reason before the close; the others'
@@ -1045,9 +1028,12 @@ ce_api_live_preempted (CeApi *api, CeStream *stream, const char *reason)
         protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
         lv->peer, reason);
     if (ws_open (lv)) {
-      g_autofree char *told = preempt_reason_for (lv->principal, reason);
+      /* Only admins are told which camera took the pull. */
+      const char *brief = ce_stream_get_preempted_brief (stream);
 
-      ws_send_state (lv, "preempted", told);
+      ws_send_state (lv, "preempted",
+          ce_principal_is_admin (lv->principal) || brief == NULL ? reason
+                                                                 : brief);
       lv->final_sent = TRUE;
     }
     live_viewer_ref (lv);

@@ -63,9 +63,10 @@ struct _CeStream
   CeHub *hub;
   CeIngest *ingest;
   CeStreamState state;
-  guint viewers;   /* holders->len */
-  GArray *holders; /* CeStreamHolder, one per acquisition */
-  char *preempted; /* why it was closed to make room; nullable */
+  guint viewers;         /* holders->len */
+  GArray *holders;       /* CeStreamHolder, one per acquisition */
+  char *preempted;       /* why it was closed to make room; nullable */
+  char *preempted_brief; /* the same without the other camera */
   gboolean in_table;
   gboolean holds_slot;
   gboolean queued_for_slot;
@@ -150,6 +151,7 @@ stream_unref (CeStream *stream)
   ce_source_info_clear (&stream->source);
   g_array_unref (stream->holders);
   g_free (stream->preempted);
+  g_free (stream->preempted_brief);
   g_free (stream->last_error);
   g_free (stream->key);
   g_free (stream->camera_id);
@@ -575,6 +577,9 @@ admit (CeRelay *relay, const char *camera_id, const char *source,
     s->preempted = g_strdup_printf ("Preempted by a higher-priority pull "
                                     "(%s) of camera %s in budget %s",
         ce_priority_to_string (priority), camera_id, v->budget);
+    s->preempted_brief = g_strdup_printf (
+        "Preempted by a higher-priority pull (%s) in budget %s",
+        ce_priority_to_string (priority), v->budget);
     g_message ("Camera %s (%s): %s pull with %u holder(s) preempted by the %s "
                "pull of camera %s (budget %s)",
         s->camera_id, ce_profile_to_string (s->profile),
@@ -618,6 +623,12 @@ const char *
 ce_stream_get_preempted (CeStream *stream)
 {
   return stream->preempted;
+}
+
+const char *
+ce_stream_get_preempted_brief (CeStream *stream)
+{
+  return stream->preempted_brief;
 }
 
 const CeAdmission *

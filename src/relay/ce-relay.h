@@ -128,8 +128,12 @@ guint ce_relay_add_preempt_func (CeRelay *relay, CeRelayPreemptFunc func,
     gpointer user_data);
 void ce_relay_remove_preempt_func (CeRelay *relay, guint id);
 
-/* Why @stream was preempted, or NULL while it is not.  (transfer none) */
+/* Why @stream was preempted, or NULL while it is not; the brief reason
+ * leaves out the camera that took the pull, which a viewer of @stream may
+ * not be allowed to know of (a budget spans sources and secrecy levels).
+ * (transfer none) */
 const char *ce_stream_get_preempted (CeStream *stream);
+const char *ce_stream_get_preempted_brief (CeStream *stream);
 
 CeHub *ce_stream_get_hub (CeStream *stream);
 const char *ce_stream_get_camera_id (CeStream *stream);

@@ -133,8 +133,14 @@ test_refused_and_preempted (void)
   c = ce_relay_acquire_full (relay, "pa3", CE_PROFILE_MAIN, &incident, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (told.streams->len, ==, 0);
-  g_assert_nonnull (ce_stream_get_preempted (b));
+  g_assert_cmpstr (ce_stream_get_preempted (b), ==,
+      "Preempted by a higher-priority pull (incident) of camera pa3 in "
+      "budget source/公安");
+  /* Without the camera, for viewers who may not know of it. */
+  g_assert_cmpstr (ce_stream_get_preempted_brief (b), ==,
+      "Preempted by a higher-priority pull (incident) in budget source/公安");
   g_assert_null (ce_stream_get_preempted (a));
+  g_assert_null (ce_stream_get_preempted_brief (a));
   for (guint i = 0; i < 500 && told.streams->len == 0; i++)
     iterate (10);
   g_assert_cmpuint (told.streams->len, ==, 1);
