@@ -871,6 +871,19 @@ ce_api_live_channel_pop (CeApiLiveChannel *c, GBytes **body)
   return head;
 }
 
+gsize
+ce_api_live_channel_pop_media (CeApiLiveChannel *c, GByteArray *out, gsize max)
+{
+  LiveViewer *lv = (LiveViewer *) c;
+  gsize n;
+
+  if (lv->live == NULL || lv->viewer == NULL)
+    return 0;
+  n = ce_viewer_pop_media (lv->viewer, out, max);
+  lv->bytes += n;
+  return n;
+}
+
 gboolean
 ce_api_live_channel_should_drop (CeApiLiveChannel *c)
 {

@@ -45,6 +45,13 @@ CeApiLiveChannel *ce_api_live_channel_open (CeApi *api, const CePrincipal *p,
 /* The next chunk (head, and the shared body or %NULL): a codec message
  * went to the sink before an init segment.  %NULL when none is queued. */
 GBytes *ce_api_live_channel_pop (CeApiLiveChannel *c, GBytes **body);
+/* The media chunks (fMP4 fragments) queued next, appended to @out while
+ * it stays within @max bytes (at least one); stops before an init
+ * segment, which ce_api_live_channel_pop() gives with its codec message.
+ * Returns the bytes appended, 0 when none is queued next. */
+gsize ce_api_live_channel_pop_media (CeApiLiveChannel *c, GByteArray *out,
+    gsize max);
+
 /* Over its byte budget too often: it should be closed. */
 gboolean ce_api_live_channel_should_drop (CeApiLiveChannel *c);
 /* Ends the channel (audit, release) without calling the sink's ended;

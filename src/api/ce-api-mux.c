@@ -18,6 +18,11 @@
 #define MUX_PROTOCOL "cityeye.live"
 #define MUX_HEADER 4 /* channel id, 32-bit big-endian, before each BINARY */
 #define MUX_SNDBUF (64 * 1024)
+/* Once a channel's first picture is out, the fragments queued behind it
+ * (the cached GOP of a new channel, or what piled up while others had
+ * their turn) go joined, up to this many bytes a message: a wall switch of
+ * 16 tiles is then some 32 messages for the page to handle, not 800. */
+#define MUX_BATCH (64 * 1024)
 /* A channel over its budget while the socket took nothing for this long:
  * the client stopped reading altogether, and goes. */
 #define MUX_STALL_US (2 * G_USEC_PER_SEC)
@@ -337,29 +342,37 @@ mux_socket_end (MuxSocket *ms, const char *why)
 }
 
 /* Writes @c's next chunk as one BINARY message: the channel id, then the
- * data.  FALSE when it has none. */
+ * data: an init segment alone, the first fragment alone, then the queued
+ * fragments joined (MUX_BATCH).  FALSE when it has none. */
 static gboolean
 send_one (MuxSocket *ms, Channel *c)
 {
   g_autoptr (GBytes) body = NULL;
   g_autoptr (GBytes) head = NULL;
   g_autoptr (GBytes) msg = NULL;
-  gsize hlen, blen;
-  guint8 *frame;
+  GByteArray *frame;
+  guint8 id[MUX_HEADER] = {(guint8) (c->ch >> 24), (guint8) (c->ch >> 16),
+      (guint8) (c->ch >> 8), (guint8) c->ch};
 
-  if (c->lc == NULL || (head = ce_api_live_channel_pop (c->lc, &body)) == NULL)
+  if (c->lc == NULL)
     return FALSE;
-  hlen = g_bytes_get_size (head);
-  blen = body != NULL ? g_bytes_get_size (body) : 0;
-  frame = g_malloc (MUX_HEADER + hlen + blen);
-  frame[0] = (guint8) (c->ch >> 24);
-  frame[1] = (guint8) (c->ch >> 16);
-  frame[2] = (guint8) (c->ch >> 8);
-  frame[3] = (guint8) c->ch;
-  memcpy (frame + MUX_HEADER, g_bytes_get_data (head, NULL), hlen);
-  if (blen > 0)
-    memcpy (frame + MUX_HEADER + hlen, g_bytes_get_data (body, NULL), blen);
-  msg = g_bytes_new_take (frame, MUX_HEADER + hlen + blen);
+  frame = g_byte_array_new ();
+  g_byte_array_append (frame, id, MUX_HEADER);
+  if (c->messages < 2 ||
+      ce_api_live_channel_pop_media (c->lc, frame, MUX_BATCH + MUX_HEADER) ==
+          0) {
+    head = ce_api_live_channel_pop (c->lc, &body);
+    if (head == NULL) {
+      g_byte_array_unref (frame);
+      return FALSE;
+    }
+    g_byte_array_append (frame, g_bytes_get_data (head, NULL),
+        g_bytes_get_size (head));
+    if (body != NULL)
+      g_byte_array_append (frame, g_bytes_get_data (body, NULL),
+          g_bytes_get_size (body));
+  }
+  msg = g_byte_array_free_to_bytes (frame);
   ce_api_ws_link_send_binary (ms->link, msg);
   c->messages++;
   return TRUE;

@@ -18,7 +18,8 @@
 //
 // The wire: client TEXT {"op":"open","ch",…} / {"op":"close","ch"};
 // gateway TEXT messages carry "ch" (codec, state, error), BINARY ones
-// start with the channel id (4 bytes, big-endian) before the fMP4 data.
+// start with the channel id (4 bytes, big-endian) before the fMP4 data
+// (an init segment, or one or more whole fragments: one append).
 // Channel ids are never reused, so that a late message of a closed
 // channel cannot reach a new one.  While the socket is down, opens wait;
 // it reconnects with backoff (0.5 s → 8 s) and then sends them.

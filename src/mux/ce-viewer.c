@@ -526,6 +526,36 @@ ce_viewer_pop (CeViewer *viewer, GBytes **body, CeViewerChunkKind *kind,
   return head;
 }
 
+gsize
+ce_viewer_pop_media (CeViewer *viewer, GByteArray *out, gsize max)
+{
+  gsize appended = 0;
+  Chunk *chunk;
+
+  g_return_val_if_fail (viewer != NULL && out != NULL, 0);
+
+  g_mutex_lock (&viewer->lock);
+  while ((chunk = g_queue_peek_head (&viewer->chunks)) != NULL &&
+      chunk->kind == CE_VIEWER_CHUNK_MEDIA) {
+    gsize size = chunk_size (chunk->head, chunk->body);
+
+    if (appended > 0 && out->len + size > max)
+      break;
+    g_queue_pop_head (&viewer->chunks);
+    g_byte_array_append (out, g_bytes_get_data (chunk->head, NULL),
+        g_bytes_get_size (chunk->head));
+    if (chunk->body != NULL)
+      g_byte_array_append (out, g_bytes_get_data (chunk->body, NULL),
+          g_bytes_get_size (chunk->body));
+    viewer->queued_bytes -= size;
+    viewer->stats.bytes_out += size;
+    appended += size;
+    chunk_free (chunk);
+  }
+  g_mutex_unlock (&viewer->lock);
+  return appended;
+}
+
 gboolean
 ce_viewer_should_drop (CeViewer *viewer)
 {

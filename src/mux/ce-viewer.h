@@ -83,6 +83,13 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (CeViewer, ce_viewer_free)
 GBytes *ce_viewer_pop (CeViewer *viewer, GBytes **body, CeViewerChunkKind *kind,
     gboolean *keyframe);
 
+/* Pops the media chunks at the head of the queue, each joined with its
+ * body, onto @out: the first one whatever its size, the next ones while
+ * @out stays within @max bytes; stops before a header chunk.  Returns the
+ * bytes appended (0 when the queue is empty or starts with a header).
+ * For a writer that sends a burst (the cached GOP) in few messages. */
+gsize ce_viewer_pop_media (CeViewer *viewer, GByteArray *out, gsize max);
+
 /* Ends the stream: an fMP4 viewer holds each access unit until the next
  * one gives its duration; this queues the held one with its nominal
  * duration.  Detaches from the hub. */

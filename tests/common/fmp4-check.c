@@ -110,24 +110,10 @@ fmp4_stream_codec (Fmp4Stream *s)
   s->expect_init = TRUE;
 }
 
-gboolean
-fmp4_stream_push (Fmp4Stream *s, const guint8 *data, gsize len, Fmp4Fragment *f)
+/* One fragment of a message, counted. */
+static gboolean
+stream_fragment (Fmp4Stream *s, const guint8 *data, gsize len, Fmp4Fragment *f)
 {
-  Fmp4Fragment local;
-
-  if (f == NULL)
-    f = &local;
-  if (fmp4_is_init (data, len)) {
-    memset (f, 0, sizeof (*f));
-    if (!s->expect_init)
-      s->order_errors++;
-    s->expect_init = FALSE;
-    s->expect_key = TRUE;
-    s->inits++;
-    /* A new timeline may start with a new init segment. */
-    s->have_prev = FALSE;
-    return TRUE;
-  }
   if (!fmp4_parse_fragment (data, len, f))
     return FALSE;
   if (s->inits == 0 || s->expect_init)
@@ -142,5 +128,49 @@ fmp4_stream_push (Fmp4Stream *s, const guint8 *data, gsize len, Fmp4Fragment *f)
   s->fragments++;
   if (f->keyframe)
     s->keyframes++;
+  return TRUE;
+}
+
+gsize
+fmp4_fragment_size (const guint8 *data, gsize len)
+{
+  gsize moof_len, mdat_len;
+
+  if (fmp4_find_box (data, len, "moof", &moof_len) != data ||
+      fmp4_find_box (data + moof_len, len - moof_len, "mdat", &mdat_len) !=
+          data + moof_len)
+    return 0;
+  return moof_len + mdat_len;
+}
+
+gboolean
+fmp4_stream_push (Fmp4Stream *s, const guint8 *data, gsize len, Fmp4Fragment *f)
+{
+  Fmp4Fragment local, next;
+  gsize size;
+
+  if (f == NULL)
+    f = &local;
+  if (fmp4_is_init (data, len)) {
+    memset (f, 0, sizeof (*f));
+    if (!s->expect_init)
+      s->order_errors++;
+    s->expect_init = FALSE;
+    s->expect_key = TRUE;
+    s->inits++;
+    /* A new timeline may start with a new init segment. */
+    s->have_prev = FALSE;
+    return TRUE;
+  }
+  /* One fragment, or several back to back (a burst joined in one
+   * message): each whole. */
+  if ((size = fmp4_fragment_size (data, len)) == 0 ||
+      !stream_fragment (s, data, size, f))
+    return FALSE;
+  s->messages_multi += size < len;
+  for (data += size, len -= size; len > 0; data += size, len -= size)
+    if ((size = fmp4_fragment_size (data, len)) == 0 ||
+        !stream_fragment (s, data, size, &next))
+      return FALSE;
   return TRUE;
 }

@@ -36,6 +36,10 @@ typedef struct
  * fragment. */
 gboolean fmp4_parse_fragment (const guint8 *data, gsize len, Fmp4Fragment *f);
 
+/* The size of the moof+mdat fragment at @data, 0 when @data does not
+ * start with one that fits in @len. */
+gsize fmp4_fragment_size (const guint8 *data, gsize len);
+
 /* What an MSE page relies on in one stream of codec messages, init
  * segments and fragments: a codec message before each init segment, an
  * init segment before any fragment, a keyframe first after each init
@@ -44,12 +48,13 @@ gboolean fmp4_parse_fragment (const guint8 *data, gsize len, Fmp4Fragment *f);
  * start. */
 typedef struct
 {
-  guint codecs;       /* codec messages */
-  guint inits;        /* init segments */
-  guint fragments;    /* fragments */
-  guint keyframes;    /* fragments that begin with a sync sample */
-  guint gaps;         /* fragments not starting where the last one ended */
-  guint order_errors; /* any other rule above broken */
+  guint codecs;         /* codec messages */
+  guint inits;          /* init segments */
+  guint fragments;      /* fragments */
+  guint keyframes;      /* fragments that begin with a sync sample */
+  guint gaps;           /* fragments not starting where the last one ended */
+  guint order_errors;   /* any other rule above broken */
+  guint messages_multi; /* messages that held several fragments */
 
   /* private */
   gboolean expect_init, expect_key, have_prev;
@@ -59,8 +64,9 @@ typedef struct
 /* A codec message came: an init segment is due. */
 void fmp4_stream_codec (Fmp4Stream *s);
 
-/* An init segment or a fragment (in @f, nullable) came and is counted;
- * FALSE when @data is neither. */
+/* An init segment, or one or more whole fragments back to back (the
+ * first in @f, nullable), came and is counted; FALSE when @data is
+ * neither. */
 gboolean fmp4_stream_push (Fmp4Stream *s, const guint8 *data, gsize len,
     Fmp4Fragment *f);
 

@@ -173,6 +173,22 @@ test_stream (void)
   g_assert_cmpuint (s.inits, ==, 2);
   g_assert_cmpuint (s.fragments, ==, 4);
   g_assert_cmpuint (s.keyframes, ==, 2);
+  g_assert_cmpuint (s.messages_multi, ==, 0);
+  /* Three fragments joined in one message (a burst), in time. */
+  {
+    g_autoptr (GByteArray) joined = fragment (5, 7200, FALSE, TRUE);
+    g_autoptr (GByteArray) b = fragment (6, 14400, FALSE, TRUE);
+    g_autoptr (GByteArray) c = fragment (7, 21600, FALSE, TRUE);
+
+    g_byte_array_append (joined, b->data, b->len);
+    g_byte_array_append (joined, c->data, c->len);
+    g_assert_true (fmp4_stream_push (&s, joined->data, joined->len, NULL));
+    g_assert_cmpuint (s.fragments, ==, 7);
+    g_assert_cmpuint (s.messages_multi, ==, 1);
+    g_assert_cmpuint (s.gaps + s.order_errors, ==, 1);
+    /* A joined message with a cut fragment at its end is refused. */
+    g_assert_false (fmp4_stream_push (&s, joined->data, joined->len - 1, NULL));
+  }
 
   /* A fragment before any init segment, an init segment without its
    * codec message, a first fragment that is not a keyframe. */

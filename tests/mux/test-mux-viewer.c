@@ -171,6 +171,62 @@ test_cached_start (gconstpointer data)
   mux_test_remove_dir (dir);
 }
 
+/* ce_viewer_pop_media(): the media chunks at the head, joined (at least
+ * one, then within the bound), never the header before them; what it
+ * gives is the same stream as chunk by chunk. */
+static void
+test_pop_media (void)
+{
+  g_autoptr (GBytes) stream = NULL;
+  g_autoptr (GPtrArray) aus = NULL;
+  g_autoptr (CeHub) hub = ce_hub_new ("joined", NULL);
+  g_autoptr (CeViewer) viewer = NULL;
+  g_autoptr (GByteArray) file = g_byte_array_new ();
+  g_autoptr (GBytes) init = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  CeViewerChunkKind kind;
+  CeViewerStats stats;
+  guint64 frame = 0;
+  gsize one, rest;
+
+  if (!mux_test_have_tools ())
+    return;
+  stream = mux_test_encode (CE_CODEC_H264, 320, 240, 50, 25);
+  aus = mux_test_split_aus (CE_CODEC_H264, stream);
+  /* Frames 0..34: the cache holds 25..34 when the viewer arrives. */
+  push_aus (hub, CE_CODEC_H264, aus, &frame, 0, 35);
+  viewer = ce_viewer_new (hub, CE_VIEWER_FMP4, NULL, NULL, NULL);
+  /* The init segment first: not media. */
+  g_assert_cmpuint (ce_viewer_pop_media (viewer, file, G_MAXSIZE), ==, 0);
+  init = ce_viewer_pop (viewer, NULL, &kind, NULL);
+  g_assert_nonnull (init);
+  g_assert_cmpint (kind, ==, CE_VIEWER_CHUNK_HEADER);
+  g_byte_array_append (file, g_bytes_get_data (init, NULL),
+      g_bytes_get_size (init));
+  /* A bound smaller than a fragment still gives one. */
+  one = ce_viewer_pop_media (viewer, file, 1);
+  g_assert_cmpuint (one, >, 0);
+  g_assert_cmpuint (file->len, ==, g_bytes_get_size (init) + one);
+  /* The other nine (the cached frames but the keyframe) within 1 MiB. */
+  rest = ce_viewer_pop_media (viewer, file, 1 << 20);
+  g_assert_cmpuint (rest, >, one / 10);
+  g_assert_cmpuint (ce_viewer_pop_media (viewer, file, 1 << 20), ==, 0);
+  ce_viewer_get_stats (viewer, &stats);
+  g_assert_cmpuint (stats.bytes_queued, ==, 0);
+  g_assert_cmpuint (stats.bytes_out, ==, file->len);
+  /* The last frame is held until the next gives its duration. */
+  ce_viewer_finish (viewer);
+  g_assert_cmpuint (ce_viewer_pop_media (viewer, file, 1 << 20), >, 0);
+
+  dir = g_dir_make_tmp ("cityeye-mux-XXXXXX", &error);
+  g_assert_no_error (error);
+  path = mux_test_write_file (dir, "joined.mp4", file->data, file->len);
+  mux_test_check_file (path, NULL, "h264", 320, 240, 10);
+  mux_test_remove_dir (dir);
+}
+
 /* The camera changes resolution: a second init segment (fMP4) or sequence
  * header (FLV), and both parts decode at their size. */
 static void
@@ -817,6 +873,7 @@ main (int argc, char **argv)
       GINT_TO_POINTER (CE_VIEWER_FMP4), test_cached_start);
   g_test_add_data_func ("/mux/viewer/cached-start/flv",
       GINT_TO_POINTER (CE_VIEWER_FLV), test_cached_start);
+  g_test_add_func ("/mux/viewer/pop-media", test_pop_media);
   g_test_add_func ("/mux/viewer/sps-change", test_sps_change);
   g_test_add_func ("/mux/viewer/budget", test_budget);
   g_test_add_func ("/mux/viewer/budget-output", test_budget_output_decodes);
