@@ -26,9 +26,9 @@ typedef enum
 /* "ok", "black", "frozen", "undecodable", "no_picture". */
 const char *ce_deep_result_to_string (CeDeepResult result);
 
-/* The size of a picture signature in bytes (a 32 × 18 grid of block
+/* The size of a picture signature in bytes (a 64 × 36 grid of block
  * means; see src/probe/ce-picture.h). */
-#define CE_DEEP_SIGNATURE_SIZE (32 * 18)
+#define CE_DEEP_SIGNATURE_SIZE (64 * 36)
 
 typedef struct
 {
