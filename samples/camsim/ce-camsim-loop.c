@@ -218,11 +218,16 @@ encode_loop (const CeCamsimConfig *config, CeCamsimCodec codec,
     return NULL;
 
   /* Moving colour bars: enough detail for the encoder to reach its
-   * bitrate, and motion that shows a frozen picture at a glance.  The
-   * black fault sends black frames, the frozen fault the same bars
-   * standing still: every keyframe then decodes to the same picture. */
-  gst_util_set_object_arg (G_OBJECT (src), "pattern",
-      variant == CE_CAMSIM_VARIANT_BLACK ? "black" : "smpte");
+   * bitrate, and motion that shows a frozen picture at a glance (the
+   * pattern's corner of random noise moves too).  The black fault sends
+   * black frames, the frozen fault 75 % bars standing still, a pattern
+   * without the noise corner: every frame is the same picture. */
+  if (variant == CE_CAMSIM_VARIANT_BLACK)
+    gst_util_set_object_arg (G_OBJECT (src), "pattern", "black");
+  else if (variant == CE_CAMSIM_VARIANT_STILL)
+    gst_util_set_object_arg (G_OBJECT (src), "pattern", "smpte75");
+  else
+    gst_util_set_object_arg (G_OBJECT (src), "pattern", "smpte");
   g_object_set (src, "horizontal-speed",
       variant == CE_CAMSIM_VARIANT_STILL || variant == CE_CAMSIM_VARIANT_BLACK
           ? 0
