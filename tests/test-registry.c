@@ -5,6 +5,7 @@
  * against brute force, imports, backups, locks and read-only files.
  */
 #include "ce-geo.h"
+#include "ce-registry-deepcheck.h"
 #include "ce-registry-import.h"
 #include "ce-registry.h"
 
@@ -755,6 +756,166 @@ test_import_fatal_rolls_back (Fixture *f, gconstpointer data)
   g_assert_cmpint (ce_registry_count (f->registry, &all, NULL), ==, 0);
 }
 
+static CeDeepRecord *
+make_deep_record (const char *id, CeDeepResult result, gint64 at, guint8 fill)
+{
+  CeDeepRecord *r = g_new0 (CeDeepRecord, 1);
+  guint8 sig[CE_DEEP_SIGNATURE_SIZE];
+
+  memset (sig, fill, sizeof (sig));
+  r->camera_id = g_strdup (id);
+  r->result = result;
+  r->checked_at = at;
+  r->luma_mean = 16.5;
+  r->luma_spread = 1.25;
+  r->distance = 3;
+  r->signature = g_bytes_new (sig, sizeof (sig));
+  r->signature_at_ms = at * 1000 - 400;
+  r->detail = g_strdup ("");
+  return r;
+}
+
+static void
+test_deep_check (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) all = populate (f->registry, 12, 7);
+  g_autoptr (GPtrArray) candidates = NULL;
+  g_autoptr (CeDeepRecord) r = NULL;
+  g_autoptr (CeDeepRecord) got = NULL;
+  g_autoptr (CeDeepRecord) bad = NULL;
+  const char *first_online = NULL, *second_online = NULL;
+  guint online = 0;
+
+  for (guint i = 0; i < all->len; i++) {
+    CeCamera *c = g_ptr_array_index (all, i);
+
+    if (c->status != CE_STATUS_ONLINE)
+      continue;
+    online++;
+    if (first_online == NULL)
+      first_online = c->id;
+    else if (second_online == NULL)
+      second_online = c->id;
+  }
+  g_assert_nonnull (second_online);
+
+  got = ce_registry_dup_deep_check (f->registry, first_online, &error);
+  g_assert_null (got);
+  g_assert_error (error, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  /* Never checked first, in id order; only online cameras. */
+  candidates = ce_registry_deep_check_candidates (f->registry, 100, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (candidates->len, ==, online);
+  g_assert_cmpstr (g_ptr_array_index (candidates, 0), ==, first_online);
+  g_clear_pointer (&candidates, g_ptr_array_unref);
+
+  r = make_deep_record (first_online, CE_DEEP_FROZEN, 1000, 0x42);
+  g_assert_true (ce_registry_record_deep_check (f->registry, r, &error));
+  g_assert_no_error (error);
+  got = ce_registry_dup_deep_check (f->registry, first_online, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (got->result, ==, CE_DEEP_FROZEN);
+  g_assert_cmpstr (ce_deep_result_to_string (got->result), ==, "frozen");
+  g_assert_cmpint (got->checked_at, ==, 1000);
+  g_assert_cmpfloat (got->luma_mean, ==, 16.5);
+  g_assert_cmpfloat (got->luma_spread, ==, 1.25);
+  g_assert_cmpint (got->distance, ==, 3);
+  g_assert_cmpint (got->signature_at_ms, ==, 999600);
+  g_assert_true (g_bytes_equal (got->signature, r->signature));
+  g_clear_pointer (&got, ce_deep_record_free);
+
+  /* The checked camera goes to the end of the queue. */
+  candidates = ce_registry_deep_check_candidates (f->registry, 1, &error);
+  g_assert_cmpuint (candidates->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (candidates, 0), ==, second_online);
+  g_clear_pointer (&candidates, g_ptr_array_unref);
+
+  /* Replaced, not added; a check without a picture keeps no signature. */
+  g_clear_pointer (&r->signature, g_bytes_unref);
+  r->result = CE_DEEP_NO_PICTURE;
+  r->checked_at = 2000;
+  g_assert_true (ce_registry_record_deep_check (f->registry, r, &error));
+  got = ce_registry_dup_deep_check (f->registry, first_online, &error);
+  g_assert_cmpint (got->result, ==, CE_DEEP_NO_PICTURE);
+  g_assert_null (got->signature);
+  g_assert_cmpint (got->signature_at_ms, ==, 0);
+  g_clear_pointer (&got, ce_deep_record_free);
+
+  /* Refusals. */
+  bad = make_deep_record ("31011300001320099999", CE_DEEP_OK, 1, 0);
+  g_assert_false (ce_registry_record_deep_check (f->registry, bad, &error));
+  g_assert_error (error, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_pointer (&bad->camera_id, g_free);
+  bad->camera_id = g_strdup (first_online);
+  g_bytes_unref (bad->signature);
+  bad->signature = g_bytes_new ("short", 5);
+  g_assert_false (ce_registry_record_deep_check (f->registry, bad, &error));
+  g_assert_error (error, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Removed with its camera. */
+  g_assert_true (ce_registry_remove_camera (f->registry, first_online, &error));
+  g_assert_null (
+      ce_registry_dup_deep_check (f->registry, first_online, &error));
+  g_assert_error (error, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_NOT_FOUND);
+}
+
+/* A registry of schema 4 (before deep checks) migrates on its first
+ * writable open and keeps its cameras; a read-only open asks for that. */
+static void
+test_migrate_deep_check (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) all = populate (f->registry, 5, 11);
+  g_autoptr (CeDeepRecord) r = NULL;
+  g_autoptr (CeCamera) kept = NULL;
+  CeCamera *first = g_ptr_array_index (all, 0);
+  CeRegistry *reopened;
+  sqlite3 *db = NULL;
+
+  g_clear_object (&f->registry);
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+                       "DROP TRIGGER camera_ad_deep_check;"
+                       "DROP TABLE camera_deep_check;"
+                       "PRAGMA user_version = 4",
+                       NULL, NULL, NULL),
+      ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  reopened = ce_registry_open (f->path, CE_REGISTRY_OPEN_READ_ONLY, &error);
+  g_assert_null (reopened);
+  g_assert_error (error, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_SCHEMA);
+  g_assert_nonnull (strstr (error->message, "needs migrating to 5"));
+  g_clear_error (&error);
+
+  f->registry = ce_registry_open (f->path, CE_REGISTRY_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  kept = ce_registry_dup_camera (f->registry, first->id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kept->name, ==, first->name);
+  r = make_deep_record (first->id, CE_DEEP_BLACK, 5, 0);
+  g_assert_true (ce_registry_record_deep_check (f->registry, r, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (sqlite3_open (f->path, &db), ==, SQLITE_OK);
+  {
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_cmpint (
+        sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==,
+        SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 5);
+    sqlite3_finalize (stmt);
+  }
+  sqlite3_close (db);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -776,6 +937,8 @@ main (int argc, char **argv)
   ADD ("/registry/import/modes", test_import_modes);
   ADD ("/registry/import/crs-source", test_import_crs_and_source);
   ADD ("/registry/import/fatal-rolls-back", test_import_fatal_rolls_back);
+  ADD ("/registry/deep-check", test_deep_check);
+  ADD ("/registry/migrate/deep-check", test_migrate_deep_check);
 #undef ADD
   return g_test_run ();
 }

@@ -91,6 +91,9 @@ ce_camsim_cameras_get (CeCamsimCameras *self, const char *name)
     camera->codec = ce_camsim_codec_for_name (name, self->default_codec);
     camera->hash = ce_camsim_name_hash (name);
     camera->mode = ce_camsim_cameras_share_fault (self, name);
+    for (guint p = 0; p < CE_CAMSIM_N_PROFILES; p++)
+      camera->streams[p].variant =
+          (gint) ce_camsim_variant_for_fault ((CeCamsimFaultMode) camera->mode);
     camera->slow_ms = self->default_slow_ms;
     g_hash_table_insert (self->by_name, camera->name, camera);
   }
@@ -112,7 +115,7 @@ ce_camsim_cameras_set_fault (CeCamsimCameras *self, CeCamsimCamera *camera,
   /* Drop is an action, not a state: the camera keeps working afterwards. */
   g_atomic_int_set (&camera->mode,
       mode == CE_CAMSIM_FAULT_DROP ? CE_CAMSIM_FAULT_NONE : mode);
-  variant = mode == CE_CAMSIM_FAULT_RESIZE ? 1 : 0;
+  variant = (gint) ce_camsim_variant_for_fault (mode);
   for (guint p = 0; p < CE_CAMSIM_N_PROFILES; p++)
     g_atomic_int_set (&camera->streams[p].variant, variant);
 }
@@ -130,8 +133,10 @@ ce_camsim_cameras_reset (CeCamsimCameras *self)
   while (g_hash_table_iter_next (&iter, NULL, &value)) {
     CeCamsimCamera *camera = value;
 
-    g_atomic_int_set (&camera->mode,
-        ce_camsim_cameras_share_fault (self, camera->name));
+    CeCamsimFaultMode share =
+        ce_camsim_cameras_share_fault (self, camera->name);
+
+    g_atomic_int_set (&camera->mode, share);
     g_atomic_int_set (&camera->slow_ms, self->default_slow_ms);
     g_atomic_int_set (&camera->refused, 0);
     g_atomic_int_set (&camera->tarpitted, 0);
@@ -144,7 +149,7 @@ ce_camsim_cameras_reset (CeCamsimCameras *self)
       g_atomic_int_set (&s->connections_total, 0);
       g_atomic_int_set (&s->media_created, 0);
       g_atomic_int_set (&s->frames_sent, 0);
-      g_atomic_int_set (&s->variant, 0);
+      g_atomic_int_set (&s->variant, ce_camsim_variant_for_fault (share));
     }
   }
   g_mutex_unlock (&self->lock);
@@ -222,7 +227,8 @@ add_camera (JsonBuilder *builder, CeCamsimCamera *camera)
     json_builder_begin_object (builder);
     add_stream_members (builder, s);
     json_builder_set_member_name (builder, "resized");
-    json_builder_add_boolean_value (builder, g_atomic_int_get (&s->variant));
+    json_builder_add_boolean_value (builder,
+        g_atomic_int_get (&s->variant) == CE_CAMSIM_VARIANT_RESIZED);
     json_builder_end_object (builder);
   }
   json_builder_end_object (builder);

@@ -22,7 +22,7 @@ typedef struct
   gint media_created;      /* shared media built (one per upstream) */
   gint media_active;       /* media currently prepared */
   gint frames_sent;        /* access units fed into the media */
-  gint variant;            /* 0 = normal size, 1 = resized */
+  gint variant;            /* CeCamsimVariant: the loop it replays */
 } CeCamsimStreamStats;
 
 typedef struct

@@ -20,7 +20,24 @@ static const char *const fault_names[CE_CAMSIM_N_FAULTS] = {
     "auth",
     "slow",
     "tarpit",
+    "black",
+    "frozen",
 };
+
+CeCamsimVariant
+ce_camsim_variant_for_fault (CeCamsimFaultMode mode)
+{
+  switch (mode) {
+    case CE_CAMSIM_FAULT_RESIZE:
+      return CE_CAMSIM_VARIANT_RESIZED;
+    case CE_CAMSIM_FAULT_BLACK:
+      return CE_CAMSIM_VARIANT_BLACK;
+    case CE_CAMSIM_FAULT_FROZEN:
+      return CE_CAMSIM_VARIANT_STILL;
+    default:
+      return CE_CAMSIM_VARIANT_NORMAL;
+  }
+}
 
 const char *
 ce_camsim_codec_to_string (CeCamsimCodec codec)

@@ -50,9 +50,25 @@ typedef enum
   CE_CAMSIM_FAULT_AUTH,   /* require Digest authentication */
   CE_CAMSIM_FAULT_SLOW,   /* delay every RTSP response */
   CE_CAMSIM_FAULT_TARPIT, /* accept TCP, never answer */
+  CE_CAMSIM_FAULT_BLACK,  /* a black picture, timing and GOP unchanged */
+  CE_CAMSIM_FAULT_FROZEN, /* the same still picture in every frame */
 } CeCamsimFaultMode;
 
-#define CE_CAMSIM_N_FAULTS 8
+#define CE_CAMSIM_N_FAULTS 10
+
+/* The picture a camera stream sends: which pre-encoded loop it replays. */
+typedef enum
+{
+  CE_CAMSIM_VARIANT_NORMAL,  /* moving colour bars, normal size */
+  CE_CAMSIM_VARIANT_RESIZED, /* the same at 3/4 size (resize fault) */
+  CE_CAMSIM_VARIANT_BLACK,   /* black frames (black fault) */
+  CE_CAMSIM_VARIANT_STILL,   /* one still picture (frozen fault) */
+} CeCamsimVariant;
+
+#define CE_CAMSIM_N_VARIANTS 4
+
+/* The loop variant a camera with fault @mode replays. */
+CeCamsimVariant ce_camsim_variant_for_fault (CeCamsimFaultMode mode);
 
 /* The longest camera name, in bytes. */
 #define CE_CAMSIM_NAME_MAX 64

@@ -107,7 +107,7 @@ handle_fault (CeCamsimControl *self, SoupServerMessage *msg, const char *name,
   if (!ce_camsim_fault_from_string (mode_text, &mode)) {
     respond_error (msg, SOUP_STATUS_BAD_REQUEST,
         "mode must be one of none, refuse, drop, stall, resize, auth, slow, "
-        "tarpit");
+        "tarpit, black, frozen");
     return;
   }
   if (ms_text != NULL &&

@@ -238,11 +238,13 @@ ce_camsim_lite_supports_fault (CeCamsimFaultMode mode, GError **error)
     case CE_CAMSIM_FAULT_DROP:
     case CE_CAMSIM_FAULT_STALL:
     case CE_CAMSIM_FAULT_RESIZE:
+    case CE_CAMSIM_FAULT_BLACK:
+    case CE_CAMSIM_FAULT_FROZEN:
       return TRUE;
     default:
       g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_INVALID,
           "Fault %s is not simulated by --engine=cityeye (refuse, drop, "
-          "stall and resize are; use --engine=gst)",
+          "stall, resize, black and frozen are; use --engine=gst)",
           ce_camsim_fault_to_string (mode));
       return FALSE;
   }
@@ -294,13 +296,16 @@ lite_set_fault (gpointer engine, const char *name, CeCamsimFaultMode mode,
   }
   if (!ce_camsim_lite_supports_fault (mode, error))
     return FALSE;
-  if (mode == CE_CAMSIM_FAULT_RESIZE) {
-    /* Both sizes first, so that the tick switches without waiting for an
-     * encoder. */
+  if (ce_camsim_variant_for_fault (mode) != CE_CAMSIM_VARIANT_NORMAL) {
+    /* The normal loop and the fault's first, so that the tick switches
+     * without waiting for an encoder. */
     for (guint p = 0; p < CE_CAMSIM_N_PROFILES; p++) {
-      for (guint v = 0; v < 2; v++) {
+      guint variants[] = {CE_CAMSIM_VARIANT_NORMAL,
+          ce_camsim_variant_for_fault (mode)};
+
+      for (guint v = 0; v < G_N_ELEMENTS (variants); v++) {
         if (!ce_camsim_loops_ensure (self->loops, camera->codec,
-                (CeCamsimProfile) p, v, error)) {
+                (CeCamsimProfile) p, variants[v], error)) {
           g_prefix_error (error, "Camera %s: ", name);
           return FALSE;
         }

@@ -10,7 +10,7 @@
 
 #include "ce-camsim-private.h"
 
-#define N_VARIANTS 2
+#define N_VARIANTS CE_CAMSIM_N_VARIANTS
 
 typedef enum
 {
@@ -39,7 +39,7 @@ ce_camsim_config_get_size (const CeCamsimConfig *config,
 {
   const CeCamsimStreamConfig *stream = &config->streams[profile];
 
-  if (variant == 0) {
+  if (variant != CE_CAMSIM_VARIANT_RESIZED) {
     *width = stream->width;
     *height = stream->height;
   } else {
@@ -218,9 +218,21 @@ encode_loop (const CeCamsimConfig *config, CeCamsimCodec codec,
     return NULL;
 
   /* Moving colour bars: enough detail for the encoder to reach its
-   * bitrate, and motion that shows a frozen picture at a glance. */
-  gst_util_set_object_arg (G_OBJECT (src), "pattern", "smpte");
-  g_object_set (src, "horizontal-speed", 4, "num-buffers", (gint) frames, NULL);
+   * bitrate, and motion that shows a frozen picture at a glance (the
+   * pattern's corner of random noise moves too).  The black fault sends
+   * black frames, the frozen fault 75 % bars standing still, a pattern
+   * without the noise corner: every frame is the same picture. */
+  if (variant == CE_CAMSIM_VARIANT_BLACK)
+    gst_util_set_object_arg (G_OBJECT (src), "pattern", "black");
+  else if (variant == CE_CAMSIM_VARIANT_STILL)
+    gst_util_set_object_arg (G_OBJECT (src), "pattern", "smpte75");
+  else
+    gst_util_set_object_arg (G_OBJECT (src), "pattern", "smpte");
+  g_object_set (src, "horizontal-speed",
+      variant == CE_CAMSIM_VARIANT_STILL || variant == CE_CAMSIM_VARIANT_BLACK
+          ? 0
+          : 4,
+      "num-buffers", (gint) frames, NULL);
   raw_caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING,
       "I420", "width", G_TYPE_INT, loop->width, "height", G_TYPE_INT,
       loop->height, "framerate", GST_TYPE_FRACTION, loop->fps, 1, NULL);

@@ -46,7 +46,7 @@ void ce_camsim_loops_free (CeCamsimLoops *self);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CeCamsimLoops, ce_camsim_loops_free)
 
 /* Returns: (transfer none): the loop for @codec, @profile and @variant
- * (0 = normal size, 1 = resized), encoding it first if needed; concurrent
+ * (a CeCamsimVariant), encoding it first if needed; concurrent
  * callers wait for the same encode.  On error, NULL is returned; the loop
  * is then tried again on the next call. */
 CeCamsimLoop *ce_camsim_loops_ensure (CeCamsimLoops *self, CeCamsimCodec codec,

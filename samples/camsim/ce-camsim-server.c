@@ -674,6 +674,7 @@ ce_camsim_server_set_fault (CeCamsimServer *self, const char *name,
     CeCamsimFaultMode mode, int slow_ms, GError **error)
 {
   CeCamsimCamera *camera;
+  CeCamsimVariant variant;
 
   g_return_val_if_fail (CE_IS_CAMSIM_SERVER (self), FALSE);
   g_return_val_if_fail (name != NULL, FALSE);
@@ -684,13 +685,23 @@ ce_camsim_server_set_fault (CeCamsimServer *self, const char *name,
         "Not a camera name: “%s” (1 to 64 of A-Z a-z 0-9 _ . -)", name);
     return FALSE;
   }
-  if (mode == CE_CAMSIM_FAULT_RESIZE && !self->config->burn_id) {
-    /* Both sizes, so that the ticker can switch either way without
-     * waiting for an encoder. */
+  variant = ce_camsim_variant_for_fault (mode);
+  if (self->config->burn_id && variant != CE_CAMSIM_VARIANT_NORMAL &&
+      variant != CE_CAMSIM_VARIANT_RESIZED) {
+    g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_INVALID,
+        "Fault %s needs the pre-encoded loops, not --burn-id",
+        ce_camsim_fault_to_string (mode));
+    return FALSE;
+  }
+  if (variant != CE_CAMSIM_VARIANT_NORMAL && !self->config->burn_id) {
+    /* The normal loop and the fault's, so that the ticker can switch
+     * either way without waiting for an encoder. */
     for (guint p = 0; p < CE_CAMSIM_N_PROFILES; p++) {
-      for (guint v = 0; v < 2; v++) {
+      guint variants[] = {CE_CAMSIM_VARIANT_NORMAL, variant};
+
+      for (guint v = 0; v < G_N_ELEMENTS (variants); v++) {
         if (!ce_camsim_loops_ensure (self->shared.loops, camera->codec,
-                (CeCamsimProfile) p, v, error)) {
+                (CeCamsimProfile) p, variants[v], error)) {
           g_prefix_error (error, "Camera %s: ", name);
           return FALSE;
         }

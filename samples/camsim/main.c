@@ -47,7 +47,8 @@ static const char description[] =
     "drop (close the camera's connections now), stall (sessions stay, no\n"
     "media), resize (switch to 3/4 size, new SPS), auth (Digest, user admin),\n"
     "slow (delay each response by ms, new connections), tarpit (new\n"
-    "connections are accepted and never answered).\n"
+    "connections are accepted and never answered), black (black picture),\n"
+    "frozen (the same still picture in every frame).\n"
     "\n"
     "Examples:\n"
     "  " PROGRAM "\n"
@@ -354,7 +355,8 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
       {"engine", 0, 0, G_OPTION_ARG_STRING, &engine,
           "gst: gst-rtsp-server, every fault (the default); cityeye: the "
           "gateway's own RTSP server, about ten times cheaper per frame, for "
-          "load tests (video only; faults refuse, drop, stall, resize)",
+          "load tests (video only; faults refuse, drop, stall, resize, black, "
+          "frozen)",
           "ENGINE"},
       G_OPTION_ENTRY_NULL,
   };

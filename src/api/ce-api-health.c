@@ -2,8 +2,9 @@
  * SPDX-FileCopyrightText: 2026 cityeye developers
  *
  * Camera health from the sweeps (src/probe, stored by the registry):
- *   GET /api/v1/cameras/{id}/health[?since=&until=]  the last probe and the
- *     status changes in the window (default: the last 7 days);
+ *   GET /api/v1/cameras/{id}/health[?since=&until=]  the last probe, the
+ *     last deep picture check and the status changes in the window
+ *     (default: the last 7 days);
  *   GET /api/v1/stats/online?by=street|source|camera[&since=&until=]
  *     (admin) online rate (在线率) = online time / observed time.
  * The KPI covers every camera whatever its source or secrecy, hence admin
@@ -12,6 +13,7 @@
  */
 #include "ce-api-private.h"
 #include "ce-registry-health.h"
+#include "ce-registry-deepcheck.h"
 
 #include <math.h>
 #include <string.h>
@@ -46,6 +48,7 @@ ce_api_health_show (CeApiRequest *req)
   g_autoptr (GError) error = NULL;
   g_autoptr (CeCamera) camera = NULL;
   g_autoptr (CeHealthRecord) h = NULL;
+  g_autoptr (CeDeepRecord) deep = NULL;
   g_autoptr (GArray) history = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -64,6 +67,11 @@ ce_api_health_show (CeApiRequest *req)
   }
   h = ce_registry_dup_health (req->api->registry, camera->id, &error);
   if (h == NULL &&
+      !g_error_matches (error, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_NOT_FOUND))
+    goto fail;
+  g_clear_error (&error);
+  deep = ce_registry_dup_deep_check (req->api->registry, camera->id, &error);
+  if (deep == NULL &&
       !g_error_matches (error, CE_REGISTRY_ERROR, CE_REGISTRY_ERROR_NOT_FOUND))
     goto fail;
   g_clear_error (&error);
@@ -93,6 +101,13 @@ ce_api_health_show (CeApiRequest *req)
   json_builder_set_member_name (b, "height");
   json_builder_add_int_value (b, h != NULL ? h->height : 0);
   ce_api_json_add_string (b, "detail", h != NULL ? h->detail : NULL);
+  /* The last deep picture check (POST …/check, or the sample after a
+   * sweep); null when the camera was never checked. */
+  json_builder_set_member_name (b, "deep_check");
+  if (deep != NULL)
+    ce_api_check_add_json (b, deep);
+  else
+    json_builder_add_null_value (b);
   ce_api_json_add_time (b, "since", since * G_USEC_PER_SEC);
   ce_api_json_add_time (b, "until", until * G_USEC_PER_SEC);
   json_builder_set_member_name (b, "changes");

@@ -255,6 +255,7 @@ ce_api_metrics_get (CeApiRequest *req)
   ce_api_walls_append_metrics (req->api, out);
   ce_api_mosaics_append_metrics (req->api, out);
   ce_api_mux_append_metrics (req->api, out);
+  ce_api_checks_append_metrics (req->api, out);
   g_string_append_printf (out,
       "# HELP cityeye_transcodes H.265 to H.264 transcodes running "
       "([http] transcode_max).\n"

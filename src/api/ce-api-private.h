@@ -46,7 +46,10 @@ struct _CeApi
   CeApiLive *live;
   CeApiHls *hls;
   CeApiMosaics *mosaics;
-  CeApiMux *mux; /* the multiplexed live sockets */
+  CeApiMux *mux;          /* the multiplexed live sockets */
+  CeDeepChecker *checker; /* borrowed, or owned when own_checker */
+  gboolean own_checker;
+  GList *check_jobs; /* ce-api-check.c: requests waiting for a check */
   /* "IP:port" of each open HTTP connection → its socket (libsoup does not
    * give the socket of a connection it did not accept itself). */
   GHashTable *sockets;
@@ -120,6 +123,13 @@ void ce_api_audit_list (CeApiRequest *req);
 void ce_api_health_show (CeApiRequest *req);
 void ce_api_stats_online (CeApiRequest *req);
 void ce_api_snapshot_get (CeApiRequest *req);
+
+/* Deep picture checks (ce-api-check.c). */
+void ce_api_check_run (CeApiRequest *req);
+/* A stored check as a JSON object (the value of "deep_check"). */
+void ce_api_check_add_json (JsonBuilder *b, const CeDeepRecord *record);
+void ce_api_checks_fini (CeApi *api);
+void ce_api_checks_append_metrics (CeApi *api, GString *out);
 void ce_api_metrics_get (CeApiRequest *req);
 void ce_api_map_cameras (CeApiRequest *req);
 

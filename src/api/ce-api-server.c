@@ -253,6 +253,7 @@ static const Route routes[] = {
     {"GET", "/api/v1/cameras/{id}/snapshot.jpg", ce_api_snapshot_get,
         ROUTE_AUTH},
     {"GET", "/api/v1/cameras/{id}/health", ce_api_health_show, ROUTE_AUTH},
+    {"POST", "/api/v1/cameras/{id}/check", ce_api_check_run, ROUTE_AUTH},
     {"GET", "/api/v1/cameras/{id}/live.ws", ce_api_live_ws, ROUTE_MEDIA},
     {"GET", "/api/v1/cameras/{id}/live.mp4", ce_api_live_mp4, ROUTE_MEDIA},
     {"GET", "/api/v1/cameras/{id}/live.flv", ce_api_live_flv, ROUTE_MEDIA},
@@ -824,6 +825,11 @@ ce_api_new (const CeApiConfig *config, const CeApiDeps *deps, GError **error)
   ce_api_admission_init (self);
   self->metrics = ce_api_metrics_new (self);
   self->snapshots = ce_api_snapshots_new (self);
+  self->checker = deps->checker;
+  if (self->checker == NULL) {
+    self->checker = ce_deep_checker_new (self->relay, self->registry, NULL);
+    self->own_checker = TRUE;
+  }
   self->walls = ce_api_walls_new (self);
   self->live = ce_api_live_new (self);
   self->mux = ce_api_mux_new (self);
@@ -870,6 +876,7 @@ ce_api_free (CeApi *self)
   if (self->relay != NULL)
     ce_api_admission_fini (self);
   g_clear_pointer (&self->snapshots, ce_api_snapshots_free);
+  ce_api_checks_fini (self);
   /* Mosaics before walls: they read the walls' live state. */
   g_clear_pointer (&self->mosaics, ce_api_mosaics_free);
   g_clear_pointer (&self->walls, ce_api_walls_free);
@@ -884,6 +891,8 @@ ce_api_free (CeApi *self)
       ;
   }
   remove_keepalive_listener (self);
+  if (self->own_checker)
+    g_clear_pointer (&self->checker, ce_deep_checker_free);
   g_clear_pointer (&self->sockets, g_hash_table_unref);
   g_clear_pointer (&self->metrics, ce_api_metrics_free);
   g_clear_pointer (&self->openapi, g_bytes_unref);

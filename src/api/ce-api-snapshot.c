@@ -8,15 +8,13 @@
  * for the next request ("cold").  JPEGs are kept about a second per camera
  * and width.  The decoder runs on a worker thread
  * (appsrc ! parse ! avdec ! videoconvert ! videoscale ! jpegenc ! appsink)
- * and sees only buffers; the answer is given on the main context.
+ * and sees only buffers (ce-keyframe, shared with the deep picture
+ * check); the answer is given on the main context.
  */
 #include "ce-api-private.h"
+#include "ce-keyframe.h"
 
-#include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
 #include <string.h>
-
-#define DECODE_TIMEOUT_NS (3 * GST_SECOND)
 #define MAX_WIDTH 3840
 #define MAX_CACHE_ENTRIES 256
 
@@ -125,69 +123,14 @@ respond_jpeg (SoupServerMessage *msg, GBytes *jpeg)
 static GBytes *
 decode (Job *job, GError **error)
 {
-  const char *parse = job->codec == CE_CODEC_H265 ? "h265parse" : "h264parse";
-  const char *dec = job->codec == CE_CODEC_H265 ? "avdec_h265" : "avdec_h264";
-  const char *caps =
-      job->codec == CE_CODEC_H265 ? "video/x-h265" : "video/x-h264";
-  g_autofree char *scale = NULL;
-  g_autofree char *desc = NULL;
-  g_autoptr (GstElement) pipeline = NULL;
-  g_autoptr (GstElement) src = NULL;
-  g_autoptr (GstElement) sink = NULL;
-  g_autoptr (GstSample) sample = NULL;
-  g_autoptr (GstBus) bus = NULL;
-  g_autoptr (GstMessage) emsg = NULL;
-  GstMapInfo map;
-  GBytes *out;
+  g_autoptr (GError) local = NULL;
+  GBytes *jpeg = ce_keyframe_decode (job->keyframe, job->codec,
+      CE_KEYFRAME_JPEG, job->width, 0, job->src_width, job->src_height, &local);
 
-  if (job->width > 0 && job->src_width > 0 && job->src_height > 0) {
-    guint h = (guint) ((guint64) job->src_height * job->width / job->src_width);
-
-    scale = g_strdup_printf ("video/x-raw,width=%u,height=%u,"
-                             "pixel-aspect-ratio=1/1 ! ",
-        job->width, MAX (2, h & ~1u));
-  }
-  desc = g_strdup_printf ("appsrc name=src format=time caps=%s,"
-                          "stream-format=byte-stream,alignment=au ! %s ! %s ! "
-                          "videoconvert ! videoscale ! %sjpegenc quality=85 ! "
-                          "appsink name=sink sync=false",
-      caps, parse, dec, scale != NULL ? scale : "");
-  pipeline = gst_parse_launch (desc, error);
-  if (pipeline == NULL)
-    return NULL;
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  if (gst_element_set_state (pipeline, GST_STATE_PLAYING) ==
-      GST_STATE_CHANGE_FAILURE) {
-    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_INTERNAL,
-        "The snapshot decoder did not start");
-    return NULL;
-  }
-  gst_app_src_push_buffer (GST_APP_SRC (src), gst_buffer_ref (job->keyframe));
-  gst_app_src_end_of_stream (GST_APP_SRC (src));
-  sample =
-      gst_app_sink_try_pull_sample (GST_APP_SINK (sink), DECODE_TIMEOUT_NS);
-  bus = gst_element_get_bus (pipeline);
-  emsg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  if (sample == NULL) {
-    g_autoptr (GError) gerr = NULL;
-
-    if (emsg != NULL)
-      gst_message_parse_error (emsg, &gerr, NULL);
-    g_set_error (error, CE_API_ERROR, CE_API_ERROR_INTERNAL,
-        "The keyframe of camera %s could not be decoded%s%s", job->camera_id,
-        gerr != NULL ? ": " : "", gerr != NULL ? gerr->message : "");
-    return NULL;
-  }
-  if (!gst_buffer_map (gst_sample_get_buffer (sample), &map, GST_MAP_READ)) {
-    g_set_error_literal (error, CE_API_ERROR, CE_API_ERROR_INTERNAL,
-        "Cannot read the encoded JPEG");
-    return NULL;
-  }
-  out = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
-  return out;
+  if (jpeg == NULL)
+    g_set_error (error, CE_API_ERROR, CE_API_ERROR_INTERNAL, "Camera %s: %s",
+        job->camera_id, local->message);
+  return jpeg;
 }
 
 static void

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "ce-auth.h"
+#include "ce-deep-check.h"
 #include "ce-relay.h"
 #include "ce-rtsp-server.h"
 
@@ -70,6 +71,9 @@ typedef struct
   CeRtspServer *rtsp;
   CeAuth *auth;
   const char *rtsp_address;
+  /* The deep picture checks (shared with the daemon's sample); NULL: the
+   * API makes its own with the defaults. */
+  CeDeepChecker *checker;
 } CeApiDeps;
 
 typedef struct _CeApi CeApi;

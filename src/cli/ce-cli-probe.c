@@ -8,6 +8,7 @@
  */
 #include "ce-cli.h"
 #include "ce-sweep.h"
+#include "ce-registry-deepcheck.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -783,12 +784,15 @@ ce_cli_camera_health (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (CeCamera) camera = NULL;
   g_autoptr (CeHealthRecord) rec = NULL;
+  g_autoptr (CeDeepRecord) deep = NULL;
   g_autoptr (GArray) history = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC, since;
 
   if (!ce_cli_parse ("camera health", "ID",
-          "A camera's last probe and its status changes (from the health "
-          "sweeps and `cityeye camera probe`).",
+          "A camera's last probe, its last deep picture check (black or "
+          "frozen picture: the gateway's sweeps and POST "
+          "/api/v1/cameras/ID/check) and its status changes (from the "
+          "health sweeps and `cityeye camera probe`).",
           "Examples:\n"
           "  cityeye camera health 31011300001320000001\n"
           "  cityeye camera health 31011300001320000001 --since 7d --json",
@@ -810,6 +814,14 @@ ce_cli_camera_health (int argc, char **argv)
   }
   rec = ce_registry_dup_health (registry, argv[1], &error);
   if (rec == NULL &&
+      !g_error_matches (error, CE_REGISTRY_ERROR,
+          CE_REGISTRY_ERROR_NOT_FOUND)) {
+    ce_cli_error ("%s", error->message);
+    return CE_EXIT_RUNTIME;
+  }
+  g_clear_error (&error);
+  deep = ce_registry_dup_deep_check (registry, argv[1], &error);
+  if (deep == NULL &&
       !g_error_matches (error, CE_REGISTRY_ERROR,
           CE_REGISTRY_ERROR_NOT_FOUND)) {
     ce_cli_error ("%s", error->message);
@@ -858,6 +870,29 @@ ce_cli_camera_health (int argc, char **argv)
       json_builder_set_member_name (b, "detail");
       json_builder_add_string_value (b, rec->detail);
     }
+    json_builder_set_member_name (b, "deep_check");
+    if (deep != NULL) {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "result");
+      json_builder_add_string_value (b,
+          ce_deep_result_to_string (deep->result));
+      json_builder_set_member_name (b, "checked_at");
+      json_builder_add_int_value (b, deep->checked_at);
+      json_builder_set_member_name (b, "luma_mean");
+      json_builder_add_double_value (b, deep->luma_mean);
+      json_builder_set_member_name (b, "luma_spread");
+      json_builder_add_double_value (b, deep->luma_spread);
+      json_builder_set_member_name (b, "distance");
+      if (deep->distance >= 0)
+        json_builder_add_int_value (b, deep->distance);
+      else
+        json_builder_add_null_value (b);
+      json_builder_set_member_name (b, "detail");
+      json_builder_add_string_value (b, deep->detail);
+      json_builder_end_object (b);
+    } else {
+      json_builder_add_null_value (b);
+    }
     json_builder_set_member_name (b, "history");
     json_builder_begin_array (b);
     for (guint i = 0; i < history->len; i++) {
@@ -897,6 +932,15 @@ ce_cli_camera_health (int argc, char **argv)
     }
     printf ("Last probe: %s, %u ms: %s\n", probed, rec->latency_ms,
         rec->detail);
+  }
+  if (deep == NULL) {
+    printf ("Deep check: never\n");
+  } else {
+    g_autofree char *checked = format_time (deep->checked_at);
+
+    printf ("Deep check: %s at %s (luma %.1f ± %.1f%s%s)\n",
+        ce_deep_result_to_string (deep->result), checked, deep->luma_mean,
+        deep->luma_spread, *deep->detail != '\0' ? "; " : "", deep->detail);
   }
   {
     static const char *const headers[] = {"AT", "FROM", "TO", NULL};

@@ -26,6 +26,9 @@ ce_daemon_config_init (CeDaemonConfig *config)
   config->probe_start_delay_s = 60;
   config->probe_timeout_ms = 3000;
   ce_sweep_config_init (&config->probe);
+  config->deep_sample = 160;
+  ce_deep_check_config_init (&config->deep);
+  config->deep.concurrency = 4;
 }
 
 void
@@ -139,6 +142,11 @@ static const Key keys[] = {
     {"probe", "rate_per_source", KEY_DOUBLE, OFF (probe.rate_per_source), 0,
         100000},
     {"probe", "timeout", KEY_SECONDS_MS, OFF (probe_timeout_ms), 0.1, 60},
+    {"probe", "deep_sample", KEY_UINT, OFF (deep_sample), 0, 100000},
+    {"probe", "deep_concurrency", KEY_UINT, OFF (deep.concurrency), 1, 64},
+    {"probe", "deep_timeout", KEY_SECONDS_MS, OFF (deep.timeout_ms), 0.5, 120},
+    {"probe", "deep_frozen_after", KEY_SECONDS_MS, OFF (deep.frozen_after_ms),
+        1, 86400},
     {"wall", "min_dwell", KEY_SECONDS, OFF (http.wall_min_dwell_s), 1, 3600},
     {"wall", "warm_timeout", KEY_SECONDS_MS, OFF (http.wall_warm_timeout_ms),
         0.1, 60},

@@ -10,6 +10,7 @@
 #include "ce-api.h"
 #include "ce-auth.h"
 #include "ce-sweep.h"
+#include "ce-deep-check.h"
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,11 @@ typedef struct
   guint probe_start_delay_s; /* the first sweep after start-up */
   guint probe_timeout_ms;    /* connect and each answer; total 2.5× */
   CeSweepConfig probe;       /* concurrency, rate_per_source */
+  /* The deep picture check: cameras checked after each sweep (0 = none),
+   * and the checker's bounds (deep_concurrency, deep_timeout,
+   * deep_frozen_after), which on-demand checks share. */
+  guint deep_sample;
+  CeDeepCheckConfig deep;
 } CeDaemonConfig;
 
 void ce_daemon_config_init (CeDaemonConfig *config);

@@ -229,6 +229,7 @@ main (int argc, char **argv)
   CeDaemonProbe *probe = NULL;
   Resolver resolver;
   CeApi *api = NULL;
+  CeDeepChecker *checker = NULL;
   CeApiDeps api_deps = {0};
 
   setlocale (LC_ALL, "");
@@ -334,7 +335,9 @@ main (int argc, char **argv)
   }
   ce_rtsp_server_set_auth (rtsp, authorize_rtsp, on_rtsp_viewer,
       (GDestroyNotify) ce_principal_unref, auth);
+  checker = ce_deep_checker_new (relay, registry, &config.deep);
   /* ---- HTTP API ---- */
+  api_deps.checker = checker;
   api_deps.registry = registry;
   api_deps.relay = relay;
   api_deps.rtsp = rtsp;
@@ -343,6 +346,7 @@ main (int argc, char **argv)
   api = ce_api_new (&config.http, &api_deps, &error);
   if (api == NULL) {
     fprintf (stderr, "cityeyed: %s\n", error->message);
+    ce_deep_checker_free (checker);
     ce_rtsp_server_free (rtsp);
     ce_relay_free (relay);
     ce_auth_free (auth);
@@ -351,10 +355,12 @@ main (int argc, char **argv)
   }
   /* ---- end HTTP API ---- */
   if (config.probe_interval_s > 0) {
-    probe = ce_daemon_probe_new (&config, config.database, relay, &error);
+    probe =
+        ce_daemon_probe_new (&config, config.database, relay, checker, &error);
     if (probe == NULL) {
       fprintf (stderr, "cityeyed: %s\n", error->message);
       ce_api_free (api);
+      ce_deep_checker_free (checker);
       ce_rtsp_server_free (rtsp);
       ce_relay_free (relay);
       ce_auth_free (auth);
@@ -375,6 +381,7 @@ main (int argc, char **argv)
 
   ce_daemon_probe_free (probe);
   ce_api_free (api);
+  ce_deep_checker_free (checker);
   ce_rtsp_server_free (rtsp);
   ce_relay_free (relay);
   ce_auth_free (auth);

@@ -324,6 +324,21 @@ static const char *const migrations[] = {
     "  closed_at INTEGER NOT NULL DEFAULT 0,"
     "  closed_by TEXT NOT NULL DEFAULT '');"
     "CREATE INDEX incident_by_time ON incident (opened_at);",
+    /* 5: the last deep picture check per camera (black or frozen
+     * picture; see ce-registry-deepcheck.c), removed with the camera. */
+    "CREATE TABLE camera_deep_check ("
+    "  camera INTEGER PRIMARY KEY,"
+    "  result INTEGER NOT NULL CHECK (result BETWEEN 1 AND 5),"
+    "  checked_at INTEGER NOT NULL,"
+    "  luma_mean REAL NOT NULL DEFAULT 0,"
+    "  luma_spread REAL NOT NULL DEFAULT 0,"
+    "  distance INTEGER NOT NULL DEFAULT -1,"
+    "  signature BLOB,"
+    "  signature_at INTEGER NOT NULL DEFAULT 0,"
+    "  detail TEXT NOT NULL DEFAULT '');"
+    "CREATE TRIGGER camera_ad_deep_check AFTER DELETE ON camera BEGIN"
+    "  DELETE FROM camera_deep_check WHERE camera = old.rowid;"
+    "END;",
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CE_REGISTRY_SCHEMA_VERSION);

@@ -29,7 +29,7 @@ typedef enum
   CE_REGISTRY_ERROR_CONFLICT,  /* changed since the revision given */
 } CeRegistryError;
 
-#define CE_REGISTRY_SCHEMA_VERSION 4
+#define CE_REGISTRY_SCHEMA_VERSION 5
 
 typedef enum
 {

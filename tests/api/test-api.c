@@ -346,6 +346,7 @@ test_health_and_openapi (void)
       {"post", "/api/v1/cameras/{id}/streams"},
       {"get", "/api/v1/cameras/{id}/snapshot.jpg"},
       {"get", "/api/v1/cameras/{id}/health"},
+      {"post", "/api/v1/cameras/{id}/check"},
       {"get", "/api/v1/cameras/{id}/live.ws"}, {"get", "/api/v1/live.ws"},
       {"get", "/api/v1/cameras/{id}/live.mp4"},
       {"get", "/api/v1/cameras/{id}/live.flv"},

@@ -272,7 +272,46 @@ struct _CamsimClient
   gint width;  /* atomic */
   gint height; /* atomic */
   gboolean ended;
+  GMutex lock;
+  guint8 luma[CAMSIM_LUMA_GRID * CAMSIM_LUMA_GRID]; /* protected by lock */
+  gboolean have_luma;                               /* protected by lock */
 };
+
+/* Block means of the luma plane (the first plane of avdec's I420, in its
+ * default layout: rows padded to 4 bytes). */
+static void
+store_luma (CamsimClient *self, GstBuffer *buffer, int width, int height)
+{
+  guint8 grid[CAMSIM_LUMA_GRID * CAMSIM_LUMA_GRID];
+  int stride = GST_ROUND_UP_4 (width);
+  GstMapInfo map;
+
+  if (width < CAMSIM_LUMA_GRID || height < CAMSIM_LUMA_GRID ||
+      !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return;
+  if (map.size >= (gsize) stride * height) {
+    for (int gy = 0; gy < CAMSIM_LUMA_GRID; gy++) {
+      for (int gx = 0; gx < CAMSIM_LUMA_GRID; gx++) {
+        int x0 = gx * width / CAMSIM_LUMA_GRID;
+        int x1 = (gx + 1) * width / CAMSIM_LUMA_GRID;
+        int y0 = gy * height / CAMSIM_LUMA_GRID;
+        int y1 = (gy + 1) * height / CAMSIM_LUMA_GRID;
+        guint64 sum = 0;
+
+        for (int y = y0; y < y1; y++)
+          for (int x = x0; x < x1; x++)
+            sum += map.data[(gsize) y * stride + x];
+        grid[gy * CAMSIM_LUMA_GRID + gx] =
+            (guint8) (sum / ((guint64) (x1 - x0) * (y1 - y0)));
+      }
+    }
+    g_mutex_lock (&self->lock);
+    memcpy (self->luma, grid, sizeof (grid));
+    self->have_luma = TRUE;
+    g_mutex_unlock (&self->lock);
+  }
+  gst_buffer_unmap (buffer, &map);
+}
 
 static GstFlowReturn
 on_new_sample (GstAppSink *sink, gpointer data)
@@ -289,6 +328,7 @@ on_new_sample (GstAppSink *sink, gpointer data)
     gst_structure_get_int (s, "height", &height);
     g_atomic_int_set (&self->width, width);
     g_atomic_int_set (&self->height, height);
+    store_luma (self, gst_sample_get_buffer (sample), width, height);
   }
   g_atomic_int_inc (&self->frames);
   return GST_FLOW_OK;
@@ -304,6 +344,8 @@ camsim_client_new (const char *url, const char *codec, const char *protocols,
   g_autoptr (GstElement) sink = NULL;
   CamsimClient *self = g_new0 (CamsimClient, 1);
   GstAppSinkCallbacks callbacks = {.new_sample = on_new_sample};
+
+  g_mutex_init (&self->lock);
 
   /* Decoders named explicitly: the test is that these frames decode. */
   description = g_strdup_printf (
@@ -331,6 +373,7 @@ camsim_client_free (CamsimClient *self)
   gst_element_set_state (self->pipeline, GST_STATE_NULL);
   gst_object_unref (self->bus);
   gst_object_unref (self->pipeline);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
@@ -417,4 +460,17 @@ camsim_client_get_size (CamsimClient *self, int *width, int *height)
 {
   *width = g_atomic_int_get (&self->width);
   *height = g_atomic_int_get (&self->height);
+}
+
+gboolean
+camsim_client_get_luma (CamsimClient *self,
+    guint8 grid[CAMSIM_LUMA_GRID * CAMSIM_LUMA_GRID])
+{
+  gboolean have;
+
+  g_mutex_lock (&self->lock);
+  have = self->have_luma;
+  memcpy (grid, self->luma, sizeof (self->luma));
+  g_mutex_unlock (&self->lock);
+  return have;
 }

@@ -76,4 +76,11 @@ guint camsim_client_get_frames (CamsimClient *self);
 gboolean camsim_client_has_ended (CamsimClient *self);
 void camsim_client_get_size (CamsimClient *self, int *width, int *height);
 
+/* The luma of the last decoded frame as a grid of block means. */
+#define CAMSIM_LUMA_GRID 8
+
+/* FALSE until a frame was decoded. */
+gboolean camsim_client_get_luma (CamsimClient *self,
+    guint8 grid[CAMSIM_LUMA_GRID * CAMSIM_LUMA_GRID]);
+
 G_END_DECLS

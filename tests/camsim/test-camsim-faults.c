@@ -2,7 +2,8 @@
  * SPDX-FileCopyrightText: 2026 cityeye developers
  *
  * Fault injection of the camera simulator, each fault seen by a real
- * client: refuse, drop, stall, resize, auth, slow and tarpit.
+ * client: refuse, drop, stall, resize, auth, slow, tarpit, black and
+ * frozen.
  */
 #include <string.h>
 
@@ -132,6 +133,114 @@ test_resize (gconstpointer data)
   g_assert_false (camsim_client_has_ended (client));
 }
 
+/* The largest difference between two luma grids. */
+static guint
+luma_distance (const guint8 *a, const guint8 *b)
+{
+  guint worst = 0;
+
+  for (guint i = 0; i < CAMSIM_LUMA_GRID * CAMSIM_LUMA_GRID; i++)
+    worst = MAX (worst, (guint) ABS ((int) a[i] - (int) b[i]));
+  return worst;
+}
+
+/* Two grids of the client's pictures @ms apart. */
+static void
+two_pictures (CamsimClient *client, guint ms, guint8 *first, guint8 *second)
+{
+  g_assert_true (camsim_client_get_luma (client, first));
+  camsim_client_run (client, ms);
+  g_assert_true (camsim_client_get_luma (client, second));
+}
+
+static void
+test_black (void)
+{
+  g_autofree char *url = camsim_url (sim, "black", NULL);
+  g_autoptr (CamsimClient) client = NULL;
+  guint8 grid[CAMSIM_LUMA_GRID * CAMSIM_LUMA_GRID];
+  guint8 later[CAMSIM_LUMA_GRID * CAMSIM_LUMA_GRID];
+  guint before;
+
+  if (!have_decoder ())
+    return;
+  client = camsim_client_new (url, "h264", "tcp", NULL, NULL);
+  g_assert_true (camsim_client_wait_frames (client, 5, 20000));
+  /* Colour bars: some blocks are bright. */
+  g_assert_true (camsim_client_get_luma (client, grid));
+  g_assert_cmpuint (luma_distance (grid, (guint8[64]){0}), >, 100);
+
+  g_assert_cmpuint (camsim_set_fault (sim, "black", "black", 0), ==, 200);
+  /* The switch comes at the next keyframe (GOP 1 s). */
+  camsim_client_run (client, 1500);
+  before = camsim_client_get_frames (client);
+  two_pictures (client, 500, grid, later);
+  /* Black in video range is Y = 16: every block is dark, and frames keep
+   * coming at the same rate. */
+  for (guint i = 0; i < G_N_ELEMENTS (grid); i++)
+    g_assert_cmpuint (later[i], <=, 24);
+  g_assert_cmpuint (camsim_client_get_frames (client), >=, before + 8);
+  g_assert_false (camsim_client_has_ended (client));
+
+  g_assert_cmpuint (camsim_set_fault (sim, "black", "none", 0), ==, 200);
+  camsim_client_run (client, 1500);
+  g_assert_true (camsim_client_get_luma (client, grid));
+  g_assert_cmpuint (luma_distance (grid, later), >, 100);
+}
+
+static void
+test_frozen (void)
+{
+  g_autofree char *url = camsim_url (sim, "frozen", NULL);
+  g_autoptr (CamsimClient) client = NULL;
+  guint8 a[CAMSIM_LUMA_GRID * CAMSIM_LUMA_GRID];
+  guint8 b[CAMSIM_LUMA_GRID * CAMSIM_LUMA_GRID];
+  guint before;
+
+  if (!have_decoder ())
+    return;
+  client = camsim_client_new (url, "h264", "tcp", NULL, NULL);
+  g_assert_true (camsim_client_wait_frames (client, 5, 20000));
+  /* A normal camera's picture moves. */
+  two_pictures (client, 400, a, b);
+  g_assert_cmpuint (luma_distance (a, b), >, 20);
+
+  g_assert_cmpuint (camsim_set_fault (sim, "frozen", "frozen", 0), ==, 200);
+  camsim_client_run (client, 1500);
+  before = camsim_client_get_frames (client);
+  /* Across a keyframe: the same picture, not a dark one. */
+  two_pictures (client, 1300, a, b);
+  /* Coding noise only (P frames against the keyframe). */
+  g_assert_cmpuint (luma_distance (a, b), <=, 8);
+  g_assert_cmpuint (luma_distance (a, (guint8[64]){0}), >, 100);
+  g_assert_cmpuint (camsim_client_get_frames (client), >=, before + 20);
+
+  g_assert_cmpuint (camsim_set_fault (sim, "frozen", "none", 0), ==, 200);
+  camsim_client_run (client, 1500);
+  two_pictures (client, 400, a, b);
+  g_assert_cmpuint (luma_distance (a, b), >, 20);
+}
+
+static void
+test_startup_black (void)
+{
+  g_autofree char *url = camsim_url (sim, "boot-black", NULL);
+  g_autoptr (CamsimClient) client = NULL;
+  g_autoptr (JsonObject) stats = camsim_camera_stats (sim, "boot-black");
+  guint8 grid[CAMSIM_LUMA_GRID * CAMSIM_LUMA_GRID];
+
+  g_assert_cmpstr (json_object_get_string_member (stats, "fault"), ==, "black");
+  if (!have_decoder ())
+    return;
+  client = camsim_client_new (url, "h264", "tcp", NULL, NULL);
+  g_assert_true (camsim_client_wait_frames (client, 5, 20000));
+  /* Past the first keyframe: frames before it decode to grey. */
+  camsim_client_run (client, 1200);
+  g_assert_true (camsim_client_get_luma (client, grid));
+  for (guint i = 0; i < G_N_ELEMENTS (grid); i++)
+    g_assert_cmpuint (grid[i], <=, 24);
+}
+
 static const ResizeCase resize_cases[] = {
     {"resize", "h264"},
     {"resize-h265", "h265"},
@@ -227,7 +336,7 @@ int
 main (int argc, char **argv)
 {
   const char *args[] = {"--auth-password=" PASSWORD,
-      "--fault=boot-refused=refuse", NULL};
+      "--fault=boot-refused=refuse", "--fault=boot-black=black", NULL};
   int result;
 
   g_test_init (&argc, &argv, NULL);
@@ -244,6 +353,9 @@ main (int argc, char **argv)
 
     g_test_add_data_func (path, &resize_cases[i], test_resize);
   }
+  g_test_add_func ("/camsim/faults/black", test_black);
+  g_test_add_func ("/camsim/faults/frozen", test_frozen);
+  g_test_add_func ("/camsim/faults/startup-black", test_startup_black);
   g_test_add_func ("/camsim/faults/auth", test_auth);
   g_test_add_func ("/camsim/faults/slow", test_slow);
   g_test_add_func ("/camsim/faults/tarpit", test_tarpit);

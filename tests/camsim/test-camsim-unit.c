@@ -205,6 +205,52 @@ test_cameras (void)
       ==, 1);
 }
 
+/* A share of black or frozen cameras replays the fault's loop from the
+ * camera's first use; reset goes back to it. */
+static void
+test_picture_shares (void)
+{
+  CeCamsimShare shares[] = {
+      {CE_CAMSIM_FAULT_BLACK, 0.5},
+      {CE_CAMSIM_FAULT_FROZEN, 0.5},
+  };
+  g_autoptr (CeCamsimCameras) cameras = ce_camsim_cameras_new (
+      CE_CAMSIM_CODEC_H264, 1000, shares, G_N_ELEMENTS (shares));
+  guint seen[CE_CAMSIM_N_VARIANTS] = {0};
+  CeCamsimFaultMode mode;
+
+  g_assert_true (ce_camsim_fault_from_string ("black", &mode));
+  g_assert_cmpint (mode, ==, CE_CAMSIM_FAULT_BLACK);
+  g_assert_true (ce_camsim_fault_from_string ("frozen", &mode));
+  g_assert_cmpstr (ce_camsim_fault_to_string (mode), ==, "frozen");
+  for (guint i = 0; i < 64; i++) {
+    g_autofree char *name = g_strdup_printf ("cam-%u", i);
+    CeCamsimCamera *camera = ce_camsim_cameras_get (cameras, name);
+    CeCamsimVariant variant =
+        ce_camsim_variant_for_fault (ce_camsim_camera_get_mode (camera));
+
+    g_assert_cmpint (variant, !=, CE_CAMSIM_VARIANT_NORMAL);
+    g_assert_cmpint (camera->streams[CE_CAMSIM_PROFILE_MAIN].variant, ==,
+        variant);
+    g_assert_cmpint (camera->streams[CE_CAMSIM_PROFILE_SUB].variant, ==,
+        variant);
+    seen[variant]++;
+    ce_camsim_cameras_set_fault (cameras, camera, CE_CAMSIM_FAULT_NONE, 0);
+    g_assert_cmpint (camera->streams[CE_CAMSIM_PROFILE_MAIN].variant, ==,
+        CE_CAMSIM_VARIANT_NORMAL);
+  }
+  g_assert_cmpuint (seen[CE_CAMSIM_VARIANT_BLACK], >, 10);
+  g_assert_cmpuint (seen[CE_CAMSIM_VARIANT_STILL], >, 10);
+  ce_camsim_cameras_reset (cameras);
+  for (guint i = 0; i < 64; i++) {
+    g_autofree char *name = g_strdup_printf ("cam-%u", i);
+    CeCamsimCamera *camera = ce_camsim_cameras_get (cameras, name);
+
+    g_assert_cmpint (camera->streams[CE_CAMSIM_PROFILE_MAIN].variant, !=,
+        CE_CAMSIM_VARIANT_NORMAL);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -216,5 +262,6 @@ main (int argc, char **argv)
   g_test_add_func ("/camsim/unit/request-lines", test_request_lines);
   g_test_add_func ("/camsim/unit/shares", test_shares);
   g_test_add_func ("/camsim/unit/cameras", test_cameras);
+  g_test_add_func ("/camsim/unit/picture-shares", test_picture_shares);
   return g_test_run ();
 }

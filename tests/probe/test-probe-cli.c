@@ -5,6 +5,7 @@
  * offline`: the real binary against the real camera simulator.
  */
 #include "ce-registry-health.h"
+#include "ce-registry-deepcheck.h"
 #include "camsim-fixture.h"
 
 #include <string.h>
@@ -245,7 +246,41 @@ test_probe_and_stats (Fixture *f, gconstpointer data)
   g_assert_cmpint (run (f, &out, &err, "camera", "health", cameras[0].id, NULL),
       ==, 0);
   g_assert_nonnull (strstr (out, "Health:     online"));
+  g_assert_nonnull (strstr (out, "Deep check: never"));
   g_assert_nonnull (strstr (out, "1 status changes in the window"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* The last deep picture check, as the gateway stores it. */
+  {
+    CeDeepRecord d = {(char *) cameras[0].id, CE_DEEP_BLACK, 1700000000, 16.0,
+        0.5, -1, NULL, 0, (char *) "dark and flat picture"};
+
+    registry = ce_registry_open (f->db, 0, &error);
+    g_assert_no_error (error);
+    g_assert_true (ce_registry_record_deep_check (registry, &d, &error));
+    g_assert_no_error (error);
+    g_clear_object (&registry);
+  }
+  g_assert_cmpint (run (f, &out, &err, "camera", "health", cameras[0].id, NULL),
+      ==, 0);
+  g_assert_nonnull (strstr (out, "Deep check: black at "));
+  g_assert_nonnull (strstr (out, "(luma 16.0 ± 0.5; dark and flat picture)"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (
+      run (f, &out, &err, "camera", "health", cameras[0].id, "--json", NULL),
+      ==, 0);
+  g_clear_pointer (&root, json_node_unref);
+  root = parse (out);
+  first =
+      json_object_get_object_member (json_node_get_object (root), "deep_check");
+  g_assert_cmpstr (json_object_get_string_member (first, "result"), ==,
+      "black");
+  g_assert_cmpint (json_object_get_int_member (first, "checked_at"), ==,
+      1700000000);
+  g_assert_true (json_object_get_null_member (first, "distance"));
+  g_clear_pointer (&root, json_node_unref);
 }
 
 static void
