@@ -175,6 +175,8 @@ interval=3600
 start_delay=12
 concurrency=$c
 timeout=$timeout
+# The sweep alone: no deep-check sample pulling cameras after it.
+deep_sample=0
 EOF
     "$cityeyed" --config "$conf" > "$work/gw-$c.out" 2> "$work/gw-$c.log" &
     gw=$!
