@@ -199,26 +199,12 @@ on_decoded (GObject *source, GAsyncResult *result, gpointer data)
 static void
 job_decode (Job *job)
 {
-  CeHub *hub = ce_stream_get_hub (job->stream);
-  g_autoptr (GPtrArray) cache = ce_hub_dup_cache (hub);
   g_autoptr (GTask) task = NULL;
-  CeHubStats stats;
 
-  ce_hub_get_stats (hub, &stats);
-  job->codec = stats.codec;
-  job->src_width = stats.width;
-  job->src_height = stats.height;
-  for (guint i = 0; cache != NULL && i < cache->len; i++) {
-    GstBuffer *b = g_ptr_array_index (cache, i);
-
-    if (!GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DELTA_UNIT)) {
-      job->keyframe = gst_buffer_ref (b);
-      break;
-    }
-  }
+  job->keyframe = ce_keyframe_from_hub (ce_stream_get_hub (job->stream),
+      &job->codec, &job->src_width, &job->src_height, NULL);
   job_release_stream (job);
-  if (job->keyframe == NULL ||
-      (job->codec != CE_CODEC_H264 && job->codec != CE_CODEC_H265)) {
+  if (job->keyframe == NULL) {
     /* A GOP too long or large for the cache: nothing to decode now. */
     job_respond_error (job, CE_API_ERROR_UNAVAILABLE,
         "The camera has no cached keyframe right now (GOP too long for the "

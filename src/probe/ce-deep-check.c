@@ -219,40 +219,20 @@ on_decoded (GObject *source, GAsyncResult *result, gpointer data)
 static void
 job_decode (Job *job)
 {
-  CeHub *hub = ce_stream_get_hub (job->stream);
-  g_autoptr (GPtrArray) cache = ce_hub_dup_cache (hub);
   g_autoptr (GTask) task = NULL;
-  GstClockTime last_pts = GST_CLOCK_TIME_NONE;
-  GstClockTime key_pts = GST_CLOCK_TIME_NONE;
-  CeHubStats stats;
+  GstClockTime age;
 
-  ce_hub_get_stats (hub, &stats);
-  job->codec = stats.codec;
-  job->src_width = stats.width;
-  job->src_height = stats.height;
-  for (guint i = 0; cache != NULL && i < cache->len; i++) {
-    GstBuffer *b = g_ptr_array_index (cache, i);
-
-    if (job->keyframe == NULL &&
-        !GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DELTA_UNIT)) {
-      job->keyframe = gst_buffer_ref (b);
-      key_pts = GST_BUFFER_PTS (b);
-    }
-    if (GST_BUFFER_PTS_IS_VALID (b))
-      last_pts = GST_BUFFER_PTS (b);
-  }
+  job->keyframe = ce_keyframe_from_hub (ce_stream_get_hub (job->stream),
+      &job->codec, &job->src_width, &job->src_height, &age);
   job_release_stream (job);
-  if (job->keyframe == NULL ||
-      (job->codec != CE_CODEC_H264 && job->codec != CE_CODEC_H265)) {
+  if (job->keyframe == NULL) {
     job_record (job, NULL, CE_DEEP_NO_PICTURE,
         "no cached keyframe (GOP too long or large for the cache)");
     return;
   }
   /* The newest unit arrived about now: the keyframe that much earlier. */
-  job->keyframe_at_ms = g_get_real_time () / 1000;
-  if (GST_CLOCK_TIME_IS_VALID (key_pts) && GST_CLOCK_TIME_IS_VALID (last_pts) &&
-      last_pts > key_pts)
-    job->keyframe_at_ms -= (gint64) ((last_pts - key_pts) / GST_MSECOND);
+  job->keyframe_at_ms =
+      g_get_real_time () / 1000 - (gint64) (age / GST_MSECOND);
   task = g_task_new (NULL, NULL, on_decoded, job_ref (job));
   g_task_set_task_data (task, job, NULL);
   job->decoding = TRUE;

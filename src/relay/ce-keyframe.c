@@ -104,3 +104,38 @@ ce_keyframe_decode (GstBuffer *keyframe, CeCodec codec, CeKeyframeFormat format,
   gst_buffer_unmap (gst_sample_get_buffer (sample), &map);
   return out;
 }
+
+GstBuffer *
+ce_keyframe_from_hub (CeHub *hub, CeCodec *codec, guint *src_width,
+    guint *src_height, GstClockTime *age)
+{
+  g_autoptr (GPtrArray) cache = ce_hub_dup_cache (hub);
+  GstClockTime key_pts = GST_CLOCK_TIME_NONE;
+  GstClockTime last_pts = GST_CLOCK_TIME_NONE;
+  GstBuffer *keyframe = NULL;
+  CeHubStats stats;
+
+  ce_hub_get_stats (hub, &stats);
+  *codec = stats.codec;
+  *src_width = stats.width;
+  *src_height = stats.height;
+  if (age != NULL)
+    *age = 0;
+  if (stats.codec != CE_CODEC_H264 && stats.codec != CE_CODEC_H265)
+    return NULL;
+  for (guint i = 0; cache != NULL && i < cache->len; i++) {
+    GstBuffer *b = g_ptr_array_index (cache, i);
+
+    if (keyframe == NULL &&
+        !GST_BUFFER_FLAG_IS_SET (b, GST_BUFFER_FLAG_DELTA_UNIT)) {
+      keyframe = gst_buffer_ref (b);
+      key_pts = GST_BUFFER_PTS (b);
+    }
+    if (GST_BUFFER_PTS_IS_VALID (b))
+      last_pts = GST_BUFFER_PTS (b);
+  }
+  if (age != NULL && keyframe != NULL && GST_CLOCK_TIME_IS_VALID (key_pts) &&
+      GST_CLOCK_TIME_IS_VALID (last_pts) && last_pts > key_pts)
+    *age = last_pts - key_pts;
+  return keyframe;
+}

@@ -10,6 +10,7 @@
 
 #include <gst/gst.h>
 
+#include "ce-hub.h"
 #include "ce-nal.h"
 
 G_BEGIN_DECLS
@@ -34,5 +35,18 @@ typedef enum
 GBytes *ce_keyframe_decode (GstBuffer *keyframe, CeCodec codec,
     CeKeyframeFormat format, guint width, guint height, guint src_width,
     guint src_height, GError **error);
+
+/**
+ * ce_keyframe_from_hub:
+ * The keyframe at the head of @hub's cached GOP, for ce_keyframe_decode():
+ * the camera's @codec and size (@src_width × @src_height), and @age, how
+ * far the newest cached unit is past it on the stream's timeline (0 when
+ * unknown; @age nullable): the keyframe arrived about that long ago.
+ * Returns: (transfer full): the keyframe, or NULL when the cache holds
+ * none (a GOP too long or large for it) or the codec is neither H.264 nor
+ * H.265.
+ */
+GstBuffer *ce_keyframe_from_hub (CeHub *hub, CeCodec *codec, guint *src_width,
+    guint *src_height, GstClockTime *age);
 
 G_END_DECLS
