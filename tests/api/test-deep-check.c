@@ -52,33 +52,23 @@ reply_free (Reply *r)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
 
+/* gateway_process_call(), with the body as text and, when it is JSON,
+ * parsed. */
 static Reply *
 call_on (GatewayProcess *gw, const char *method, const char *path,
     const char *token)
 {
-  g_autofree char *uri = gateway_process_http_url (gw, path);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
-  g_autoptr (GError) error = NULL;
   g_autoptr (GBytes) bytes = NULL;
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+  g_autoptr (JsonParser) p = json_parser_new ();
   Reply *r = g_new0 (Reply, 1);
 
-  soup_message_headers_replace (soup_message_get_request_headers (msg),
-      "Authorization", auth);
-  bytes = soup_session_send_and_read (gateway_process_session (gw), msg, NULL,
-      &error);
-  g_assert_no_error (error);
-  r->status = soup_message_get_status (msg);
+  r->status = gateway_process_call (gw, method, path, token, &bytes);
   r->body =
       g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
   if (g_test_verbose ())
     g_printerr ("%s %s -> %u %.600s\n", method, path, r->status, r->body);
-  {
-    g_autoptr (JsonParser) p = json_parser_new ();
-
-    if (json_parser_load_from_data (p, r->body, -1, NULL))
-      r->json = json_node_ref (json_parser_get_root (p));
-  }
+  if (json_parser_load_from_data (p, r->body, -1, NULL))
+    r->json = json_node_ref (json_parser_get_root (p));
   return r;
 }
 
