@@ -26,6 +26,8 @@ ce_api_config_init (CeApiConfig *config)
   config->wall_min_dwell_s = 5;
   config->wall_warm_timeout_ms = 3000;
   config->wall_lock_ttl_s = 300;
+  config->wall_warm_presets = TRUE;
+  config->wall_warm_retry_s = 30;
   config->wall_mosaic_max = 2;
   config->wall_mosaic_size = g_strdup ("1920x1080");
   config->wall_mosaic_linger_ms = 10000;

@@ -36,6 +36,7 @@ struct _CeApiWalls
   GHashTable *live;  /* wall name → Live */
   GList *waits;      /* Wait, in progress */
   guint tour_timer;
+  guint presets_timer;  /* [wall] warm_presets: tries the warm-up again */
   GHashTable *watchers; /* wall name → GPtrArray of SoupWebsocketConnection */
   /* For /metrics. */
   guint64 changes, conflicts, tour_steps, applies;
@@ -59,6 +60,11 @@ typedef struct
  * this late. */
 #define TOUR_TICK_MS 100
 
+/* Warm presets are held by "presets/WALL", at standby priority: any view
+ * takes their pull when a budget is full.  What was refused or taken is
+ * tried again every [wall] warm_retry. */
+#define PRESETS_OWNER "presets/"
+
 static void hold_release_all (CeApiWalls *w, Hold *h);
 
 /* ---- holds -------------------------------------------------------------- */
@@ -81,8 +87,11 @@ parse_key (const char *key, char **camera, CeProfile *profile)
 static CePriority
 owner_priority (const char *owner)
 {
-  return g_str_has_prefix (owner, "incident/") ? CE_PRIORITY_INCIDENT
-                                               : CE_PRIORITY_PRESET;
+  if (g_str_has_prefix (owner, "incident/"))
+    return CE_PRIORITY_INCIDENT;
+  if (g_str_has_prefix (owner, PRESETS_OWNER))
+    return CE_PRIORITY_STANDBY;
+  return CE_PRIORITY_PRESET;
 }
 
 static void
@@ -176,8 +185,14 @@ hold_set (CeApi *api, const char *owner, GHashTable *keys,
         stream = ce_relay_acquire_full (api->relay, camera, profile, &options,
             &error);
         if (stream == NULL) {
-          g_message ("Wall %s: cannot warm camera %s: %s", owner, camera,
-              error->message);
+          /* A refused warm preset is tried again every [wall] warm_retry:
+           * say it at a level that does not fill the log. */
+          if (options.priority == CE_PRIORITY_STANDBY)
+            g_debug ("Wall %s: cannot warm camera %s: %s", owner, camera,
+                error->message);
+          else
+            g_message ("Wall %s: cannot warm camera %s: %s", owner, camera,
+                error->message);
           continue;
         }
         g_hash_table_insert (h->streams, g_strdup (key), stream);
@@ -451,13 +466,14 @@ live_rewarm (CeApi *api, Live *l)
   g_ptr_array_unref (hold_set (api, owner, keys, tour));
 }
 
-/* With [wall] warm_presets, every preset's cameras are held too, so that
- * applying one switches at once even to cameras with long GOPs (a pull
- * per camera is the price). */
+/* With [wall] warm_presets (the default), every preset's cameras are
+ * held too, so that applying one switches at once even to cameras with
+ * long GOPs.  A pull per camera is the price, paid only from spare
+ * budget: the holds are at standby priority, below any view. */
 static void
 presets_rewarm (CeApi *api, const CeWall *wall)
 {
-  g_autofree char *owner = g_strconcat ("presets/", wall->name, NULL);
+  g_autofree char *owner = g_strconcat (PRESETS_OWNER, wall->name, NULL);
   g_autoptr (GHashTable) keys = NULL;
   g_autoptr (GPtrArray) presets = NULL;
 
@@ -656,6 +672,21 @@ ce_api_walls_commit (CeApi *api, CeWall *wall, gint64 base_revision,
   return TRUE;
 }
 
+/* Warm preset pulls that a view took, or that a full budget refused, are
+ * taken up again once there is room. */
+static gboolean
+on_presets_rewarm (gpointer data)
+{
+  CeApiWalls *w = data;
+  GHashTableIter it;
+  gpointer value;
+
+  g_hash_table_iter_init (&it, w->live);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    presets_rewarm (w->api, ((Live *) value)->wall);
+  return G_SOURCE_CONTINUE;
+}
+
 CeApiWalls *
 ce_api_walls_new (CeApi *api)
 {
@@ -681,12 +712,16 @@ ce_api_walls_new (CeApi *api)
     CeWall *wall = ce_wall_from_state (r->name, r->title, r->rows, r->cols,
         r->revision, r->state, &local);
 
-    if (wall == NULL)
+    if (wall == NULL) {
       g_warning ("Walls: %s", local->message);
-    else
-      live_set (w, wall);
+      continue;
+    }
+    live_set (w, wall);
     presets_rewarm (api, wall);
   }
+  if (api->config.wall_warm_presets)
+    w->presets_timer = g_timeout_add_seconds (
+        MAX (api->config.wall_warm_retry_s, 1), on_presets_rewarm, w);
   ce_api_incidents_resume (api);
   return w;
 }
@@ -700,6 +735,7 @@ ce_api_walls_free (CeApiWalls *w)
   if (w == NULL)
     return;
   g_clear_handle_id (&w->tour_timer, g_source_remove);
+  g_clear_handle_id (&w->presets_timer, g_source_remove);
   while (w->waits != NULL) {
     Wait *wt = w->waits->data;
 
@@ -1184,7 +1220,7 @@ ce_api_walls_delete (CeApiRequest *req)
   }
   g_ptr_array_unref (ce_api_walls_hold (req->api, owner, NULL));
   g_free (owner);
-  owner = g_strconcat ("presets/", req->name, NULL);
+  owner = g_strconcat (PRESETS_OWNER, req->name, NULL);
   g_ptr_array_unref (ce_api_walls_hold (req->api, owner, NULL));
   g_hash_table_remove (req->api->walls->live, req->name);
   update_tour_timer (req->api->walls);

@@ -29,7 +29,8 @@ typedef struct
   guint wall_min_dwell_s;     /* a tour's shortest dwell, default 5 */
   guint wall_warm_timeout_ms; /* preset/incident warm-up bound, 3000 */
   guint wall_lock_ttl_s;      /* a lock's default lifetime, 300 */
-  gboolean wall_warm_presets; /* hold every preset's cameras, FALSE */
+  gboolean wall_warm_presets; /* hold every preset's cameras, TRUE */
+  guint wall_warm_retry_s;    /* warm presets taken or refused: retry, 30 */
   /* RTSP mosaics of wall monitors: at most this many at once (default 2;
    * 0 = off), "WIDTHxHEIGHT" (default "1920x1080", parsed into the two
    * fields below by ce_api_new), kept this long after the last viewer

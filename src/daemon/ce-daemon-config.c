@@ -156,6 +156,7 @@ static const Key keys[] = {
     {"wall", "mosaic_linger", KEY_SECONDS_MS, OFF (http.wall_mosaic_linger_ms),
         0, 3600},
     {"wall", "warm_presets", KEY_BOOL, OFF (http.wall_warm_presets), 0, 0},
+    {"wall", "warm_retry", KEY_SECONDS, OFF (http.wall_warm_retry_s), 1, 3600},
     {"admission", "max_pulls", KEY_UINT, OFF (relay.max_pulls), 0, 1000000},
     {"admission", "max_pulls_per_camera", KEY_UINT,
         OFF (relay.max_pulls_per_camera), 0, 1000},

@@ -6,9 +6,11 @@
 #include "ce-daemon-probe.h"
 #include "ce-sweep.h"
 
-/* The sample's checks never preempt anyone: the lowest priority, and a
- * holder name of their own in the admission listing. */
-static const CeAcquireOptions sample_holder = {CE_PRIORITY_VIEW, "deep-check"};
+/* The sample's checks never preempt anyone, not even a warm preset: the
+ * lowest priority, and a holder name of their own in the admission
+ * listing. */
+static const CeAcquireOptions sample_holder = {CE_PRIORITY_STANDBY,
+    "deep-check"};
 
 /* The deep checks after one sweep: at most [probe] deep_concurrency of
  * them queued at the checker at a time, so that an operator's check waits

@@ -16,8 +16,8 @@ struct _CeAdmission
   GHashTable *sources; /* name → GUINT_TO_POINTER (cap) */
 };
 
-static const char *const priority_names[CE_PRIORITY_N] = {"view", "tour",
-    "preset", "incident"};
+static const char *const priority_names[CE_PRIORITY_N] = {"standby", "view",
+    "tour", "preset", "incident"};
 
 const char *
 ce_priority_to_string (CePriority priority)

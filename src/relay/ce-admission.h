@@ -15,7 +15,10 @@ G_BEGIN_DECLS
  * highest holder. */
 typedef enum
 {
-  CE_PRIORITY_VIEW = 0, /* ad hoc operator view: RTSP, browser, snapshot */
+  /* kept warm for later, serving nobody yet: a wall's presets
+   * ([wall] warm_presets), the deep-check sample.  Yields to any view. */
+  CE_PRIORITY_STANDBY = 0,
+  CE_PRIORITY_VIEW, /* ad hoc operator view: RTSP, browser, snapshot */
   CE_PRIORITY_TOUR,
   CE_PRIORITY_PRESET,
   CE_PRIORITY_INCIDENT,
@@ -23,7 +26,7 @@ typedef enum
 
 #define CE_PRIORITY_N (CE_PRIORITY_INCIDENT + 1)
 
-/* "view", "tour", "preset", "incident". */
+/* "standby", "view", "tour", "preset", "incident". */
 const char *ce_priority_to_string (CePriority priority);
 
 #define CE_ADMISSION_ERROR (ce_admission_error_quark ())

@@ -434,7 +434,7 @@ holders_new (void)
 static CePriority
 stream_priority (CeStream *stream)
 {
-  CePriority best = CE_PRIORITY_VIEW;
+  CePriority best = CE_PRIORITY_STANDBY;
 
   for (guint i = 0; i < stream->holders->len; i++)
     best =

@@ -124,6 +124,37 @@ test_preempt_lowest_youngest (void)
       "source 公安: 3 of 3 pulls in use by equal or higher-priority views");
 }
 
+/* Warm pulls (standby) make room for any view, the youngest first as
+ * among equals anywhere; a standby request preempts nobody. */
+static void
+test_standby_yields (void)
+{
+  g_autoptr (CeAdmission) adm = ce_admission_new (0, 0);
+  CeAdmissionPull pulls[] = {
+      pull (CAM_A, "公安", CE_PRIORITY_STANDBY, 10, FALSE),
+      pull (CAM_B, "公安", CE_PRIORITY_VIEW, 20, FALSE),
+      pull (CAM_C, "公安", CE_PRIORITY_STANDBY, 30, FALSE),
+  };
+  g_autofree char *r = NULL;
+  g_autofree char *message = NULL;
+
+  ce_admission_set_source_limit (adm, "公安", 3);
+  /* The youngest warm pull goes, not the older operator's view. */
+  r = decide (adm, pulls, G_N_ELEMENTS (pulls), "31011300001320000009", "公安",
+      CE_PRIORITY_VIEW, NULL, NULL);
+  g_assert_cmpstr (r, ==, "2");
+  /* Another warm pull takes nothing. */
+  g_assert_null (decide (adm, pulls, G_N_ELEMENTS (pulls),
+      "31011300001320000009", "公安", CE_PRIORITY_STANDBY, &message, NULL));
+  g_assert_cmpstr (message, ==,
+      "source 公安: 3 of 3 pulls in use by equal or higher-priority views");
+  /* With only views left, a view is refused: warm pulls are never kept
+   * over people. */
+  pulls[0].priority = pulls[2].priority = CE_PRIORITY_VIEW;
+  g_assert_null (decide (adm, pulls, G_N_ELEMENTS (pulls),
+      "31011300001320000009", "公安", CE_PRIORITY_VIEW, NULL, NULL));
+}
+
 static void
 test_lingering_first (void)
 {
@@ -230,6 +261,7 @@ test_names (void)
   g_autoptr (CeAdmission) adm = ce_admission_new (0, 0);
   g_autoptr (GPtrArray) sources = NULL;
 
+  g_assert_cmpstr (ce_priority_to_string (CE_PRIORITY_STANDBY), ==, "standby");
   g_assert_cmpstr (ce_priority_to_string (CE_PRIORITY_VIEW), ==, "view");
   g_assert_cmpstr (ce_priority_to_string (CE_PRIORITY_TOUR), ==, "tour");
   g_assert_cmpstr (ce_priority_to_string (CE_PRIORITY_PRESET), ==, "preset");
@@ -253,6 +285,7 @@ main (int argc, char **argv)
   g_test_add_func ("/admission/source-refused", test_source_refused);
   g_test_add_func ("/admission/preempt-lowest-youngest",
       test_preempt_lowest_youngest);
+  g_test_add_func ("/admission/standby-yields", test_standby_yields);
   g_test_add_func ("/admission/lingering-first", test_lingering_first);
   g_test_add_func ("/admission/camera-budget", test_camera_budget);
   g_test_add_func ("/admission/nested-budgets", test_nested_budgets);
