@@ -20,8 +20,10 @@
 # a keyframe (as many IP cameras do on request): a cold switch then waits
 # for the connection, not for the camera's next keyframe.
 #
-# --warm-presets runs the gateway with [wall] warm_presets=true: every
-# preset's cameras are pulled all the time.
+# --warm-presets runs the gateway with [wall] warm_presets=true, the
+# gateway's default: every preset's cameras are pulled all the time (at
+# standby priority).  Without it the bench sets warm_presets=false, the
+# worst case, so that the cold figures measure the warm-up itself.
 #
 # Usage: bash tests/bench/wall/bench-wall.sh [--build DIR] [--rounds N]
 #          [--start-at-idr] [--warm-presets] [--keep]
