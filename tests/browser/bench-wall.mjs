@@ -134,10 +134,11 @@ try {
       { ...INCIDENT_AT, radius_m: 300, k: 4, wall: 'bench', monitor: 0 }, gw.adminToken, null]);
     add('incident, 4 cold cameras taking over the monitor', inc);
     if (inc.incident) await admin('POST', `/api/v1/incidents/${inc.incident}/close`);
-    // An empty wall, then every camera stops (linger) before the next round.
+    // An empty wall, then every camera no preset keeps warm stops (linger)
+    // before the next round: the incident's cameras are cold in every round.
     const w = await admin('GET', '/api/v1/walls/bench');
     await admin('PATCH', '/api/v1/walls/bench', { revision: w.revision, monitors: [{ index: 0, layout: '1' }] });
-    if (r + 1 < rounds && !flags.has('--warm-presets')) await sleep((LINGER_S + 3) * 1000);
+    if (r + 1 < rounds) await sleep((LINGER_S + 3) * 1000);
   }
 } finally {
   await browser.close();
