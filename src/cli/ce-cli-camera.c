@@ -1058,6 +1058,8 @@ static const CeCliCommand commands[] = {
     {"probe", ce_cli_camera_probe, NULL,
         "Probe cameras now, record their health"},
     {"health", ce_cli_camera_health, NULL, "A camera's last probe and history"},
+    {"check", ce_cli_camera_check, NULL,
+        "Check pictures now on the gateway: black or frozen"},
 };
 
 int

@@ -960,3 +960,97 @@ ce_cli_camera_health (int argc, char **argv)
   }
   return CE_EXIT_OK;
 }
+
+/* ---- camera check ---------------------------------------------------------
+ */
+
+int
+ce_cli_camera_check (int argc, char **argv)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  static const char *const headers[] = {"ID", "RESULT", "LUMA", "SPREAD",
+      "DISTANCE", "DETAIL", NULL};
+  g_autoptr (CeTable) table = ce_table_new (headers);
+  guint failed = 0, checked = 0;
+
+  if (!ce_cli_parse ("camera check", "ID…",
+          "Check cameras' pictures now, on the gateway (POST "
+          "/api/v1/cameras/ID/check): it pulls a keyframe (the cached one "
+          "of a camera being watched), decodes it and says whether the "
+          "picture is black (covered lens, dead sensor) or frozen (the "
+          "same picture as the camera's reference from an earlier check, "
+          "the burned-in clock standing still).  The result is recorded, as for the "
+          "gateway's own sample after each sweep.  Needs an operator or "
+          "admin token.  Exits 0 when every camera was checked, whatever "
+          "the result, 1 when one could not be (no picture in time, "
+          "unknown camera, refused).",
+          "Examples:\n"
+          "  CITYEYE_TOKEN=… cityeye camera check 31011300001320000001\n"
+          "  cityeye camera check --gateway http://10.0.0.5:8080 --json \\\n"
+          "      31011300001320000001 31011300001320000002",
+          ce_cli_gateway_entries, TRUE, &argc, &argv))
+    return CE_EXIT_USAGE;
+  if (argc < 2)
+    return ce_cli_usage_error ("camera check", "give one camera id or more");
+  for (int i = 1; i < argc; i++)
+    if (ce_gb_id_type (argv[i]) < 0)
+      return ce_cli_usage_error ("camera check",
+          "“%s” is not a camera id (20 digits)", argv[i]);
+
+  json_builder_begin_array (b);
+  for (int i = 1; i < argc; i++) {
+    g_autofree char *path =
+        g_strdup_printf ("/api/v1/cameras/%s/check", argv[i]);
+    g_autoptr (JsonNode) reply = ce_cli_api_call ("POST", path, NULL);
+    JsonObject *d;
+    char luma[32], spread[32], distance[32];
+
+    if (reply == NULL || !JSON_NODE_HOLDS_OBJECT (reply) ||
+        !json_object_has_member (json_node_get_object (reply), "deep_check")) {
+      failed++;
+      continue;
+    }
+    d = json_object_get_object_member (json_node_get_object (reply),
+        "deep_check");
+    checked++;
+    if (ce_cli_output () == CE_OUTPUT_JSON) {
+      json_builder_add_value (b, json_node_copy (reply));
+      continue;
+    }
+    g_snprintf (luma, sizeof (luma), "%.1f",
+        json_object_get_double_member_with_default (d, "luma_mean", 0));
+    g_snprintf (spread, sizeof (spread), "%.1f",
+        json_object_get_double_member_with_default (d, "luma_spread", 0));
+    if (json_object_get_null_member (d, "distance"))
+      g_strlcpy (distance, "-", sizeof (distance));
+    else
+      g_snprintf (distance, sizeof (distance), "%" G_GINT64_FORMAT,
+          json_object_get_int_member_with_default (d, "distance", 0));
+    {
+      const char *cells[] = {argv[i],
+          json_object_get_string_member_with_default (d, "result", "?"), luma,
+          spread, distance,
+          json_object_get_string_member_with_default (d, "detail", ""), NULL};
+
+      if (ce_cli_output () == CE_OUTPUT_CSV) {
+        if (checked == 1)
+          ce_csv_print_row (stdout, headers);
+        ce_csv_print_row (stdout, cells);
+      } else {
+        ce_table_add_row (table, cells);
+      }
+    }
+  }
+  json_builder_end_array (b);
+  if (ce_cli_output () == CE_OUTPUT_JSON) {
+    root = json_builder_get_root (b);
+    ce_json_print (root);
+  } else if (ce_cli_output () == CE_OUTPUT_TABLE && checked > 0) {
+    ce_table_print (table, stdout);
+  }
+  if (failed > 0 && !ce_cli_global.quiet)
+    fprintf (stderr, "%u of %d cameras could not be checked\n", failed,
+        argc - 1);
+  return failed > 0 ? CE_EXIT_RUNTIME : CE_EXIT_OK;
+}

@@ -5,103 +5,14 @@
  * incident list) goes to the registry like every other command; what
  * needs the gateway's live state (a preset's warm-up, tours, an
  * incident's cameras held warm and its wall takeover) goes to cityeyed's
- * HTTP API: --gateway URL (default $CITYEYE_GATEWAY, else
- * http://127.0.0.1:8080) with the API token in $CITYEYE_TOKEN.
+ * HTTP API (ce_cli_api_call).
  */
 #include "ce-cli.h"
 #include "ce-registry-walls.h"
 #include "ce-wall.h"
 
-#include <libsoup/soup.h>
 #include <stdio.h>
 #include <string.h>
-
-static char *gateway = NULL;
-
-static const GOptionEntry gateway_entries[] = {
-    {"gateway", 0, 0, G_OPTION_ARG_STRING, &gateway,
-        "cityeyed's HTTP API (default $CITYEYE_GATEWAY, else "
-        "http://127.0.0.1:8080); the API token is read from $CITYEYE_TOKEN",
-        "URL"},
-    G_OPTION_ENTRY_NULL,
-};
-
-/* One request to the gateway; prints the gateway's error and returns
- * NULL unless the status is 2xx.  (transfer full) */
-static JsonNode *
-api_call (const char *method, const char *path, JsonNode *body)
-{
-  const char *base = gateway != NULL ? gateway : g_getenv ("CITYEYE_GATEWAY");
-  const char *token = g_getenv ("CITYEYE_TOKEN");
-  g_autoptr (SoupSession) session = NULL;
-  g_autoptr (SoupMessage) msg = NULL;
-  g_autoptr (GBytes) reply = NULL;
-  g_autoptr (GError) error = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autofree char *uri = NULL;
-  guint status;
-
-  if (base == NULL || *base == '\0')
-    base = "http://127.0.0.1:8080";
-  if (!g_str_has_prefix (base, "http://") &&
-      !g_str_has_prefix (base, "https://")) {
-    ce_cli_error ("--gateway: “%s” is not an http:// or https:// URL", base);
-    return NULL;
-  }
-  uri = g_strdup_printf ("%s%s", base, path);
-  msg = soup_message_new (method, uri);
-  if (msg == NULL) {
-    ce_cli_error ("--gateway: “%s” is not a URL", base);
-    return NULL;
-  }
-  if (token != NULL && *token != '\0') {
-    g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
-
-    soup_message_headers_replace (soup_message_get_request_headers (msg),
-        "Authorization", auth);
-  }
-  if (body != NULL) {
-    g_autofree char *text = json_to_string (body, FALSE);
-    g_autoptr (GBytes) bytes = g_bytes_new_take (text, strlen (text));
-
-    text = NULL;
-    soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-  }
-  session = soup_session_new_with_options ("timeout", 60, NULL);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  if (reply == NULL) {
-    ce_cli_error ("Gateway %s: %s", base, error->message);
-    return NULL;
-  }
-  status = soup_message_get_status (msg);
-  if (g_bytes_get_size (reply) > 0 &&
-      !json_parser_load_from_data (parser, g_bytes_get_data (reply, NULL),
-          g_bytes_get_size (reply), NULL)) {
-    ce_cli_error ("Gateway %s answered %u with something else than JSON", base,
-        status);
-    return NULL;
-  }
-  if (status < 200 || status > 299) {
-    JsonNode *root = json_parser_get_root (parser);
-    const char *message = NULL;
-
-    if (root != NULL && JSON_NODE_HOLDS_OBJECT (root)) {
-      JsonObject *e =
-          json_object_get_object_member (json_node_get_object (root), "error");
-
-      if (e != NULL)
-        message =
-            json_object_get_string_member_with_default (e, "message", NULL);
-    }
-    ce_cli_error ("%s %s: %u %s%s", method, path, status,
-        message != NULL ? message : soup_status_get_phrase (status),
-        status == 401 ? " (set CITYEYE_TOKEN to an API token)" : "");
-    return NULL;
-  }
-  if (json_parser_get_root (parser) == NULL)
-    return json_node_new (JSON_NODE_NULL);
-  return json_node_ref (json_parser_get_root (parser));
-}
 
 /* ---- wall --------------------------------------------------------------- */
 
@@ -262,7 +173,7 @@ wall_apply (int argc, char **argv)
   JsonObject *warm;
 
   memcpy (&merged[0], &entries[0], sizeof (GOptionEntry));
-  memcpy (&merged[1], &gateway_entries[0], sizeof (GOptionEntry));
+  memcpy (&merged[1], &ce_cli_gateway_entries[0], sizeof (GOptionEntry));
   memset (&merged[2], 0, sizeof (GOptionEntry));
   if (!ce_cli_parse ("wall apply", "PRESET",
           "Apply a preset on the gateway: its cameras are started and "
@@ -277,7 +188,7 @@ wall_apply (int argc, char **argv)
     return ce_cli_usage_error ("wall apply",
         "names are 1 to 64 of letters, digits, “-” and “_”");
   path = g_strdup_printf ("/api/v1/walls/%s/presets/%s/apply", wall, argv[1]);
-  reply = api_call ("POST", path, NULL);
+  reply = ce_cli_api_call ("POST", path, NULL);
   if (reply == NULL)
     return CE_EXIT_RUNTIME;
   if (ce_cli_output () == CE_OUTPUT_JSON) {
@@ -387,7 +298,7 @@ wall_tour (int argc, char **argv)
   gint64 tiles;
 
   memcpy (merged, entries, 4 * sizeof (GOptionEntry));
-  memcpy (&merged[4], &gateway_entries[0], sizeof (GOptionEntry));
+  memcpy (&merged[4], &ce_cli_gateway_entries[0], sizeof (GOptionEntry));
   memset (&merged[5], 0, sizeof (GOptionEntry));
   if (!ce_cli_parse ("wall tour", "CAMERA CAMERA…",
           "Make a tile cycle through cameras; the next camera is started "
@@ -409,7 +320,7 @@ wall_tour (int argc, char **argv)
       return ce_cli_usage_error ("wall tour",
           "“%s” is not a 20-digit camera id", argv[i]);
   path = g_strdup_printf ("/api/v1/walls/%s", wall);
-  current = api_call ("GET", path, NULL);
+  current = ce_cli_api_call ("GET", path, NULL);
   if (current == NULL)
     return CE_EXIT_RUNTIME;
   monitors =
@@ -438,7 +349,7 @@ wall_tour (int argc, char **argv)
   json_builder_end_array (b);
   json_builder_end_object (b);
   patch = json_builder_get_root (b);
-  reply = api_call ("PATCH", path, patch);
+  reply = ce_cli_api_call ("PATCH", path, patch);
   if (reply == NULL)
     return CE_EXIT_RUNTIME;
   if (ce_cli_output () == CE_OUTPUT_JSON)
@@ -492,12 +403,9 @@ incident_open (int argc, char **argv)
           "The monitor to take over (default 0)", "N"},
       {"kind", 0, 0, G_OPTION_ARG_STRING, &kind, "Kind, e.g. flood", "KIND"},
       {"title", 0, 0, G_OPTION_ARG_STRING, &title, "Title", "TEXT"},
-      {"gateway", 0, 0, G_OPTION_ARG_STRING, &gateway,
-          "cityeyed's HTTP API (default $CITYEYE_GATEWAY, else "
-          "http://127.0.0.1:8080); the API token is read from $CITYEYE_TOKEN",
-          "URL"},
       G_OPTION_ENTRY_NULL,
   };
+  GOptionEntry merged[G_N_ELEMENTS (entries) + 1];
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) body = NULL;
@@ -506,13 +414,18 @@ incident_open (int argc, char **argv)
   JsonArray *cams;
   double lon, lat;
 
+  memcpy (merged, entries,
+      (G_N_ELEMENTS (entries) - 1) * sizeof (GOptionEntry));
+  memcpy (&merged[G_N_ELEMENTS (entries) - 1], &ce_cli_gateway_entries[0],
+      sizeof (GOptionEntry));
+  memset (&merged[G_N_ELEMENTS (entries)], 0, sizeof (GOptionEntry));
   if (!ce_cli_parse ("incident open", NULL,
           "Open an incident on the gateway: the nearest online cameras you "
           "may see are started and held while it is open, and shown on a "
           "wall monitor with --wall.",
           "Example:\n  CITYEYE_TOKEN=… cityeye incident open --at "
           "121.38,31.35 --radius 300 --wall hall",
-          entries, TRUE, &argc, &argv))
+          merged, TRUE, &argc, &argv))
     return CE_EXIT_USAGE;
   if (argc != 1 || at == NULL)
     return ce_cli_usage_error ("incident open", "give --at LON,LAT");
@@ -547,7 +460,7 @@ incident_open (int argc, char **argv)
   }
   json_builder_end_object (b);
   body = json_builder_get_root (b);
-  reply = api_call ("POST", "/api/v1/incidents", body);
+  reply = ce_cli_api_call ("POST", "/api/v1/incidents", body);
   if (reply == NULL)
     return CE_EXIT_RUNTIME;
   if (ce_cli_output () == CE_OUTPUT_JSON) {
@@ -579,12 +492,12 @@ incident_close (int argc, char **argv)
   if (!ce_cli_parse ("incident close", "ID",
           "Close an incident on the gateway: its cameras are released and a "
           "monitor it took over shows what it showed before.",
-          NULL, gateway_entries, TRUE, &argc, &argv))
+          NULL, ce_cli_gateway_entries, TRUE, &argc, &argv))
     return CE_EXIT_USAGE;
   if (argc != 2 || !ce_wall_name_valid (argv[1], "ID", NULL))
     return ce_cli_usage_error ("incident close", "give one incident id");
   path = g_strdup_printf ("/api/v1/incidents/%s/close", argv[1]);
-  reply = api_call ("POST", path, NULL);
+  reply = ce_cli_api_call ("POST", path, NULL);
   if (reply == NULL)
     return CE_EXIT_RUNTIME;
   if (ce_cli_output () == CE_OUTPUT_JSON)

@@ -61,6 +61,16 @@ void ce_cli_error (const char *format, ...) G_GNUC_PRINTF (1, 2);
 int ce_cli_usage_error (const char *command, const char *format, ...)
     G_GNUC_PRINTF (2, 3);
 
+/* --gateway URL, for the commands that call cityeyed's HTTP API. */
+extern const GOptionEntry ce_cli_gateway_entries[];
+
+/* One request to the gateway (--gateway, else $CITYEYE_GATEWAY, else
+ * http://127.0.0.1:8080; token from $CITYEYE_TOKEN).  Prints the
+ * gateway's error and returns NULL unless the status is 2xx; an empty
+ * body is a JSON null.  (transfer full) */
+JsonNode *ce_cli_api_call (const char *method, const char *path,
+    JsonNode *body);
+
 /* One subcommand of a command group (`cityeye camera list`). */
 typedef struct
 {
@@ -153,6 +163,7 @@ gboolean ce_cli_parse_duration (const char *text, gint64 *us, GError **error);
 /* Camera health (ce-cli-probe.c). */
 int ce_cli_camera_probe (int argc, char **argv);
 int ce_cli_camera_health (int argc, char **argv);
+int ce_cli_camera_check (int argc, char **argv);
 int ce_cli_stats_online (int argc, char **argv);
 int ce_cli_stats_offline (int argc, char **argv);
 

@@ -192,6 +192,47 @@ test_black (void)
       ==, "black");
 }
 
+/* `cityeye camera check` through the API: a table of results, JSON, and
+ * the gateway's refusal passed on with exit status 1. */
+static void
+test_cli (void)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *a;
+
+  g_assert_cmpint (gateway_process_run_cli (env.gw, env.op, &out, NULL,
+                       "camera", "check", CAM_BLACK, CAM_NORMAL, NULL),
+      ==, 0);
+  g_assert_nonnull (strstr (out, "RESULT"));
+  g_assert_true (g_regex_match_simple ("^" CAM_BLACK " +black ", out,
+      G_REGEX_MULTILINE, 0));
+  g_assert_true (
+      g_regex_match_simple ("^" CAM_NORMAL " +ok ", out, G_REGEX_MULTILINE, 0));
+  g_clear_pointer (&out, g_free);
+
+  g_assert_cmpint (gateway_process_run_cli (env.gw, env.op, &out, NULL,
+                       "camera", "check", "--json", CAM_BLACK, NULL),
+      ==, 0);
+  g_assert_true (json_parser_load_from_data (parser, out, -1, NULL));
+  a = json_node_get_array (json_parser_get_root (parser));
+  g_assert_cmpuint (json_array_get_length (a), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (
+                           json_array_get_object_element (a, 0), "deep_check"),
+                       "result"),
+      ==, "black");
+  g_clear_pointer (&out, g_free);
+
+  /* A viewer may not run checks: the gateway's reason, exit 1. */
+  g_assert_cmpint (gateway_process_run_cli (env.gw, env.viewer, &out, &err,
+                       "camera", "check", CAM_NORMAL, NULL),
+      ==, 1);
+  g_assert_nonnull (strstr (err, ": 403 "));
+  g_assert_nonnull (strstr (err, "1 of 1 cameras could not be checked"));
+}
+
 static void
 test_no_picture (void)
 {
@@ -245,14 +286,15 @@ test_metrics_and_restart (void)
   JsonObject *d;
 
   g_assert_cmpuint (metrics->status, ==, 200);
+  /* The CLI's checks count too: black twice more, ok once more. */
   g_assert_nonnull (strstr (metrics->body,
-      "cityeye_deep_checks_total{result=\"black\"} 1\n"));
+      "cityeye_deep_checks_total{result=\"black\"} 3\n"));
   g_assert_nonnull (strstr (metrics->body,
       "cityeye_deep_checks_total{result=\"frozen\"} 1\n"));
   g_assert_nonnull (strstr (metrics->body,
       "cityeye_deep_checks_total{result=\"no_picture\"} 1\n"));
   g_assert_nonnull (
-      strstr (metrics->body, "cityeye_deep_checks_total{result=\"ok\"} 3\n"));
+      strstr (metrics->body, "cityeye_deep_checks_total{result=\"ok\"} 4\n"));
 
   /* The registry keeps the results across a restart. */
   gateway_process_restart (env.gw, FALSE);
@@ -343,6 +385,7 @@ main (int argc, char **argv)
   g_test_add_func ("/deep-check/sample", test_sample);
   g_test_add_func ("/deep-check/normal-and-frozen", test_normal);
   g_test_add_func ("/deep-check/black", test_black);
+  g_test_add_func ("/deep-check/cli", test_cli);
   g_test_add_func ("/deep-check/no-picture", test_no_picture);
   g_test_add_func ("/deep-check/refusals", test_refusals);
   g_test_add_func ("/deep-check/metrics-and-restart", test_metrics_and_restart);

@@ -708,38 +708,9 @@ test_incidents (void)
   g_assert_cmpuint (r->status, ==, 404);
 }
 
-/* Runs the CLI with the gateway's address and @token; returns its exit
- * status, its standard output in *out. */
-static int
-cli (const char *token, char **out, ...)
-{
-  g_autoptr (GSubprocessLauncher) l =
-      g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr (GSubprocess) p = NULL;
-  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) error = NULL;
-  g_autofree char *gw = g_strdup_printf ("http://127.0.0.1:%u",
-      gateway_process_http_port (env.gw));
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (argv, g_strdup (g_getenv ("CITYEYE_CLI")));
-  va_start (ap, out);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (argv, g_strdup (arg));
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_subprocess_launcher_setenv (l, "CITYEYE_DB", gateway_process_db (env.gw),
-      TRUE);
-  g_subprocess_launcher_setenv (l, "CITYEYE_GATEWAY", gw, TRUE);
-  g_subprocess_launcher_setenv (l, "CITYEYE_TOKEN", token, TRUE);
-  p = g_subprocess_launcher_spawnv (l, (const char *const *) argv->pdata,
-      &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (p, NULL, NULL, out, NULL, &error);
-  g_assert_no_error (error);
-  return g_subprocess_get_exit_status (p);
-}
+/* The CLI as @token's holder on this gateway: exit status, *out. */
+#define cli(token, out, ...) \
+  gateway_process_run_cli (env.gw, token, out, NULL, __VA_ARGS__)
 
 static void
 test_cli (void)

@@ -391,6 +391,47 @@ gateway_process_metric (GatewayProcess *self, const char *bearer,
   return -1;
 }
 
+int
+gateway_process_run_cli (GatewayProcess *self, const char *token, char **out,
+    char **err, ...)
+{
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) p = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *gw = gateway_process_http_url (self, "");
+  g_autofree char *o = NULL;
+  g_autofree char *e = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_assert_nonnull (g_getenv ("CITYEYE_CLI"));
+  g_ptr_array_add (argv, g_strdup (g_getenv ("CITYEYE_CLI")));
+  va_start (ap, err);
+  while ((arg = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_subprocess_launcher_setenv (l, "CITYEYE_DB", gateway_process_db (self),
+      TRUE);
+  g_subprocess_launcher_setenv (l, "CITYEYE_GATEWAY", gw, TRUE);
+  g_subprocess_launcher_setenv (l, "CITYEYE_TOKEN", token, TRUE);
+  p = g_subprocess_launcher_spawnv (l, (const char *const *) argv->pdata,
+      &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (p, NULL, NULL, &o, &e, &error);
+  g_assert_no_error (error);
+  if (g_test_verbose ())
+    g_printerr ("cityeye %s -> %d\n%s%s", (char *) argv->pdata[1],
+        g_subprocess_get_exit_status (p), o, e);
+  if (out != NULL)
+    *out = g_steal_pointer (&o);
+  if (err != NULL)
+    *err = g_steal_pointer (&e);
+  return g_subprocess_get_exit_status (p);
+}
+
 GSocket *
 gateway_process_raw_request (GatewayProcess *self, const char *request,
     const char *status_line)

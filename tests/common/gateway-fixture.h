@@ -97,6 +97,15 @@ JsonNode *gateway_process_get_json (GatewayProcess *self, const char *path,
 gint64 gateway_process_metric (GatewayProcess *self, const char *bearer,
     const char *sample);
 
+/* ---- the command line ---------------------------------------------------- */
+
+/* Runs the `cityeye` command line ($CITYEYE_CLI) on this gateway's
+ * registry and HTTP API as @token's holder, with the NULL-terminated
+ * arguments; returns its exit status, its standard output in *@out and
+ * its standard error in *@err (both nullable, g_free). */
+int gateway_process_run_cli (GatewayProcess *self, const char *token,
+    char **out, char **err, ...) G_GNUC_NULL_TERMINATED;
+
 /* A raw TCP client of the HTTP port with a 4 KiB receive buffer (a client
  * that will stop reading): sends @request and checks that the answer
  * begins with @status_line ("HTTP/1.1 101"), read and nothing more. */
