@@ -383,6 +383,83 @@ test_sender_report (void)
   g_assert_cmpmem (out, 28, expected, 28);
 }
 
+/* RR (empty), PLI (RFC 4585 §6.3.1) and FIR (RFC 5104 §4.3.1) in one
+ * compound packet, byte for byte. */
+static void
+test_keyframe_request (void)
+{
+  static const guint8 expected[40] = {
+      /* RR, no report block, sender 0x01020304 */
+      0x80, 0xc9, 0x00, 0x01, 0x01, 0x02, 0x03, 0x04,
+      /* PSFB FMT 1 (PLI), length 2, sender, media 0xa1b2c3d4 */
+      0x81, 0xce, 0x00, 0x02, 0x01, 0x02, 0x03, 0x04, 0xa1, 0xb2, 0xc3, 0xd4,
+      /* PSFB FMT 4 (FIR), length 4, sender, media 0, FCI: SSRC, seq 7 */
+      0x84, 0xce, 0x00, 0x04, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x00,
+      0xa1, 0xb2, 0xc3, 0xd4, 0x07, 0x00, 0x00, 0x00};
+  guint8 out[40];
+
+  g_assert_cmpuint (
+      ce_rtcp_write_keyframe_request (out, 0x01020304, 0xa1b2c3d4, 7), ==, 40);
+  g_assert_cmpmem (out, 40, expected, 40);
+}
+
+/* Which picture a packet's payload starts, as the ingest reads the first
+ * packets of a stream. */
+static void
+test_payload_picture (void)
+{
+  static const struct
+  {
+    CeCodec codec;
+    const char *bytes;
+    gsize size;
+    CeRtpPicture want;
+  } cases[] = {
+      {CE_CODEC_H264, "\x65\x88", 2, CE_RTP_PICTURE_KEY},   /* IDR */
+      {CE_CODEC_H264, "\x41\x9a", 2, CE_RTP_PICTURE_DELTA}, /* P slice */
+      {CE_CODEC_H264, "\x67\x42", 2, CE_RTP_PICTURE_NONE},  /* SPS */
+      {CE_CODEC_H264, "\x06\x05", 2, CE_RTP_PICTURE_NONE},  /* SEI */
+      /* STAP-A: SPS, PPS, IDR; SPS, PPS only; SPS then a P slice. */
+      {CE_CODEC_H264, "\x18\x00\x02\x67\x42\x00\x02\x68\xce\x00\x02\x65\x88",
+          13, CE_RTP_PICTURE_KEY},
+      {CE_CODEC_H264, "\x18\x00\x02\x67\x42\x00\x02\x68\xce", 9,
+          CE_RTP_PICTURE_NONE},
+      {CE_CODEC_H264, "\x18\x00\x02\x67\x42\x00\x02\x41\x9a", 9,
+          CE_RTP_PICTURE_DELTA},
+      /* STAP-A whose second size runs past the packet: the first only. */
+      {CE_CODEC_H264, "\x18\x00\x02\x67\x42\x00\x09\x65", 8,
+          CE_RTP_PICTURE_NONE},
+      /* FU-A: an IDR's start, its continuation, a P slice's start. */
+      {CE_CODEC_H264, "\x7c\x85\x88", 3, CE_RTP_PICTURE_KEY},
+      {CE_CODEC_H264, "\x7c\x05\x88", 3, CE_RTP_PICTURE_NONE},
+      {CE_CODEC_H264, "\x7c\x81\x9a", 3, CE_RTP_PICTURE_DELTA},
+      {CE_CODEC_H264, "\x7c", 1, CE_RTP_PICTURE_NONE},          /* truncated */
+      {CE_CODEC_H265, "\x26\x01\xaf", 3, CE_RTP_PICTURE_KEY},   /* IDR_W_RADL */
+      {CE_CODEC_H265, "\x2a\x01\xaf", 3, CE_RTP_PICTURE_KEY},   /* CRA */
+      {CE_CODEC_H265, "\x02\x01\xd0", 3, CE_RTP_PICTURE_DELTA}, /* TRAIL_R */
+      {CE_CODEC_H265, "\x40\x01\x0c", 3, CE_RTP_PICTURE_NONE},  /* VPS */
+      /* AP: VPS, then IDR. */
+      {CE_CODEC_H265, "\x60\x01\x00\x02\x40\x01\x00\x03\x26\x01\xaf", 11,
+          CE_RTP_PICTURE_KEY},
+      /* FU: an IDR's start, a TRAIL_R's continuation. */
+      {CE_CODEC_H265, "\x62\x01\x93\xaf", 4, CE_RTP_PICTURE_KEY},
+      {CE_CODEC_H265, "\x62\x01\x01\xaf", 4, CE_RTP_PICTURE_NONE},
+      {CE_CODEC_H265, "\x62\x01", 2, CE_RTP_PICTURE_NONE}, /* truncated */
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    /* A copy of the exact size, so that ASan sees any read past it. */
+    g_autofree guint8 *p = g_memdup2 (cases[i].bytes, cases[i].size);
+
+    if (ce_rtp_payload_picture (cases[i].codec, p, cases[i].size) !=
+        cases[i].want)
+      g_error ("case %u: expected %d, got %d", i, cases[i].want,
+          ce_rtp_payload_picture (cases[i].codec, p, cases[i].size));
+  }
+  g_assert_cmpint (ce_rtp_payload_picture (CE_CODEC_H264, NULL, 0), ==,
+      CE_RTP_PICTURE_NONE);
+}
+
 static void
 test_ntp (void)
 {
@@ -599,6 +676,8 @@ main (int argc, char **argv)
   g_test_add_func ("/rtp/header", test_rtp_header);
   g_test_add_func ("/rtp/parse-header", test_parse_header);
   g_test_add_func ("/rtp/sender-report", test_sender_report);
+  g_test_add_func ("/rtp/keyframe-request", test_keyframe_request);
+  g_test_add_func ("/rtp/payload-picture", test_payload_picture);
   g_test_add_func ("/rtp/ntp", test_ntp);
   g_test_add_func ("/rtp/gst/h264", test_gst_h264);
   g_test_add_func ("/rtp/gst/h265", test_gst_h265);

@@ -149,6 +149,7 @@ ce_camsim_cameras_reset (CeCamsimCameras *self)
       g_atomic_int_set (&s->connections_total, 0);
       g_atomic_int_set (&s->media_created, 0);
       g_atomic_int_set (&s->frames_sent, 0);
+      g_atomic_int_set (&s->keyframe_requests, 0);
       g_atomic_int_set (&s->variant, ce_camsim_variant_for_fault (share));
     }
   }
@@ -172,6 +173,9 @@ add_stream_members (JsonBuilder *builder, CeCamsimStreamStats *s)
   json_builder_set_member_name (builder, "frames_sent");
   json_builder_add_int_value (builder,
       (guint) g_atomic_int_get (&s->frames_sent));
+  json_builder_set_member_name (builder, "keyframe_requests");
+  json_builder_add_int_value (builder,
+      (guint) g_atomic_int_get (&s->keyframe_requests));
 }
 
 static void
@@ -205,6 +209,7 @@ add_camera (JsonBuilder *builder, CeCamsimCamera *camera)
     sum.media_created += g_atomic_int_get (&s->media_created);
     sum.media_active += g_atomic_int_get (&s->media_active);
     sum.frames_sent += g_atomic_int_get (&s->frames_sent);
+    sum.keyframe_requests += g_atomic_int_get (&s->keyframe_requests);
   }
   add_stream_members (builder, &sum);
   json_builder_set_member_name (builder, "refused");

@@ -22,6 +22,7 @@ typedef struct
   gint media_created;      /* shared media built (one per upstream) */
   gint media_active;       /* media currently prepared */
   gint frames_sent;        /* access units fed into the media */
+  gint keyframe_requests;  /* RTCP PLI/FIR that reached the feed */
   gint variant;            /* CeCamsimVariant: the loop it replays */
 } CeCamsimStreamStats;
 

@@ -34,8 +34,11 @@ typedef struct
   guint mtu;             /* RTP packet size of the payloaders */
   guint tick_ms;         /* 0: push each frame on time; N: in N ms batches */
   gboolean start_at_idr; /* FALSE: a new media joins the camera's clock */
-  gboolean burn_id;      /* live-encode each camera with its name */
-  gboolean burn_clock;   /* and the capture time as blocks (implies burn_id) */
+  /* Honour RTCP keyframe requests (PLI, FIR) from clients: the next frame
+   * is the loop's keyframe (gst engine only). */
+  gboolean keyframe_on_request;
+  gboolean burn_id;    /* live-encode each camera with its name */
+  gboolean burn_clock; /* and the capture time as blocks (implies burn_id) */
 
   char *auth_user; /* "admin" */
   char *auth_password;

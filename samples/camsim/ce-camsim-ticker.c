@@ -33,6 +33,8 @@ struct _CeCamsimFeed
   gboolean wait_keyframe;
   gboolean switch_pending;
   gboolean valve_closed;
+  gint keyframe_requested; /* atomic: set by the streaming thread */
+  gulong request_probe;    /* on the appsrc's pad: keyframe requests */
   guint64 first_frame;
   guint64 next_frame;
   guint64 phase;
@@ -159,6 +161,16 @@ tick_loop_feed (CeCamsimTicker *self, CeCamsimFeed *feed, guint64 frame)
     feed->phase = (n - feed->next_frame % n) % n;
     feed->wait_keyframe = FALSE;
     feed->switch_pending = FALSE;
+  }
+  if (g_atomic_int_compare_and_exchange (&feed->keyframe_requested, 1, 0) &&
+      !ce_camsim_loop_is_keyframe (feed->loop,
+          (guint) ((feed->next_frame + feed->phase) % n))) {
+    /* An encoder asked for a keyframe codes the next frame as one: the
+     * loop goes on from its own keyframe. */
+    GST_DEBUG ("camera %s/%s: keyframe on request", feed->camera->name,
+        ce_camsim_profile_to_string (feed->profile));
+    feed->phase = (n - feed->next_frame % n) % n;
+    feed->wait_keyframe = FALSE;
   }
   if (frame > feed->next_frame + MAX_BACKLOG_SECONDS * self->config->fps) {
     GST_WARNING ("camera %s/%s: %" G_GUINT64_FORMAT " frames behind, "
@@ -360,6 +372,25 @@ on_need_data (GstAppSrc *appsrc, guint length, gpointer data)
     ticker_kick (feed->ticker);
 }
 
+/* A client's RTCP PLI or FIR becomes, in the server's RTP session, an
+ * upstream force-key-unit event that the payloader and parser pass up to
+ * the appsrc. */
+static GstPadProbeReturn
+on_upstream_event (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  CeCamsimFeed *feed = data;
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  const GstStructure *s = gst_event_get_structure (event);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM && s != NULL &&
+      gst_structure_has_name (s, "GstForceKeyUnit")) {
+    g_atomic_int_inc (&feed->stats->keyframe_requests);
+    g_atomic_int_set (&feed->keyframe_requested, 1);
+    return GST_PAD_PROBE_HANDLED;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
 CeCamsimFeed *
 ce_camsim_ticker_add_loop (CeCamsimTicker *self, CeCamsimCamera *camera,
     CeCamsimProfile profile, GstElement *appsrc, CeCamsimLoop *loop)
@@ -379,6 +410,13 @@ ce_camsim_ticker_add_loop (CeCamsimTicker *self, CeCamsimCamera *camera,
   /* The callbacks hold a reference; removing the feed drops them. */
   gst_app_src_set_callbacks (GST_APP_SRC (appsrc), &callbacks, feed_ref (feed),
       (GDestroyNotify) feed_unref);
+  if (self->config->keyframe_on_request) {
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (appsrc, "src");
+
+    feed->request_probe =
+        gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+            on_upstream_event, feed_ref (feed), (GDestroyNotify) feed_unref);
+  }
   return add_feed (self, feed);
 }
 
@@ -427,6 +465,12 @@ ce_camsim_ticker_remove (CeCamsimTicker *self, CeCamsimFeed *feed)
     GstAppSrcCallbacks none = {NULL};
 
     gst_app_src_set_callbacks (GST_APP_SRC (feed->appsrc), &none, NULL, NULL);
+    if (feed->request_probe != 0) {
+      g_autoptr (GstPad) pad = gst_element_get_static_pad (feed->appsrc, "src");
+
+      gst_pad_remove_probe (pad, feed->request_probe);
+      feed->request_probe = 0;
+    }
   }
   feed_unref (feed);
 }

@@ -32,7 +32,10 @@ static const char description[] =
     "shared media, whoever connects.  A new media starts wherever the\n"
     "camera's own clock is in its GOP, as real cameras do, so a first viewer\n"
     "may wait up to one GOP for a picture; --start-at-idr starts every new\n"
-    "media at a keyframe instead.\n"
+    "media at a keyframe instead.  With --keyframe-on-request a camera\n"
+    "answers a client's RTCP keyframe request (PLI or FIR, RFC 4585/5104)\n"
+    "with a keyframe at its next frame, as encoders that honour them do\n"
+    "(gst engine only).\n"
     "\n"
     "Once listening it prints one line and flushes it:\n"
     "  camsim: rtsp=127.0.0.1:8554 control=127.0.0.1:8555\n"
@@ -312,6 +315,11 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
           "MS"},
       {"start-at-idr", 0, 0, G_OPTION_ARG_NONE, &start_at_idr,
           "Start every new media at a keyframe", NULL},
+      {"keyframe-on-request", 0, 0, G_OPTION_ARG_NONE,
+          &config->keyframe_on_request,
+          "Answer RTCP keyframe requests (PLI, FIR) with a keyframe at the "
+          "next frame (gst engine; default: ignore them, as many cameras do)",
+          NULL},
       {"start-anywhere", 0, 0, G_OPTION_ARG_NONE, &start_anywhere,
           "Start a new media wherever the camera's clock is (the default)",
           NULL},
@@ -439,6 +447,11 @@ parse_options (Options *options, int *argc, char ***argv, GError **error)
     if (burn_id || burn_clock) {
       g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_INVALID,
           "--burn-id and --burn-clock need --engine=gst");
+      return FALSE;
+    }
+    if (options->config.keyframe_on_request) {
+      g_set_error (error, CE_CAMSIM_ERROR, CE_CAMSIM_ERROR_INVALID,
+          "--keyframe-on-request needs --engine=gst");
       return FALSE;
     }
     for (guint i = 0; i < options->faults->len; i++)

@@ -109,6 +109,7 @@ static const Key keys[] = {
         1, 3600},
     {"relay", "ingest", KEY_STRING, OFF (ingest), 0, 0},
     {"relay", "audio", KEY_BOOL, OFF (relay.audio), 0, 0},
+    {"relay", "keyframe_request", KEY_BOOL, OFF (relay.keyframe_request), 0, 0},
     {"relay", "linger", KEY_SECONDS_MS, OFF (relay.linger_ms), 0, 3600},
     {"relay", "start_timeout", KEY_SECONDS_MS, OFF (relay.start_timeout_ms),
         0.5, 120},

@@ -285,6 +285,92 @@ ce_rtcp_write_sender_report (guint8 out[28], guint32 ssrc, guint64 ntp_time,
   return 28;
 }
 
+gsize
+ce_rtcp_write_keyframe_request (guint8 out[40], guint32 sender_ssrc,
+    guint32 media_ssrc, guint8 fir_seq)
+{
+  /* RR without report blocks: a compound packet starts with SR or RR. */
+  out[0] = 0x80;
+  out[1] = 201;
+  put_be16 (out + 2, 8 / 4 - 1);
+  put_be32 (out + 4, sender_ssrc);
+  /* PSFB, FMT 1: PLI. */
+  out[8] = 0x80 | 1;
+  out[9] = 206;
+  put_be16 (out + 10, 12 / 4 - 1);
+  put_be32 (out + 12, sender_ssrc);
+  put_be32 (out + 16, media_ssrc);
+  /* PSFB, FMT 4: FIR, the media source in its FCI (the header's is 0). */
+  out[20] = 0x80 | 4;
+  out[21] = 206;
+  put_be16 (out + 22, 20 / 4 - 1);
+  put_be32 (out + 24, sender_ssrc);
+  put_be32 (out + 28, 0);
+  put_be32 (out + 32, media_ssrc);
+  out[36] = fir_seq;
+  out[37] = out[38] = out[39] = 0;
+  return 40;
+}
+
+static CeRtpPicture
+nal_picture (CeCodec codec, guint type)
+{
+  if (ce_nal_is_keyframe (codec, type))
+    return CE_RTP_PICTURE_KEY;
+  if ((codec == CE_CODEC_H264 && type >= 1 && type <= 5) ||
+      (codec == CE_CODEC_H265 && type <= 31))
+    return CE_RTP_PICTURE_DELTA;
+  return CE_RTP_PICTURE_NONE;
+}
+
+static guint
+nal_type (CeCodec codec, guint8 first)
+{
+  return codec == CE_CODEC_H264 ? first & 0x1f : (first >> 1) & 0x3f;
+}
+
+CeRtpPicture
+ce_rtp_payload_picture (CeCodec codec, const guint8 *payload, gsize size)
+{
+  /* H.264 STAP-A: header (1), then size (2) + NAL unit…; H.265 AP:
+   * header (2), then the same. */
+  guint agg = codec == CE_CODEC_H264 ? 24 : 48;
+  guint fu_a = codec == CE_CODEC_H264 ? 28 : 49;
+  gsize head = codec == CE_CODEC_H264 ? 1 : 2;
+  guint type;
+
+  if (payload == NULL || size < head + 1 ||
+      (codec != CE_CODEC_H264 && codec != CE_CODEC_H265))
+    return CE_RTP_PICTURE_NONE;
+  type = nal_type (codec, payload[0]);
+  if (type == agg) {
+    CeRtpPicture found = CE_RTP_PICTURE_NONE;
+
+    for (gsize off = head; off + 2 < size;) {
+      gsize n = ((gsize) payload[off] << 8) | payload[off + 1];
+      CeRtpPicture p;
+
+      if (n == 0 || off + 2 + n > size)
+        break;
+      p = nal_picture (codec, nal_type (codec, payload[off + 2]));
+      if (p == CE_RTP_PICTURE_KEY)
+        return p;
+      if (p != CE_RTP_PICTURE_NONE)
+        found = p;
+      off += 2 + n;
+    }
+    return found;
+  }
+  if (type == fu_a || (codec == CE_CODEC_H264 && type == 29)) {
+    guint8 fu = payload[head];
+
+    if ((fu & 0x80) == 0) /* not the fragment's start */
+      return CE_RTP_PICTURE_NONE;
+    return nal_picture (codec, codec == CE_CODEC_H264 ? fu & 0x1f : fu & 0x3f);
+  }
+  return nal_picture (codec, type);
+}
+
 /* Seconds from 1900-01-01 (NTP era 0) to 1970-01-01. */
 #define NTP_UNIX_OFFSET G_GUINT64_CONSTANT (2208988800)
 

@@ -104,6 +104,28 @@ gsize ce_rtcp_write_sender_report (guint8 out[28], guint32 ssrc,
     guint64 ntp_time, guint32 rtp_time, guint32 packet_count,
     guint32 octet_count);
 
+/* Writes a keyframe request as one compound RTCP packet (40 bytes): an
+ * empty receiver report, a Picture Loss Indication (RFC 4585) and a Full
+ * Intra Request (RFC 5104, command sequence number @fir_seq) for the
+ * stream @media_ssrc, from @sender_ssrc.  Returns its size. */
+gsize ce_rtcp_write_keyframe_request (guint8 out[40], guint32 sender_ssrc,
+    guint32 media_ssrc, guint8 fir_seq);
+
+typedef enum
+{
+  CE_RTP_PICTURE_NONE,  /* no slice starts here (parameter sets, SEI, a
+                           fragment's continuation …) */
+  CE_RTP_PICTURE_KEY,   /* a keyframe's slice (IDR, CRA, BLA) */
+  CE_RTP_PICTURE_DELTA, /* another picture's slice */
+} CeRtpPicture;
+
+/* What picture the RTP @payload (RFC 6184 / RFC 7798: a single NAL unit,
+ * an aggregation packet, or a fragment) starts a slice of, if any: enough
+ * to tell whether a stream joined mid-GOP.  (H.265 aggregation packets are
+ * read without DONL.) */
+CeRtpPicture ce_rtp_payload_picture (CeCodec codec, const guint8 *payload,
+    gsize size);
+
 /* Wall-clock time as a 64-bit NTP timestamp. */
 guint64 ce_ntp_now (void);
 

@@ -39,9 +39,11 @@ struct _CeIngest
   CeRtspClient *client;
   CeDepay *depay;
   guint8 payload_type;
-  gboolean audio;   /* set up the camera's audio track */
-  gint64 video_t0;  /* arrival of the first video packet, µs */
-  guint audio_rate; /* 0: no audio track */
+  gboolean audio;              /* set up the camera's audio track */
+  gboolean keyframe_request;   /* ask for one when the stream starts mid-GOP */
+  gboolean first_picture_seen; /* the request is decided on it */
+  gint64 video_t0;             /* arrival of the first video packet, µs */
+  guint audio_rate;            /* 0: no audio track */
   gboolean audio_started;
   guint32 audio_ssrc;
   guint32 audio_last_ts;
@@ -573,6 +575,35 @@ push_audio (CeIngest *self, const guint8 *packet, gsize size, gint64 now)
   ce_hub_push_audio (self->hub, buffer);
 }
 
+/* A camera's stream usually starts wherever its encoder is in the GOP:
+ * the first picture would wait up to a GOP (2–4 s) for the next keyframe.
+ * When the first slice is not a keyframe's, the camera is asked for one
+ * (RTCP PLI + FIR): encoders that honour it send one at once, the others
+ * ignore the packet. */
+static void
+request_keyframe_if_mid_gop (CeIngest *self, CeRtspClient *client,
+    const guint8 *packet, gsize size)
+{
+  CeRtpHeader h;
+  CeRtpPicture picture;
+  guint8 rtcp[40];
+  gsize n;
+
+  if (!self->keyframe_request || self->first_picture_seen ||
+      !ce_rtp_parse_header (packet, size, &h))
+    return;
+  picture = ce_rtp_payload_picture (self->codec, packet + h.payload_offset,
+      h.payload_size);
+  if (picture == CE_RTP_PICTURE_NONE)
+    return;
+  self->first_picture_seen = TRUE;
+  if (picture == CE_RTP_PICTURE_KEY)
+    return;
+  n = ce_rtcp_write_keyframe_request (rtcp, g_random_int (), h.ssrc, 0);
+  if (ce_rtsp_client_send_rtcp (client, CE_TRACK_VIDEO, rtcp, n))
+    GST_DEBUG ("%s: stream starts mid-GOP, keyframe requested", self->name);
+}
+
 static void
 on_client_rtp (CeRtspClient *client, guint track, const guint8 *packet,
     gsize size, gpointer user_data)
@@ -603,6 +634,7 @@ on_client_rtp (CeRtspClient *client, guint track, const guint8 *packet,
     self->times.first_packet = now_us ();
     g_mutex_unlock (&self->lock);
   }
+  request_keyframe_if_mid_gop (self, client, packet, size);
   g_mutex_lock (&self->lock);
   self->last_data = now_us ();
   g_mutex_unlock (&self->lock);
@@ -667,6 +699,7 @@ ce_ingest_start (const char *name, const CeIngestSource *source, CeHub *hub,
         on_client_failed, on_client_described};
 
     self->times.started = now_us ();
+    self->keyframe_request = source->keyframe_request;
     self->client = ce_rtsp_client_new (source->url, source->username,
         source->password, self->connect_ms, source->audio, &funcs, self);
     GST_DEBUG ("%s: connecting to %s", name, source->url);

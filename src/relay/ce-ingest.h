@@ -61,6 +61,9 @@ typedef struct
   /* Pass the camera's G.711/AAC audio through (native ingest only; the
    * rtspsrc fallback is video only). */
   gboolean audio;
+  /* Ask a camera whose stream starts mid-GOP for a keyframe (RTCP PLI and
+   * FIR on the interleaved channel; native ingest only). */
+  gboolean keyframe_request;
 } CeIngestSource;
 
 /* Starts connecting at once.  @hub receives the access units.  The

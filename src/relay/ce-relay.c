@@ -127,6 +127,7 @@ ce_relay_config_init (CeRelayConfig *config)
   config->start_timeout_ms = 10000;
   config->stall_timeout_ms = 5000;
   config->audio = TRUE;
+  config->keyframe_request = TRUE;
   config->connect_timeout_ms = 5000;
   config->backoff_initial_ms = 500;
   config->backoff_max_ms = 10000;
@@ -295,6 +296,7 @@ stream_start_ingest (CeStream *stream)
   source.connect_timeout_ms = relay->config.connect_timeout_ms;
   source.use_rtspsrc = relay->config.use_rtspsrc;
   source.audio = relay->config.audio;
+  source.keyframe_request = relay->config.keyframe_request;
   if (stream->state != CE_STREAM_PLAYING)
     stream->state =
         stream->ever_played ? CE_STREAM_RETRYING : CE_STREAM_CONNECTING;

@@ -65,8 +65,9 @@ typedef struct
   guint backoff_initial_ms;      /* default 500 */
   guint backoff_max_ms;          /* default 10000 */
   guint max_concurrent_connects; /* default 32 */
-  gboolean use_rtspsrc; /* camera side: rtspsrc instead of our client */
-  gboolean audio;       /* pass camera audio through, default TRUE */
+  gboolean use_rtspsrc;      /* camera side: rtspsrc instead of our client */
+  gboolean audio;            /* pass camera audio through, default TRUE */
+  gboolean keyframe_request; /* RTCP PLI/FIR on a mid-GOP start, TRUE */
   CeHubLimits hub;
   /* Admission budgets ([admission]), 0 = unlimited. */
   guint max_pulls;            /* the whole gateway */

@@ -9,6 +9,7 @@
 #include "ce-poller.h"
 #include "ce-rtsp-client.h"
 #include "ce-rtsp-msg.h"
+#include "ce-rtp.h"
 
 #include <string.h>
 
@@ -623,6 +624,29 @@ ce_rtsp_client_free (CeRtspClient *c)
     c->socket = NULL;
   }
   client_unref (c);
+}
+
+gboolean
+ce_rtsp_client_send_rtcp (CeRtspClient *c, guint track, const guint8 *packet,
+    gsize size)
+{
+  guint8 head[4];
+
+  g_return_val_if_fail (c != NULL && packet != NULL, FALSE);
+
+  if (c->done || c->state != ST_PLAYING || size > G_MAXUINT16 ||
+      (track == CE_TRACK_AUDIO && !c->have_audio))
+    return FALSE;
+  head[0] = '$';
+  head[1] = track == CE_TRACK_AUDIO ? 3 : 1;
+  head[2] = (guint8) (size >> 8);
+  head[3] = (guint8) size;
+  g_byte_array_append (c->out, head, sizeof (head));
+  g_byte_array_append (c->out, packet, (guint) size);
+  /* Written when the socket is next writable: this may run inside the
+   * rtp callback, in the middle of reading. */
+  set_want_write (c, TRUE);
+  return TRUE;
 }
 
 void

@@ -66,4 +66,10 @@ void ce_rtsp_client_free (CeRtspClient *client);
 
 void ce_rtsp_client_get_times (CeRtspClient *client, CeRtspClientTimes *times);
 
+/* Queues one RTCP packet (compound) to the camera on @track's RTCP
+ * channel (interleaved 1 or 3).  FALSE when not playing (or no such
+ * track).  May be called from the rtp callback. */
+gboolean ce_rtsp_client_send_rtcp (CeRtspClient *client, guint track,
+    const guint8 *packet, gsize size);
+
 G_END_DECLS

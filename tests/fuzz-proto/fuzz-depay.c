@@ -3,12 +3,14 @@
  *
  * libFuzzer target for the RTP depacketiser.  Input: one flags byte, then
  * RTP packets, each behind a 2-byte big-endian length; fed to an H.264 and
- * an H.265 depacketiser.
+ * an H.265 depacketiser, and classified as the ingest does
+ * (ce_rtp_payload_picture).
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "ce-depay.h"
+#include "ce-rtp.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -81,6 +83,13 @@ run (CeCodec codec, guint8 flags, const uint8_t *data, size_t size)
     {
       g_autofree guint8 *pkt = g_memdup2 (data, len);
 
+      CeRtpHeader h;
+
+      /* What the ingest reads of a stream's first packets. */
+      if (ce_rtp_parse_header (pkt, len, &h) &&
+          ce_rtp_payload_picture (codec, pkt + h.payload_offset,
+              h.payload_size) > CE_RTP_PICTURE_DELTA)
+        __builtin_trap ();
       if (!ce_depay_push (depay, pkt, len, on_au, &check))
         refused++;
     }

@@ -792,6 +792,41 @@ test_instant_open (Env *e, gconstpointer data)
   client_free (first);
 }
 
+/* A camera that honours RTCP keyframe requests (PLI/FIR) starts with a
+ * keyframe at once: a cold first viewer does not wait for the next one
+ * of the 4 s GOP.  (The native ingest asks when the stream starts
+ * mid-GOP; cameras that do not honour it ignore it, as every other test
+ * here shows.) */
+static void
+test_keyframe_request (Env *e, gconstpointer data)
+{
+  const char *cams[] = {"cam2", "cam4", "cam5"};
+  const char *ids[] = {"31011300001320000002", "31011300001320000004",
+      "31011300001320000005"};
+  guint port = e->sim_port;
+  int requests = 0;
+
+  stop (&e->sim);
+  sim_start (e, port, "--keyframe-on-request");
+  g_assert_cmpuint (e->sim_port, ==, port);
+  for (guint i = 0; i < G_N_ELEMENTS (cams); i++) {
+    g_autofree char *u = url (e, ids[i], NULL);
+    Client *c = client_start (u, FALSE, "h264");
+    double ms;
+
+    g_assert_true (client_wait_frames (c, 1, 15000));
+    ms = client_first_ms (c);
+    g_test_message ("%s: first decoded frame after %.0f ms", cams[i], ms);
+    /* Without the request: 0–4 s, 2 s on average. */
+    g_assert_cmpfloat (ms, <, 1000);
+    client_free (c);
+    requests += sim_stat (e, cams[i], "keyframe_requests");
+  }
+  /* Each camera was asked (unless its stream happened to start on a
+   * keyframe: then there is nothing to ask). */
+  g_assert_cmpint (requests, >=, 2);
+}
+
 static void
 test_linger (Env *e, gconstpointer data)
 {
@@ -1379,6 +1414,7 @@ main (int argc, char **argv)
   ADD ("/relay/one-upstream/50-viewers", test_many_viewers_one_upstream);
   ADD ("/relay/one-upstream/five-cold-at-once", test_five_cold_at_once);
   ADD ("/relay/instant-open", test_instant_open);
+  ADD ("/relay/keyframe-request", test_keyframe_request);
   ADD ("/relay/linger", test_linger);
   ADD ("/relay/not-found", test_not_found);
   ADD ("/relay/bad-requests", test_bad_requests);
