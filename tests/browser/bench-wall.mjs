@@ -14,6 +14,11 @@
 // has warmed the new cameras) to every tile presenting.
 //
 //   node bench-wall.mjs BUILD_DIR [ROUNDS] [--start-at-idr] [--warm-presets]
+//                       [--keyframe-on-request]
+//
+// --keyframe-on-request makes the simulated cameras honour the gateway's
+// RTCP keyframe request (PLI/FIR, sent when a stream starts mid-GOP), as
+// encoders that support it do; without it they ignore it, as many do.
 //
 // The gateway runs with [wall] warm_presets=false unless --warm-presets is
 // given: the cold figures are the worst case (a gateway configured so, or
@@ -37,6 +42,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const camsimArgs = ['--sub-size=320x180', '--sub-bitrate=256'];
 if (flags.has('--start-at-idr')) camsimArgs.push('--start-at-idr');
+if (flags.has('--keyframe-on-request')) camsimArgs.push('--keyframe-on-request');
 const gw = await startGateway({
   build,
   inventory: inventory(36),

@@ -6,7 +6,8 @@
 # presenting a frame of its new camera in headless chromium (goal < 1 s),
 # cold and warm, and incident POST to its tiles presenting (goal < 1.5 s).
 # Needs chromium and `npm ci` in tests/browser.
-#   tests/bench/wall/bench-wall-page.sh [BUILD_DIR] [ROUNDS] [--start-at-idr] [--warm-presets]
+#   tests/bench/wall/bench-wall-page.sh [BUILD_DIR] [ROUNDS] [--start-at-idr]
+#       [--warm-presets] [--keyframe-on-request]
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
