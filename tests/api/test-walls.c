@@ -76,9 +76,11 @@ env_start (void)
   env.viewer = gateway_process_add_user (env.gw, "v1", "viewer", ops, 0);
 
   gateway_process_setenv (env.gw, "G_MESSAGES_DEBUG", "all");
+  /* Presets are not kept warm here: these tests watch what an apply
+   * itself starts (warm presets: test-api, test-admission-api). */
   gateway_process_start (env.gw,
       "[relay]\nlinger=1\nstart_timeout=4\n"
-      "[wall]\nmin_dwell=1\nwarm_timeout=4\n");
+      "[wall]\nmin_dwell=1\nwarm_timeout=4\nwarm_presets=false\n");
 }
 
 static void
