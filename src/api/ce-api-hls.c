@@ -501,6 +501,7 @@ ce_api_hls_list (CeApi *api, GPtrArray *out)
     info->peer = g_strdup (s->peer);
     info->user = g_strdup (s->principal->user);
     info->bytes = s->bytes;
+    info->since_us = s->start_us;
     g_ptr_array_add (out, info);
   }
 }

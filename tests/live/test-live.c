@@ -22,6 +22,7 @@
 #define ID_H265 "31011300001320000003"  /* H.265 */
 #define ID_H265B "31011300001320000077" /* H.265, H.264 only by transcode */
 #define ID_CAM4 "31011300001320000004"  /* H.264, dropped and back */
+#define ID_STALL "31011300001320000006" /* sends no picture when asked */
 #define ID_NONE "31011300001320000199"  /* not registered */
 
 typedef struct
@@ -56,6 +57,7 @@ env_start (void)
   add_camera (ID_H265, "cam3-h265");
   add_camera (ID_H265B, "cam5-h265");
   add_camera (ID_CAM4, "cam4");
+  add_camera (ID_STALL, "cam6-stall");
   env.admin = gateway_process_add_user (env.gw, "root", "admin",
       CE_AUTH_ALL_SOURCES, 1);
   env.op = gateway_process_add_user (env.gw, "op1", "operator",
@@ -729,6 +731,124 @@ test_one_upstream (void)
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 0);
 }
 
+/* ---- a viewer still waiting for its camera ------------------------------ */
+
+typedef struct
+{
+  gboolean done;
+  GBytes *body;
+  GError *error;
+} Answer;
+
+static void
+on_answer (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Answer *a = data;
+
+  a->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+      &a->error);
+  a->done = TRUE;
+}
+
+/* The ws client of @id in GET /api/v1/streams (json_object_unref), NULL
+ * when none is listed. */
+static JsonObject *
+ws_client (const char *id)
+{
+  g_autoptr (JsonNode) list = get_json ("/api/v1/streams", env.admin);
+  JsonObject *s = find_stream (list, id);
+  JsonArray *clients;
+
+  if (s == NULL)
+    return NULL;
+  clients = json_object_get_array_member (s, "clients");
+  for (guint i = 0; i < json_array_get_length (clients); i++) {
+    JsonObject *c = json_array_get_object_element (clients, i);
+
+    if (strcmp (json_object_get_string_member (c, "protocol"), "ws") == 0)
+      return json_object_ref (c);
+  }
+  return NULL;
+}
+
+/* A live.ws viewer of a camera that sends no picture waits before its
+ * upgrade (answered once the camera plays, at most the start timeout): it
+ * is listed "connecting", and an admin's close answers its handshake with
+ * a plain error that names the reason; the camera is held no more. */
+static void
+test_kick_connecting (void)
+{
+  g_autofree char *t = grant (ID_STALL, NULL);
+  g_autofree char *uri = g_strdup_printf (
+      "http://127.0.0.1:%u/api/v1/cameras/" ID_STALL "/live.ws?token=%s",
+      gateway_process_http_port (env.gw), t);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr (JsonObject) client = NULL;
+  g_autoptr (JsonObject) gone = NULL;
+  g_autoptr (GBytes) closed = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autofree char *path = NULL;
+  JsonObject *error;
+  Answer a = {0};
+  gint64 deadline;
+
+  g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "stall", 0), ==,
+      200);
+  soup_websocket_client_prepare_handshake (msg, NULL, NULL, NULL);
+  soup_session_send_and_read_async (gateway_process_session (env.gw), msg,
+      G_PRIORITY_DEFAULT, NULL, on_answer, &a);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while ((client = ws_client (ID_STALL)) == NULL) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    gateway_spin (50);
+  }
+  g_assert_cmpstr (json_object_get_string_member (client, "state"), ==,
+      "connecting");
+  g_assert_false (json_object_get_boolean_member (client, "playing"));
+  g_assert_cmpstr (json_object_get_string_member (client, "user"), ==, "op1");
+  g_assert_false (json_object_has_member (client, "channel"));
+  g_assert_false (a.done);
+
+  path = g_strdup_printf ("/api/v1/streams/" ID_STALL "?viewer=%s",
+      json_object_get_string_member (client, "peer"));
+  g_assert_cmpuint (
+      gateway_process_call (env.gw, "DELETE", path, env.admin, &closed), ==,
+      200);
+  g_assert_cmpmem (g_bytes_get_data (closed, NULL), g_bytes_get_size (closed),
+      "{\"closed\":1}", 12);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (!a.done) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    gateway_spin (20);
+  }
+  g_assert_no_error (a.error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, 503);
+  g_assert_true (json_parser_load_from_data (parser,
+      g_bytes_get_data (a.body, NULL), g_bytes_get_size (a.body), NULL));
+  error = json_object_get_object_member (
+      json_node_get_object (json_parser_get_root (parser)), "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==,
+      "unavailable");
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), ==,
+      "Camera " ID_STALL ": closed by an admin");
+  g_bytes_unref (a.body);
+
+  gone = ws_client (ID_STALL);
+  g_assert_null (gone);
+  {
+    g_autoptr (JsonNode) list = get_json ("/api/v1/streams", env.admin);
+    JsonObject *s = find_stream (list, ID_STALL);
+
+    if (s != NULL) /* lingering without a viewer */
+      g_assert_cmpint (json_object_get_int_member (
+                           json_object_get_object_member (s, "viewers"), "ws"),
+          ==, 0);
+  }
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 0);
+  g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "none", 0), ==,
+      200);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -748,6 +868,7 @@ main (int argc, char **argv)
   g_test_add_func ("/live/refused", test_refused);
   g_test_add_func ("/live/slow-clients-dropped", test_slow_ws);
   g_test_add_func ("/live/one-upstream-audit-reconnect", test_one_upstream);
+  g_test_add_func ("/live/admin-kick-connecting", test_kick_connecting);
   ret = g_test_run ();
   env_stop ();
   return ret;
