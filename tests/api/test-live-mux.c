@@ -195,35 +195,14 @@ audit_count (const char *id, const char *action)
   return n;
 }
 
-/* Channel @ch among the ws clients of @id's main stream in GET
- * /api/v1/streams (json_object_unref), NULL when it is not listed; the
- * stream's state in @state (nullable, g_free) when the stream is. */
+/* Channel @ch among the ws clients of @id's main stream
+ * (json_object_unref), NULL when it is not listed; the stream's state in
+ * @state (nullable, g_free) when the stream is. */
 static JsonObject *
 channel_client (const char *id, gint64 ch, char **state)
 {
-  g_autoptr (JsonNode) r = get_json ("/api/v1/streams", env.admin);
-  JsonArray *a =
-      json_object_get_array_member (json_node_get_object (r), "streams");
-
-  for (guint i = 0; i < json_array_get_length (a); i++) {
-    JsonObject *s = json_array_get_object_element (a, i);
-    JsonArray *clients;
-
-    if (strcmp (json_object_get_string_member (s, "camera_id"), id) != 0 ||
-        strcmp (json_object_get_string_member (s, "profile"), "main") != 0)
-      continue;
-    if (state != NULL)
-      *state = g_strdup (json_object_get_string_member (s, "state"));
-    clients = json_object_get_array_member (s, "clients");
-    for (guint k = 0; k < json_array_get_length (clients); k++) {
-      JsonObject *c = json_array_get_object_element (clients, k);
-
-      if (strcmp (json_object_get_string_member (c, "protocol"), "ws") == 0 &&
-          json_object_get_int_member_with_default (c, "channel", -1) == ch)
-        return json_object_ref (c);
-    }
-  }
-  return NULL;
+  return gateway_process_find_client (env.gw, env.admin, id, "main", "ws", ch,
+      state);
 }
 
 /* The peer of channel @ch of @id (g_free), NULL when it is not listed. */

@@ -735,6 +735,7 @@ test_one_upstream (void)
 
 typedef struct
 {
+  SoupMessage *msg;
   gboolean done;
   GBytes *body;
   GError *error;
@@ -750,101 +751,123 @@ on_answer (GObject *source, GAsyncResult *result, gpointer data)
   a->done = TRUE;
 }
 
-/* The ws client of @id in GET /api/v1/streams (json_object_unref), NULL
- * when none is listed. */
-static JsonObject *
-ws_client (const char *id)
+/* Asks for @file of the stalled camera with a play token; a WebSocket
+ * handshake for live.ws.  Answered into @a. */
+static void
+ask_stalled (Answer *a, const char *file, const char *token)
 {
-  g_autoptr (JsonNode) list = get_json ("/api/v1/streams", env.admin);
-  JsonObject *s = find_stream (list, id);
-  JsonArray *clients;
+  g_autofree char *uri = g_strdup_printf (
+      "http://127.0.0.1:%u/api/v1/cameras/" ID_STALL "/%s?token=%s",
+      gateway_process_http_port (env.gw), file, token);
 
-  if (s == NULL)
-    return NULL;
-  clients = json_object_get_array_member (s, "clients");
-  for (guint i = 0; i < json_array_get_length (clients); i++) {
-    JsonObject *c = json_array_get_object_element (clients, i);
-
-    if (strcmp (json_object_get_string_member (c, "protocol"), "ws") == 0)
-      return json_object_ref (c);
-  }
-  return NULL;
+  a->msg = soup_message_new ("GET", uri);
+  if (g_str_has_suffix (file, ".ws"))
+    soup_websocket_client_prepare_handshake (a->msg, NULL, NULL, NULL);
+  soup_session_send_and_read_async (gateway_process_session (env.gw), a->msg,
+      G_PRIORITY_DEFAULT, NULL, on_answer, a);
 }
 
-/* A live.ws viewer of a camera that sends no picture waits before its
- * upgrade (answered once the camera plays, at most the start timeout): it
- * is listed "connecting", and an admin's close answers its handshake with
- * a plain error that names the reason; the camera is held no more. */
-static void
-test_kick_connecting (void)
+/* The client of @protocol of the stalled camera, once it is listed: it
+ * waits for the camera. */
+static JsonObject *
+wait_connecting (const char *protocol)
 {
-  g_autofree char *t = grant (ID_STALL, NULL);
-  g_autofree char *uri = g_strdup_printf (
-      "http://127.0.0.1:%u/api/v1/cameras/" ID_STALL "/live.ws?token=%s",
-      gateway_process_http_port (env.gw), t);
-  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
-  g_autoptr (JsonObject) client = NULL;
-  g_autoptr (JsonObject) gone = NULL;
-  g_autoptr (GBytes) closed = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autofree char *path = NULL;
-  JsonObject *error;
-  Answer a = {0};
-  gint64 deadline;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  JsonObject *c;
 
-  g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "stall", 0), ==,
-      200);
-  soup_websocket_client_prepare_handshake (msg, NULL, NULL, NULL);
-  soup_session_send_and_read_async (gateway_process_session (env.gw), msg,
-      G_PRIORITY_DEFAULT, NULL, on_answer, &a);
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while ((client = ws_client (ID_STALL)) == NULL) {
+  while ((c = gateway_process_find_client (env.gw, env.admin, ID_STALL, "main",
+              protocol, -1, NULL)) == NULL) {
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
     gateway_spin (50);
   }
-  g_assert_cmpstr (json_object_get_string_member (client, "state"), ==,
+  g_assert_cmpstr (json_object_get_string_member (c, "state"), ==,
       "connecting");
-  g_assert_false (json_object_get_boolean_member (client, "playing"));
-  g_assert_cmpstr (json_object_get_string_member (client, "user"), ==, "op1");
-  g_assert_false (json_object_has_member (client, "channel"));
-  g_assert_false (a.done);
+  g_assert_false (json_object_get_boolean_member (c, "playing"));
+  g_assert_cmpstr (json_object_get_string_member (c, "user"), ==, "op1");
+  g_assert_cmpint (json_object_get_int_member (c, "bytes"), ==, 0);
+  g_assert_false (json_object_has_member (c, "channel"));
+  return c;
+}
 
-  path = g_strdup_printf ("/api/v1/streams/" ID_STALL "?viewer=%s",
-      json_object_get_string_member (client, "peer"));
+/* A DELETE of @path closes one viewer; @a is then answered with the plain
+ * error of a viewer closed before its stream began. */
+static void
+kick_one (const char *path, Answer *a)
+{
+  g_autoptr (GBytes) closed = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  gint64 deadline;
+  JsonObject *error;
+
   g_assert_cmpuint (
       gateway_process_call (env.gw, "DELETE", path, env.admin, &closed), ==,
       200);
   g_assert_cmpmem (g_bytes_get_data (closed, NULL), g_bytes_get_size (closed),
       "{\"closed\":1}", 12);
   deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  while (!a.done) {
+  while (!a->done) {
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
     gateway_spin (20);
   }
-  g_assert_no_error (a.error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, 503);
+  g_assert_no_error (a->error);
+  g_assert_cmpuint (soup_message_get_status (a->msg), ==, 503);
   g_assert_true (json_parser_load_from_data (parser,
-      g_bytes_get_data (a.body, NULL), g_bytes_get_size (a.body), NULL));
+      g_bytes_get_data (a->body, NULL), g_bytes_get_size (a->body), NULL));
   error = json_object_get_object_member (
       json_node_get_object (json_parser_get_root (parser)), "error");
   g_assert_cmpstr (json_object_get_string_member (error, "code"), ==,
       "unavailable");
   g_assert_cmpstr (json_object_get_string_member (error, "message"), ==,
       "Camera " ID_STALL ": closed by an admin");
-  g_bytes_unref (a.body);
+  g_clear_pointer (&a->body, g_bytes_unref);
+  g_clear_object (&a->msg);
+}
 
-  gone = ws_client (ID_STALL);
-  g_assert_null (gone);
-  {
-    g_autoptr (JsonNode) list = get_json ("/api/v1/streams", env.admin);
-    JsonObject *s = find_stream (list, ID_STALL);
+/* Viewers of a camera that sends no picture wait (live.ws before its
+ * upgrade, live.mp4 before its headers; at most the start timeout): they
+ * are listed "connecting", and an admin closes them, one by its peer and
+ * then the camera's others: each gets the plain error that names the
+ * reason, and the camera is held no more. */
+static void
+test_kick_connecting (void)
+{
+  g_autofree char *t = grant (ID_STALL, NULL);
+  g_autofree char *path = NULL;
+  g_autoptr (JsonObject) ws = NULL;
+  g_autoptr (JsonObject) mp4 = NULL;
+  g_autoptr (JsonNode) list = NULL;
+  Answer aw = {0}, am = {0};
+  JsonObject *s;
 
-    if (s != NULL) /* lingering without a viewer */
-      g_assert_cmpint (json_object_get_int_member (
-                           json_object_get_object_member (s, "viewers"), "ws"),
-          ==, 0);
+  g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "stall", 0), ==,
+      200);
+  ask_stalled (&aw, "live.ws", t);
+  ask_stalled (&am, "live.mp4", t);
+  ws = wait_connecting ("ws");
+  mp4 = wait_connecting ("mp4");
+  g_assert_false (aw.done || am.done);
+
+  path = g_strdup_printf ("/api/v1/streams/" ID_STALL "?viewer=%s",
+      json_object_get_string_member (ws, "peer"));
+  kick_one (path, &aw);
+  g_assert_false (am.done);
+  kick_one ("/api/v1/streams/" ID_STALL, &am);
+
+  /* Neither is listed; the upstream lingers without a viewer, or is
+   * gone. */
+  list = get_json ("/api/v1/streams", env.admin);
+  s = find_stream (list, ID_STALL);
+  if (s != NULL) {
+    JsonObject *v = json_object_get_object_member (s, "viewers");
+
+    g_assert_cmpint (json_object_get_int_member (v, "ws"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (v, "mp4"), ==, 0);
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (s, "clients")), ==,
+        0);
   }
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 0);
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"mp4\"}"), ==, 0);
   g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "none", 0), ==,
       200);
 }
