@@ -206,8 +206,9 @@ live_viewer_end (LiveViewer *lv, const char *why)
             g_strdup_printf ("Camera %s: %s", lv->camera_id, why);
 
         ce_api_respond_error (lv->msg, CE_API_ERROR_UNAVAILABLE, m);
-      } else if (status == SOUP_STATUS_SWITCHING_PROTOCOLS)
+      } else if (status == SOUP_STATUS_SWITCHING_PROTOCOLS) {
         cut = TRUE;
+      }
       soup_server_message_unpause (lv->msg);
     }
     g_clear_object (&lv->msg);
