@@ -729,6 +729,9 @@ test_kick_connecting (void)
   g_assert_cmpstr (wait->error_code, ==, "not_found");
   g_assert_cmpuint (m->errors->len, ==, 0);
   g_assert_cmpuint (good->st.order_errors, ==, 0);
+  /* Nothing else holds the camera: its upstream stops after the linger
+   * (1 s), and the relay's wait ends with it. */
+  WAIT_FOR (ws_viewers (ID_STALL) == -1, 5000);
   g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "none", 0), ==,
       200);
 }

@@ -838,6 +838,7 @@ test_kick_connecting (void)
   g_autoptr (JsonNode) list = NULL;
   Answer aw = {0}, am = {0};
   JsonObject *s;
+  gint64 deadline;
 
   g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "stall", 0), ==,
       200);
@@ -868,6 +869,17 @@ test_kick_connecting (void)
   }
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 0);
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"mp4\"}"), ==, 0);
+  /* Nothing else holds the camera: its upstream stops after the linger
+   * (1 s). */
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  for (;;) {
+    g_autoptr (JsonNode) l = get_json ("/api/v1/streams", env.admin);
+
+    if (find_stream (l, ID_STALL) == NULL)
+      break;
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    gateway_spin (100);
+  }
   g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "none", 0), ==,
       200);
 }
