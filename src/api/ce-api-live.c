@@ -229,6 +229,11 @@ live_viewer_end (LiveViewer *lv, const char *why)
                "%" G_GUINT64_FORMAT " bytes (%s, audited)",
         protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
         lv->peer, (now - lv->start_us) / 1e6, lv->bytes, why);
+  } else {
+    g_message ("HTTP %s viewer %s of camera %s from %s ended after %.1f s "
+               "of waiting for the camera, before it started (%s)",
+        protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
+        lv->peer, (g_get_real_time () - lv->open_us) / 1e6, why);
   }
   if (lv->sink != NULL) {
     const CeApiLiveSink *sink = g_steal_pointer (&lv->sink);

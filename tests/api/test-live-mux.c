@@ -720,6 +720,12 @@ test_kick_connecting (void)
   g_assert_cmpint (metric (WS_VIEWERS), ==, views);
   g_assert_cmpuint (audit_count (ID_STALL, "start"), ==, 0);
   g_assert_cmpuint (audit_count (ID_STALL, "stop"), ==, 0);
+  {
+    g_autofree char *log = gateway_process_read_log (env.gw);
+
+    g_assert_nonnull (strstr (log, "HTTP ws viewer wall1 of camera " ID_STALL));
+    g_assert_nonnull (strstr (log, "before it started (closed by an admin)"));
+  }
   g_assert_cmpuint (
       gateway_process_call (env.gw, "DELETE", path, env.admin, NULL), ==, 404);
   /* The socket no longer has it. */
