@@ -586,6 +586,23 @@ find_stream (JsonNode *list, const char *id)
   return NULL;
 }
 
+/* Waits up to @seconds for the relay to stop @id's upstream (it is no
+ * longer listed). */
+static void
+wait_stream_gone (const char *id, guint seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  for (;;) {
+    g_autoptr (JsonNode) l = get_json ("/api/v1/streams", env.admin);
+
+    if (find_stream (l, id) == NULL)
+      break;
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    gateway_spin (100);
+  }
+}
+
 static gboolean
 audit_has (const char *protocol, const char *action)
 {
@@ -713,15 +730,7 @@ test_one_upstream (void)
   reader_free (mp4);
   reader_free (flv);
   g_clear_pointer (&ws, ws_free);
-  deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-  for (;;) {
-    g_autoptr (JsonNode) l = get_json ("/api/v1/streams", env.admin);
-
-    if (find_stream (l, ID_CAM4) == NULL)
-      break;
-    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    gateway_spin (250);
-  }
+  wait_stream_gone (ID_CAM4, 15);
   for (guint i = 0; i < 4; i++) {
     const char *p = (const char *[]){"ws", "mp4", "flv", "hls"}[i];
 
@@ -838,7 +847,6 @@ test_kick_connecting (void)
   g_autoptr (JsonNode) list = NULL;
   Answer aw = {0}, am = {0};
   JsonObject *s;
-  gint64 deadline;
 
   g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "stall", 0), ==,
       200);
@@ -871,15 +879,7 @@ test_kick_connecting (void)
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"mp4\"}"), ==, 0);
   /* Nothing else holds the camera: its upstream stops after the linger
    * (1 s). */
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
-  for (;;) {
-    g_autoptr (JsonNode) l = get_json ("/api/v1/streams", env.admin);
-
-    if (find_stream (l, ID_STALL) == NULL)
-      break;
-    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    gateway_spin (100);
-  }
+  wait_stream_gone (ID_STALL, 5);
   g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "none", 0), ==,
       200);
 }
