@@ -798,72 +798,83 @@ wait_connecting (const char *protocol)
   return c;
 }
 
-/* A DELETE of @path closes one viewer; @a is then answered with the plain
- * error of a viewer closed before its stream began. */
+/* A DELETE of @path closes @n viewers. */
 static void
-kick_one (const char *path, Answer *a)
+kick (const char *path, guint n)
 {
-  g_autoptr (GBytes) closed = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  gint64 deadline;
-  JsonObject *error;
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *want = g_strdup_printf ("{\"closed\":%u}", n);
 
   g_assert_cmpuint (
-      gateway_process_call (env.gw, "DELETE", path, env.admin, &closed), ==,
-      200);
-  g_assert_cmpmem (g_bytes_get_data (closed, NULL), g_bytes_get_size (closed),
-      "{\"closed\":1}", 12);
-  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+      gateway_process_call (env.gw, "DELETE", path, env.admin, &body), ==, 200);
+  g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body), want,
+      strlen (want));
+}
+
+/* @a is answered with the plain error @status, @code, @message. */
+static void
+wait_error (Answer *a, guint status, const char *code, const char *message)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  JsonObject *error;
+
   while (!a->done) {
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
     gateway_spin (20);
   }
   g_assert_no_error (a->error);
-  g_assert_cmpuint (soup_message_get_status (a->msg), ==, 503);
+  g_assert_cmpuint (soup_message_get_status (a->msg), ==, status);
   g_assert_true (json_parser_load_from_data (parser,
       g_bytes_get_data (a->body, NULL), g_bytes_get_size (a->body), NULL));
   error = json_object_get_object_member (
       json_node_get_object (json_parser_get_root (parser)), "error");
-  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==,
-      "unavailable");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
   g_assert_cmpstr (json_object_get_string_member (error, "message"), ==,
-      "Camera " ID_STALL ": closed by an admin");
+      message);
   g_clear_pointer (&a->body, g_bytes_unref);
   g_clear_object (&a->msg);
 }
 
 /* Viewers of a camera that sends no picture wait (live.ws before its
- * upgrade, live.mp4 before its headers; at most the start timeout): they
- * are listed "connecting", and an admin closes them, one by its peer and
- * then the camera's others: each gets the plain error that names the
- * reason, and the camera is held no more. */
+ * upgrade, live.mp4 before its headers, an HLS session's first playlist
+ * for its first segment; at most the start timeout): they are listed
+ * "connecting", and an admin closes them, one by its peer and then the
+ * camera's others.  Each gets the plain error that names the reason (an
+ * HLS request: its session ended), and the camera is held no more. */
 static void
 test_kick_connecting (void)
 {
+  static const char closed[] = "Camera " ID_STALL ": closed by an admin";
   g_autofree char *t = grant (ID_STALL, NULL);
   g_autofree char *path = NULL;
   g_autoptr (JsonObject) ws = NULL;
   g_autoptr (JsonObject) mp4 = NULL;
+  g_autoptr (JsonObject) hls = NULL;
   g_autoptr (JsonNode) list = NULL;
-  Answer aw = {0}, am = {0};
+  Answer aw = {0}, am = {0}, ah = {0};
   JsonObject *s;
 
   g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "stall", 0), ==,
       200);
   ask_stalled (&aw, "live.ws", t);
   ask_stalled (&am, "live.mp4", t);
+  ask_stalled (&ah, "hls/index.m3u8", t);
   ws = wait_connecting ("ws");
   mp4 = wait_connecting ("mp4");
-  g_assert_false (aw.done || am.done);
+  hls = wait_connecting ("hls");
+  g_assert_false (aw.done || am.done || ah.done);
 
   path = g_strdup_printf ("/api/v1/streams/" ID_STALL "?viewer=%s",
       json_object_get_string_member (ws, "peer"));
-  kick_one (path, &aw);
-  g_assert_false (am.done);
-  kick_one ("/api/v1/streams/" ID_STALL, &am);
+  kick (path, 1);
+  wait_error (&aw, 503, "unavailable", closed);
+  g_assert_false (am.done || ah.done);
+  kick ("/api/v1/streams/" ID_STALL, 2);
+  wait_error (&am, 503, "unavailable", closed);
+  wait_error (&ah, 404, "not_found", "HLS session ended");
 
-  /* Neither is listed; the upstream lingers without a viewer, or is
-   * gone. */
+  /* None is listed; the upstream lingers without a viewer, or is gone. */
   list = get_json ("/api/v1/streams", env.admin);
   s = find_stream (list, ID_STALL);
   if (s != NULL) {
@@ -871,12 +882,14 @@ test_kick_connecting (void)
 
     g_assert_cmpint (json_object_get_int_member (v, "ws"), ==, 0);
     g_assert_cmpint (json_object_get_int_member (v, "mp4"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (v, "hls"), ==, 0);
     g_assert_cmpuint (
         json_array_get_length (json_object_get_array_member (s, "clients")), ==,
         0);
   }
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 0);
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"mp4\"}"), ==, 0);
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"hls\"}"), ==, 0);
   /* Nothing else holds the camera: its upstream stops after the linger
    * (1 s). */
   wait_stream_gone (ID_STALL, 5);
