@@ -501,6 +501,9 @@ ce_api_hls_list (CeApi *api, GPtrArray *out)
     info->peer = g_strdup (s->peer);
     info->user = g_strdup (s->principal->user);
     info->bytes = s->bytes;
+    info->since_us = s->start_us;
+    /* Its first playlist waits for the first segment. */
+    info->connecting = ce_hls_get_segments_produced (s->muxer->hls) == 0;
     g_ptr_array_add (out, info);
   }
 }

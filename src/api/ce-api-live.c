@@ -50,7 +50,8 @@ typedef struct
   CePrincipal *principal;
   char *camera_id;
   CeProfile profile;
-  char *peer; /* IP:port */
+  char *peer;     /* IP:port */
+  gint64 open_us; /* real time the viewer asked for the camera */
   gint64 start_us;
   gboolean started; /* audited as started */
 
@@ -150,6 +151,7 @@ live_viewer_end (LiveViewer *lv, const char *why)
 {
   CeApiLive *live = lv->live;
   CeApi *api;
+  gboolean cut = FALSE; /* the connection can only be shut */
 
   if (live == NULL)
     return;
@@ -194,14 +196,24 @@ live_viewer_end (LiveViewer *lv, const char *why)
       soup_message_body_complete (body);
       soup_server_message_unpause (lv->msg);
     } else if (!lv->started && lv->link == NULL) {
-      /* Still waiting for the camera, or refused on the way. */
-      if (soup_server_message_get_status (lv->msg) == 0)
-        ce_api_respond_error (lv->msg, CE_API_ERROR_UNAVAILABLE, why);
+      /* Still waiting for the camera, or refused on the way (an admin's
+       * kick too): a plain error, as before any upgrade.  A 101 already
+       * on its way can be followed by nothing: the connection is cut. */
+      guint status = soup_server_message_get_status (lv->msg);
+
+      if (status == 0) {
+        g_autofree char *m =
+            g_strdup_printf ("Camera %s: %s", lv->camera_id, why);
+
+        ce_api_respond_error (lv->msg, CE_API_ERROR_UNAVAILABLE, m);
+      } else if (status == SOUP_STATUS_SWITCHING_PROTOCOLS) {
+        cut = TRUE;
+      }
       soup_server_message_unpause (lv->msg);
     }
     g_clear_object (&lv->msg);
   }
-  if (lv->dropped && lv->socket != NULL)
+  if ((lv->dropped || cut) && lv->socket != NULL)
     g_socket_shutdown (lv->socket, TRUE, TRUE, NULL);
   g_clear_object (&lv->socket);
 
@@ -217,6 +229,11 @@ live_viewer_end (LiveViewer *lv, const char *why)
                "%" G_GUINT64_FORMAT " bytes (%s, audited)",
         protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
         lv->peer, (now - lv->start_us) / 1e6, lv->bytes, why);
+  } else {
+    g_message ("HTTP %s viewer %s of camera %s from %s ended after %.1f s "
+               "of waiting for the camera, before it started (%s)",
+        protocol_names[lv->protocol], lv->principal->user, lv->camera_id,
+        lv->peer, (g_get_real_time () - lv->open_us) / 1e6, why);
   }
   if (lv->sink != NULL) {
     const CeApiLiveSink *sink = g_steal_pointer (&lv->sink);
@@ -785,6 +802,7 @@ live_start (CeApiRequest *req, CeApiLiveProtocol protocol)
   lv->profile = profile;
   lv->want_h264 = codec != NULL;
   lv->peer = ce_api_peer (req->msg);
+  lv->open_us = g_get_real_time ();
   lv->stream = stream;
   lv->priority = CE_PRIORITY_VIEW;
   lv->holder = g_steal_pointer (&holder);
@@ -833,6 +851,7 @@ ce_api_live_channel_open (CeApi *api, const CePrincipal *p,
   lv->camera_id = g_strdup (camera_id);
   lv->profile = profile;
   lv->peer = g_strdup (peer);
+  lv->open_us = g_get_real_time ();
   lv->stream = stream;
   lv->priority = priority;
   lv->holder = g_strdup (holder);
@@ -997,8 +1016,7 @@ ce_api_live_list (CeApi *api)
     LiveViewer *lv = key;
     CeApiLiveInfo *info;
 
-    if (!lv->started)
-      continue;
+    /* Connecting viewers too: an admin sees who waits for a camera. */
     info = g_new0 (CeApiLiveInfo, 1);
     info->protocol = lv->protocol;
     info->camera_id = g_strdup (lv->camera_id);
@@ -1007,6 +1025,8 @@ ce_api_live_list (CeApi *api)
     info->user = g_strdup (lv->principal->user);
     info->bytes = lv->bytes;
     info->channel = lv->sink != NULL ? lv->ch : -1;
+    info->connecting = !lv->started;
+    info->since_us = lv->open_us;
     g_ptr_array_add (out, info);
   }
   ce_api_hls_list (api, out);
@@ -1068,13 +1088,16 @@ ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
   for (GList *l = all; l != NULL; l = l->next) {
     LiveViewer *lv = l->data;
 
-    if (!lv->started || strcmp (lv->camera_id, camera_id) != 0 ||
+    if (strcmp (lv->camera_id, camera_id) != 0 ||
         (profile >= 0 && (int) lv->profile != profile) ||
         (peer != NULL && strcmp (lv->peer, peer) != 0) ||
         (channel >= 0 && (lv->sink == NULL || lv->ch != channel)))
       continue;
     /* The table's ref is dropped by the end: hold one across it.  A
-     * channel is told why and ends alone; its socket goes on. */
+     * channel is told why and ends alone; its socket goes on.  A viewer
+     * still waiting for its camera ends the same way (a live.ws or HTTP
+     * one is answered with an error, as before any upgrade): its hold on
+     * the stream goes now, its wait returns into an ended viewer. */
     live_viewer_ref (lv);
     live_viewer_end (lv, "closed by an admin");
     live_viewer_unref (lv);

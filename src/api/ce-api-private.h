@@ -169,7 +169,9 @@ typedef struct
   char *peer; /* IP:port */
   char *user;
   guint64 bytes;
-  gint64 channel; /* on a multiplexed live socket (its "ch"), else -1 */
+  gint64 channel;      /* on a multiplexed live socket (its "ch"), else -1 */
+  gboolean connecting; /* waiting for the camera's first picture */
+  gint64 since_us;     /* real time the viewer asked for the camera */
 } CeApiLiveInfo;
 
 void ce_api_live_ws (CeApiRequest *req);

@@ -355,6 +355,7 @@ ce_api_streams_list (CeApiRequest *req)
     }
     for (guint v = 0; v < live->len; v++) {
       const CeApiLiveInfo *li = g_ptr_array_index (live, v);
+      g_autofree char *since_client = NULL;
 
       if (strcmp (li->camera_id, s->camera_id) != 0 ||
           li->profile != s->profile)
@@ -362,6 +363,7 @@ ce_api_streams_list (CeApiRequest *req)
       live_viewers[li->protocol]++;
       if (!admin)
         continue;
+      since_client = iso_time (li->since_us);
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "protocol");
       json_builder_add_string_value (b,
@@ -375,8 +377,15 @@ ce_api_streams_list (CeApiRequest *req)
       }
       json_builder_set_member_name (b, "user");
       json_builder_add_string_value (b, li->user);
+      /* A viewer waiting for the camera's first picture is listed (and
+       * can be closed) like one that plays. */
+      json_builder_set_member_name (b, "state");
+      json_builder_add_string_value (b,
+          li->connecting ? "connecting" : "playing");
       json_builder_set_member_name (b, "playing");
-      json_builder_add_boolean_value (b, TRUE);
+      json_builder_add_boolean_value (b, !li->connecting);
+      json_builder_set_member_name (b, "since");
+      json_builder_add_string_value (b, since_client);
       json_builder_set_member_name (b, "bytes");
       json_builder_add_int_value (b, (gint64) li->bytes);
       json_builder_end_object (b);

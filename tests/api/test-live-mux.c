@@ -24,6 +24,7 @@
 #define ID_NONE "31011300001320000199"   /* not registered */
 #define ID_MOB1 "31011300001320000011"   /* 单兵: a budget of 1 pull */
 #define ID_MOB2 "31011300001320000012"   /* 单兵 */
+#define ID_STALL "31011300001320000006"  /* sends no picture when asked */
 #define MOBILE_BUDGET "source/单兵"
 #define WS_VIEWERS "cityeye_viewers{protocol=\"ws\"}"
 #define MAX_CHANNELS 4
@@ -64,6 +65,7 @@ env_start (void)
   add_camera (ID_POLICE, "cam4", CE_SOURCE_PUBLIC_SECURITY);
   add_camera (ID_MOB1, "mob1", CE_SOURCE_MOBILE);
   add_camera (ID_MOB2, "mob2", CE_SOURCE_MOBILE);
+  add_camera (ID_STALL, "cam6-stall", CE_SOURCE_SOCIAL);
   env.admin = gateway_process_add_user (env.gw, "root", "admin",
       CE_AUTH_ALL_SOURCES, 1);
   env.wall = gateway_process_add_user (env.gw, "wall1", "wall",
@@ -193,32 +195,24 @@ audit_count (const char *id, const char *action)
   return n;
 }
 
-/* The peer of channel @ch among the ws clients of @id's main stream in
- * GET /api/v1/streams (g_free), NULL when it is not listed. */
+/* Channel @ch among the ws clients of @id's main stream
+ * (json_object_unref), NULL when it is not listed; the stream's state in
+ * @state (nullable, g_free) when the stream is. */
+static JsonObject *
+channel_client (const char *id, gint64 ch, char **state)
+{
+  return gateway_process_find_client (env.gw, env.admin, id, "main", "ws", ch,
+      state);
+}
+
+/* The peer of channel @ch of @id (g_free), NULL when it is not listed. */
 static char *
 channel_peer (const char *id, gint64 ch)
 {
-  g_autoptr (JsonNode) r = get_json ("/api/v1/streams", env.admin);
-  JsonArray *a =
-      json_object_get_array_member (json_node_get_object (r), "streams");
+  g_autoptr (JsonObject) c = channel_client (id, ch, NULL);
 
-  for (guint i = 0; i < json_array_get_length (a); i++) {
-    JsonObject *s = json_array_get_object_element (a, i);
-    JsonArray *clients;
-
-    if (strcmp (json_object_get_string_member (s, "camera_id"), id) != 0 ||
-        strcmp (json_object_get_string_member (s, "profile"), "main") != 0)
-      continue;
-    clients = json_object_get_array_member (s, "clients");
-    for (guint k = 0; k < json_array_get_length (clients); k++) {
-      JsonObject *c = json_array_get_object_element (clients, k);
-
-      if (strcmp (json_object_get_string_member (c, "protocol"), "ws") == 0 &&
-          json_object_get_int_member_with_default (c, "channel", -1) == ch)
-        return g_strdup (json_object_get_string_member (c, "peer"));
-    }
-  }
-  return NULL;
+  return c != NULL ? g_strdup (json_object_get_string_member (c, "peer"))
+                   : NULL;
 }
 
 /* The count of @priority in the "preempted" or "refused" list of GET
@@ -650,6 +644,104 @@ test_kick (void)
   g_assert_cmpuint (a2->st.order_errors + b->st.order_errors, ==, 0);
 }
 
+/* A channel whose camera sends no picture waits "connecting" (up to the
+ * relay's start timeout, 8 s here): it is listed so, with its peer,
+ * channel, user and since, and an admin closes it by peer and channel
+ * like one that plays.  It gets "closed" with the reason, opened no audit
+ * row, and holds the camera no more; the socket and its other channel go
+ * on. */
+static void
+test_kick_connecting (void)
+{
+  g_autoptr (Mux) m = NULL;
+  g_autoptr (JsonObject) client = NULL;
+  g_autoptr (JsonObject) gone = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (GDateTime) since = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stream_state = NULL;
+  g_autofree char *path = NULL;
+  Chan *good, *wait;
+  gint64 views;
+  guint fg;
+
+  g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "stall", 0), ==,
+      200);
+  m = mux_connect (env.wall);
+  good = mux_open (m, 41, ID_CAM2, NULL);
+  wait = mux_open (m, 42, ID_STALL, NULL);
+  WAIT_FOR (good->st.keyframes > 0 && chan_has_state (wait, "connecting"),
+      6000);
+  views = metric (WS_VIEWERS);
+
+  client = channel_client (ID_STALL, 42, &stream_state);
+  g_assert_nonnull (client);
+  g_assert_true (g_strcmp0 (stream_state, "connecting") == 0 ||
+      g_strcmp0 (stream_state, "retrying") == 0);
+  g_assert_cmpstr (json_object_get_string_member (client, "state"), ==,
+      "connecting");
+  g_assert_false (json_object_get_boolean_member (client, "playing"));
+  g_assert_cmpstr (json_object_get_string_member (client, "user"), ==, "wall1");
+  g_assert_cmpint (json_object_get_int_member (client, "bytes"), ==, 0);
+  since = g_date_time_new_from_iso8601 (
+      json_object_get_string_member (client, "since"), NULL);
+  g_assert_nonnull (since);
+  g_assert_cmpint (g_date_time_difference (now, since), <, 30 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_date_time_difference (now, since), >,
+      -30 * G_USEC_PER_SEC);
+  g_assert_cmpint (ws_viewers (ID_STALL), ==, 1);
+  {
+    g_autoptr (JsonObject) playing = channel_client (ID_CAM2, 41, NULL);
+
+    g_assert_cmpstr (json_object_get_string_member (playing, "state"), ==,
+        "playing");
+    g_assert_true (json_object_get_boolean_member (playing, "playing"));
+  }
+
+  path = g_strdup_printf ("/api/v1/streams/" ID_STALL "?viewer=%s&channel=42",
+      json_object_get_string_member (client, "peer"));
+  g_assert_cmpuint (
+      gateway_process_call (env.gw, "DELETE", path, env.admin, &body), ==, 200);
+  g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
+      "{\"closed\":1}", 12);
+  WAIT_FOR (chan_has_state (wait, "closed"), 5000);
+  g_assert_true (chan_has_state (wait, "closed: closed by an admin"));
+  /* Only that channel ended: the other plays on, on the same socket. */
+  fg = good->st.fragments;
+  gateway_spin (1000);
+  g_assert_cmpuint (good->st.fragments, >, fg + 10);
+  g_assert_false (m->ws->closed);
+  g_assert_cmpuint (wait->st.inits + wait->st.fragments, ==, 0);
+  /* Not listed, not holding the camera (its upstream lingers without a
+   * viewer, or is gone); never started, so never audited. */
+  gone = channel_client (ID_STALL, 42, NULL);
+  g_assert_null (gone);
+  g_assert_cmpint (ws_viewers (ID_STALL), <=, 0);
+  g_assert_cmpint (metric (WS_VIEWERS), ==, views);
+  g_assert_cmpuint (audit_count (ID_STALL, "start"), ==, 0);
+  g_assert_cmpuint (audit_count (ID_STALL, "stop"), ==, 0);
+  {
+    g_autofree char *log = gateway_process_read_log (env.gw);
+
+    g_assert_nonnull (strstr (log, "HTTP ws viewer wall1 of camera " ID_STALL));
+    g_assert_nonnull (strstr (log, "before it started (closed by an admin)"));
+  }
+  g_assert_cmpuint (
+      gateway_process_call (env.gw, "DELETE", path, env.admin, NULL), ==, 404);
+  /* The socket no longer has it. */
+  soup_websocket_connection_send_text (m->ws->conn,
+      "{\"op\":\"close\",\"ch\":42}");
+  WAIT_FOR (wait->error_code != NULL, 5000);
+  g_assert_cmpstr (wait->error_code, ==, "not_found");
+  g_assert_cmpuint (m->errors->len, ==, 0);
+  g_assert_cmpuint (good->st.order_errors, ==, 0);
+  /* Nothing else holds the camera: its upstream stops after the linger
+   * (1 s), and the relay's wait ends with it. */
+  WAIT_FOR (ws_viewers (ID_STALL) == -1, 5000);
+  g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "none", 0), ==,
+      200);
+}
+
 /* The 单兵 platform serves one pull: a view channel holds camera 1 of it;
  * a preset channel for camera 2 preempts it (that channel alone ends,
  * with the reason) and plays; a view of camera 1 is then refused on its
@@ -836,6 +928,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mux/bad-messages", test_bad_messages);
   g_test_add_func ("/mux/viewer", test_viewer);
   g_test_add_func ("/mux/admin-kick", test_kick);
+  g_test_add_func ("/mux/admin-kick-connecting", test_kick_connecting);
   g_test_add_func ("/mux/preempt", test_preempt);
   g_test_add_func ("/mux/stops-reading", test_stops_reading);
   g_test_add_func ("/mux/flood", test_flood);

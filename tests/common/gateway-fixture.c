@@ -374,6 +374,42 @@ gateway_process_get_json (GatewayProcess *self, const char *path,
   return json_node_ref (json_parser_get_root (parser));
 }
 
+JsonObject *
+gateway_process_find_client (GatewayProcess *self, const char *bearer,
+    const char *camera_id, const char *profile, const char *protocol,
+    gint64 channel, char **stream_state)
+{
+  g_autoptr (JsonNode) list =
+      gateway_process_get_json (self, "/api/v1/streams", bearer);
+  JsonArray *a =
+      json_object_get_array_member (json_node_get_object (list), "streams");
+
+  for (guint i = 0; i < json_array_get_length (a); i++) {
+    JsonObject *s = json_array_get_object_element (a, i);
+    JsonArray *clients;
+
+    if (strcmp (json_object_get_string_member (s, "camera_id"), camera_id) !=
+            0 ||
+        strcmp (json_object_get_string_member (s, "profile"), profile) != 0)
+      continue;
+    if (stream_state != NULL)
+      *stream_state = g_strdup (json_object_get_string_member (s, "state"));
+    clients = json_object_get_array_member (s, "clients");
+    for (guint k = 0; clients != NULL && k < json_array_get_length (clients);
+         k++) {
+      JsonObject *c = json_array_get_object_element (clients, k);
+
+      if (strcmp (json_object_get_string_member (c, "protocol"), protocol) ==
+              0 &&
+          (channel < 0 ||
+              json_object_get_int_member_with_default (c, "channel", -1) ==
+                  channel))
+        return json_object_ref (c);
+    }
+  }
+  return NULL;
+}
+
 gint64
 gateway_process_metric (GatewayProcess *self, const char *bearer,
     const char *sample)

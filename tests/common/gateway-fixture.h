@@ -92,6 +92,15 @@ guint gateway_process_call (GatewayProcess *self, const char *method,
 JsonNode *gateway_process_get_json (GatewayProcess *self, const char *path,
     const char *bearer);
 
+/* The client of @camera_id's @profile ("main" or "sub") stream in GET
+ * /api/v1/streams as @bearer (an admin: only they see clients) that has
+ * @protocol and, when @channel >= 0, that live-socket channel
+ * (json_object_unref); NULL when none is listed.  The stream's state in
+ * @stream_state (nullable, g_free) when the stream is listed. */
+JsonObject *gateway_process_find_client (GatewayProcess *self,
+    const char *bearer, const char *camera_id, const char *profile,
+    const char *protocol, gint64 channel, char **stream_state);
+
 /* The value of the /metrics sample @sample (name and labels as in the
  * text, e.g. cityeye_viewers{protocol="ws"}), -1 when absent. */
 gint64 gateway_process_metric (GatewayProcess *self, const char *bearer,

@@ -22,6 +22,7 @@
 #define ID_H265 "31011300001320000003"  /* H.265 */
 #define ID_H265B "31011300001320000077" /* H.265, H.264 only by transcode */
 #define ID_CAM4 "31011300001320000004"  /* H.264, dropped and back */
+#define ID_STALL "31011300001320000006" /* sends no picture when asked */
 #define ID_NONE "31011300001320000199"  /* not registered */
 
 typedef struct
@@ -56,6 +57,7 @@ env_start (void)
   add_camera (ID_H265, "cam3-h265");
   add_camera (ID_H265B, "cam5-h265");
   add_camera (ID_CAM4, "cam4");
+  add_camera (ID_STALL, "cam6-stall");
   env.admin = gateway_process_add_user (env.gw, "root", "admin",
       CE_AUTH_ALL_SOURCES, 1);
   env.op = gateway_process_add_user (env.gw, "op1", "operator",
@@ -584,6 +586,23 @@ find_stream (JsonNode *list, const char *id)
   return NULL;
 }
 
+/* Waits up to @seconds for the relay to stop @id's upstream (it is no
+ * longer listed). */
+static void
+wait_stream_gone (const char *id, guint seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  for (;;) {
+    g_autoptr (JsonNode) l = get_json ("/api/v1/streams", env.admin);
+
+    if (find_stream (l, id) == NULL)
+      break;
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    gateway_spin (100);
+  }
+}
+
 static gboolean
 audit_has (const char *protocol, const char *action)
 {
@@ -711,15 +730,7 @@ test_one_upstream (void)
   reader_free (mp4);
   reader_free (flv);
   g_clear_pointer (&ws, ws_free);
-  deadline = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-  for (;;) {
-    g_autoptr (JsonNode) l = get_json ("/api/v1/streams", env.admin);
-
-    if (find_stream (l, ID_CAM4) == NULL)
-      break;
-    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-    gateway_spin (250);
-  }
+  wait_stream_gone (ID_CAM4, 15);
   for (guint i = 0; i < 4; i++) {
     const char *p = (const char *[]){"ws", "mp4", "flv", "hls"}[i];
 
@@ -727,6 +738,163 @@ test_one_upstream (void)
     g_assert_true (audit_has (p, "stop"));
   }
   g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 0);
+}
+
+/* ---- a viewer still waiting for its camera ------------------------------ */
+
+typedef struct
+{
+  SoupMessage *msg;
+  gboolean done;
+  GBytes *body;
+  GError *error;
+} Answer;
+
+static void
+on_answer (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Answer *a = data;
+
+  a->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
+      &a->error);
+  a->done = TRUE;
+}
+
+/* Asks for @file of the stalled camera with a play token; a WebSocket
+ * handshake for live.ws.  Answered into @a. */
+static void
+ask_stalled (Answer *a, const char *file, const char *token)
+{
+  g_autofree char *uri = g_strdup_printf (
+      "http://127.0.0.1:%u/api/v1/cameras/" ID_STALL "/%s?token=%s",
+      gateway_process_http_port (env.gw), file, token);
+
+  a->msg = soup_message_new ("GET", uri);
+  if (g_str_has_suffix (file, ".ws"))
+    soup_websocket_client_prepare_handshake (a->msg, NULL, NULL, NULL);
+  soup_session_send_and_read_async (gateway_process_session (env.gw), a->msg,
+      G_PRIORITY_DEFAULT, NULL, on_answer, a);
+}
+
+/* The client of @protocol of the stalled camera, once it is listed: it
+ * waits for the camera. */
+static JsonObject *
+wait_connecting (const char *protocol)
+{
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  JsonObject *c;
+
+  while ((c = gateway_process_find_client (env.gw, env.admin, ID_STALL, "main",
+              protocol, -1, NULL)) == NULL) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    gateway_spin (50);
+  }
+  g_assert_cmpstr (json_object_get_string_member (c, "state"), ==,
+      "connecting");
+  g_assert_false (json_object_get_boolean_member (c, "playing"));
+  g_assert_cmpstr (json_object_get_string_member (c, "user"), ==, "op1");
+  g_assert_cmpint (json_object_get_int_member (c, "bytes"), ==, 0);
+  g_assert_false (json_object_has_member (c, "channel"));
+  return c;
+}
+
+/* A DELETE of @path closes @n viewers. */
+static void
+kick (const char *path, guint n)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autofree char *want = g_strdup_printf ("{\"closed\":%u}", n);
+
+  g_assert_cmpuint (
+      gateway_process_call (env.gw, "DELETE", path, env.admin, &body), ==, 200);
+  g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body), want,
+      strlen (want));
+}
+
+/* @a is answered with the plain error @status, @code, @message. */
+static void
+wait_error (Answer *a, guint status, const char *code, const char *message)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  JsonObject *error;
+
+  while (!a->done) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    gateway_spin (20);
+  }
+  g_assert_no_error (a->error);
+  g_assert_cmpuint (soup_message_get_status (a->msg), ==, status);
+  g_assert_true (json_parser_load_from_data (parser,
+      g_bytes_get_data (a->body, NULL), g_bytes_get_size (a->body), NULL));
+  error = json_object_get_object_member (
+      json_node_get_object (json_parser_get_root (parser)), "error");
+  g_assert_cmpstr (json_object_get_string_member (error, "code"), ==, code);
+  g_assert_cmpstr (json_object_get_string_member (error, "message"), ==,
+      message);
+  g_clear_pointer (&a->body, g_bytes_unref);
+  g_clear_object (&a->msg);
+}
+
+/* Viewers of a camera that sends no picture wait (live.ws before its
+ * upgrade, live.mp4 before its headers, an HLS session's first playlist
+ * for its first segment; at most the start timeout): they are listed
+ * "connecting", and an admin closes them, one by its peer and then the
+ * camera's others.  Each gets the plain error that names the reason (an
+ * HLS request: its session ended), and the camera is held no more. */
+static void
+test_kick_connecting (void)
+{
+  static const char closed[] = "Camera " ID_STALL ": closed by an admin";
+  g_autofree char *t = grant (ID_STALL, NULL);
+  g_autofree char *path = NULL;
+  g_autoptr (JsonObject) ws = NULL;
+  g_autoptr (JsonObject) mp4 = NULL;
+  g_autoptr (JsonObject) hls = NULL;
+  g_autoptr (JsonNode) list = NULL;
+  Answer aw = {0}, am = {0}, ah = {0};
+  JsonObject *s;
+
+  g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "stall", 0), ==,
+      200);
+  ask_stalled (&aw, "live.ws", t);
+  ask_stalled (&am, "live.mp4", t);
+  ask_stalled (&ah, "hls/index.m3u8", t);
+  ws = wait_connecting ("ws");
+  mp4 = wait_connecting ("mp4");
+  hls = wait_connecting ("hls");
+  g_assert_false (aw.done || am.done || ah.done);
+
+  path = g_strdup_printf ("/api/v1/streams/" ID_STALL "?viewer=%s",
+      json_object_get_string_member (ws, "peer"));
+  kick (path, 1);
+  wait_error (&aw, 503, "unavailable", closed);
+  g_assert_false (am.done || ah.done);
+  kick ("/api/v1/streams/" ID_STALL, 2);
+  wait_error (&am, 503, "unavailable", closed);
+  wait_error (&ah, 404, "not_found", "HLS session ended");
+
+  /* None is listed; the upstream lingers without a viewer, or is gone. */
+  list = get_json ("/api/v1/streams", env.admin);
+  s = find_stream (list, ID_STALL);
+  if (s != NULL) {
+    JsonObject *v = json_object_get_object_member (s, "viewers");
+
+    g_assert_cmpint (json_object_get_int_member (v, "ws"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (v, "mp4"), ==, 0);
+    g_assert_cmpint (json_object_get_int_member (v, "hls"), ==, 0);
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (s, "clients")), ==,
+        0);
+  }
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"ws\"}"), ==, 0);
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"mp4\"}"), ==, 0);
+  g_assert_cmpint (metric ("cityeye_viewers{protocol=\"hls\"}"), ==, 0);
+  /* Nothing else holds the camera: its upstream stops after the linger
+   * (1 s). */
+  wait_stream_gone (ID_STALL, 5);
+  g_assert_cmpuint (camsim_set_fault (env.sim, "cam6-stall", "none", 0), ==,
+      200);
 }
 
 int
@@ -748,6 +916,7 @@ main (int argc, char **argv)
   g_test_add_func ("/live/refused", test_refused);
   g_test_add_func ("/live/slow-clients-dropped", test_slow_ws);
   g_test_add_func ("/live/one-upstream-audit-reconnect", test_one_upstream);
+  g_test_add_func ("/live/admin-kick-connecting", test_kick_connecting);
   ret = g_test_run ();
   env_stop ();
   return ret;
