@@ -332,6 +332,35 @@ ws_send_state (LiveViewer *lv, const char *state, const char *reason)
       reason != NULL ? "reason" : NULL, reason);
 }
 
+/* An admin closed the viewer: "closed" with "retry": false, so that a
+ * page does not open it again at once (it would after a plain close, as
+ * after any lost connection). */
+static void
+ws_send_kicked (LiveViewer *lv, const char *reason)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "state");
+  if (lv->sink != NULL) {
+    json_builder_set_member_name (b, "ch");
+    json_builder_add_int_value (b, lv->ch);
+  }
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, "closed");
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, reason);
+  json_builder_set_member_name (b, "retry");
+  json_builder_add_boolean_value (b, FALSE);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  text = json_to_string (root, FALSE);
+  ws_send_text (lv, text);
+}
+
 static void
 ws_send_live (LiveViewer *lv, gboolean live)
 {
@@ -1099,6 +1128,10 @@ ce_api_live_kick (CeApi *api, const char *camera_id, int profile,
      * one is answered with an error, as before any upgrade): its hold on
      * the stream goes now, its wait returns into an ended viewer. */
     live_viewer_ref (lv);
+    if (ws_open (lv)) {
+      ws_send_kicked (lv, "closed by an admin");
+      lv->final_sent = TRUE;
+    }
     live_viewer_end (lv, "closed by an admin");
     live_viewer_unref (lv);
     n++;

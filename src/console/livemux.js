@@ -11,8 +11,10 @@
 //   const mux = new LiveMux({ token });          // connects, reconnects
 //   const ch = mux.open({ camera, profile, incident, purpose },
 //     { message: (data) => …,  // a text message (string) or media (ArrayBuffer)
-//       closed: (reason) => …, // the channel is gone (socket lost, closed
-//                              // by the gateway): open a new one to go on
+//       closed: (reason, retry) => …, // the channel is gone (socket lost,
+//                              // closed by the gateway): open a new one to
+//                              // go on, unless retry is false (an admin
+//                              // closed it)
 //       refused: (code, message) => … });  // the open was refused
 //   ch.close();
 //
@@ -106,7 +108,8 @@ export class LiveMux extends EventTarget {
       }
       if (m.type === 'state' && (m.state === 'closed' || m.state === 'failed')) {
         this.channels.delete(ch);
-        if (c.handlers.closed) c.handlers.closed(m.reason || m.state);
+        // retry false: an admin closed it; the page should not reopen it.
+        if (c.handlers.closed) c.handlers.closed(m.reason || m.state, m.retry !== false);
         return;
       }
       payload = data;

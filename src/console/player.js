@@ -137,10 +137,12 @@ export class Player extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  _setState(state, reason) {
+  // closedByAdmin: an admin closed this viewer (only with 'failed'):
+  // whoever drives the player should not start it again by itself.
+  _setState(state, reason, closedByAdmin = false) {
     if (this.state === state) return;
     this.state = state;
-    this._emit('state', { state, reason: reason || '' });
+    this._emit('state', { state, reason: reason || '', closedByAdmin });
   }
 
   _setUrls(u) {
@@ -190,8 +192,12 @@ export class Player extends EventTarget {
       s.chan = mux.open({ camera, profile, incident, purpose }, {
         sent: () => this._mark('open'),
         message: (data) => this._onMessage(s, { data }),
-        closed: (reason) => {
+        closed: (reason, retry) => {
           s.chan = null;
+          if (retry === false) {
+            if (this._session === s) this._fail(reason, true);
+            return;
+          }
           this._onClose(s, { code: reason });
         },
         refused: (code, message) => {
@@ -303,6 +309,10 @@ export class Player extends EventTarget {
         if (!this._codec(s, m.mime, m.codec)) return;
       } else if (m.type === 'state' && m.state === 'reconnecting') {
         this._setState('reconnecting', 'camera');
+      } else if (m.type === 'state' && m.state === 'closed' && m.retry === false) {
+        // An admin closed this viewer: opening it again would undo that.
+        this._fail(typeof m.reason === 'string' ? m.reason : 'closed', true);
+        return;
       } else if (m.type === 'state' && m.state === 'preempted') {
         // A higher-priority pull (incident, preset) took the camera's
         // place in an admission budget: retrying would only be refused.
@@ -470,8 +480,8 @@ export class Player extends EventTarget {
     }, delay);
   }
 
-  _fail(reason) {
+  _fail(reason, closedByAdmin = false) {
     this._endSession();
-    this._setState('failed', reason);
+    this._setState('failed', reason, closedByAdmin);
   }
 }

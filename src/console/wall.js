@@ -184,6 +184,7 @@ class Tile {
   // live socket; a grant and a URL of its own only for the transcode.
   async start(profile = this.spec.stream, h264 = false) {
     if (this.player) { this.player.close(); this.player = null; }
+    this.closedByAdmin = false;
     const gen = (this.gen = (this.gen || 0) + 1);  // the latest start wins
     const { camera_id: id, incident } = this.spec;
     this.started = performance.now();
@@ -237,7 +238,12 @@ class Tile {
       const s = e.detail.state;
       if (s === 'playing') this.playing();
       else if (s === 'reconnecting') this.lost();
-      else if (s === 'failed') this.setState('failed', e.detail.reason || 'failed');
+      else if (s === 'failed') {
+        this.setState('failed', e.detail.reason || 'failed');
+        // An admin closed it: the tile stays closed until the wall changes
+        // (the stall detector would start it again).
+        if (e.detail.closedByAdmin) this.closedByAdmin = true;
+      }
     });
     // Where a tile's start went (the benchmark reads it): ms from start()
     // to the grant, and from attach() to the socket open, first media
@@ -293,7 +299,7 @@ class Tile {
 
   // The stall detector (called every 500 ms).
   check(now) {
-    if (this.closed || (!this.player && !this.waiting)) return;
+    if (this.closed || this.closedByAdmin || (!this.player && !this.waiting)) return;
     if (now - this.lastFrame > STALL_MS) {
       this.lost();
       if (this.waiting) return;  // for its camera: nothing to restart

@@ -307,10 +307,15 @@ on_mux_message (TestWs *ws, gint type, GBytes *message, gpointer data)
       const char *reason =
           json_object_get_string_member_with_default (o, "reason", NULL);
 
+      /* "retry": false (an admin closed it) shows as " [no retry]". */
+      gboolean no_retry = json_object_has_member (o, "retry") &&
+          !json_object_get_boolean_member (o, "retry");
+
       g_ptr_array_add (c->states,
           reason != NULL
-              ? g_strdup_printf ("%s: %s",
-                    json_object_get_string_member (o, "state"), reason)
+              ? g_strdup_printf ("%s: %s%s",
+                    json_object_get_string_member (o, "state"), reason,
+                    no_retry ? " [no retry]" : "")
               : g_strdup (json_object_get_string_member (o, "state")));
     } else if (strcmp (t, "error") == 0) {
       g_free (c->error_code);
@@ -599,7 +604,7 @@ test_kick (void)
   g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
       "{\"closed\":1}", 12);
   WAIT_FOR (chan_has_state (a, "closed"), 5000);
-  g_assert_true (chan_has_state (a, "closed: closed by an admin"));
+  g_assert_true (chan_has_state (a, "closed: closed by an admin [no retry]"));
   fa = a->st.fragments, fb = b->st.fragments, fa2 = a2->st.fragments;
   gateway_spin (1000);
   g_assert_cmpuint (a->st.fragments, ==, fa);
@@ -705,7 +710,8 @@ test_kick_connecting (void)
   g_assert_cmpmem (g_bytes_get_data (body, NULL), g_bytes_get_size (body),
       "{\"closed\":1}", 12);
   WAIT_FOR (chan_has_state (wait, "closed"), 5000);
-  g_assert_true (chan_has_state (wait, "closed: closed by an admin"));
+  g_assert_true (
+      chan_has_state (wait, "closed: closed by an admin [no retry]"));
   /* Only that channel ended: the other plays on, on the same socket. */
   fg = good->st.fragments;
   gateway_spin (1000);

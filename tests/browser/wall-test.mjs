@@ -278,6 +278,33 @@ try {
     }
   });
 
+  await step('an admin closes one tile\'s channel: it stays closed, the others play', async () => {
+    const slot = '0:0';
+    const cam = await page.evaluate((s) => document.querySelector(`.tile:not(.leaving)[data-slot="${s}"]`).dataset.camera, slot);
+    const streams = (await admin('GET', '/api/v1/streams')).streams;
+    const c = streams.filter((s) => s.camera_id === cam).flatMap((s) => s.clients)
+      .find((x) => x.protocol === 'ws' && x.channel !== undefined);
+    assert(c, `no channel of ${cam} listed`);
+    const r = await admin('DELETE', `/api/v1/streams/${cam}?viewer=${encodeURIComponent(c.peer)}&channel=${c.channel}`);
+    assert(r.closed === 1, `closed: ${JSON.stringify(r)}`);
+    await waitTiles((s) => {
+      const e = document.querySelector(`.tile:not(.leaving)[data-slot="${s}"]`);
+      return e && e.dataset.state === 'failed' && e.textContent.includes('closed by an admin');
+    }, slot, 3000);
+    // The player would have opened a new channel at once after a plain
+    // close: still closed, no viewer of that camera came back, the other
+    // tiles play on.
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const after = await tiles();
+    const t = after.find((x) => x.slot === slot);
+    assert(t && t.state === 'failed', `tile ${slot}: ${t && t.state}`);
+    assert(after.filter((x) => x.camera && x.slot !== slot).every((x) => x.state === 'playing'),
+      `others: ${after.map((x) => `${x.slot} ${x.state}`)}`);
+    const again = (await admin('GET', '/api/v1/streams')).streams.filter((s) => s.camera_id === cam);
+    const ws = again.reduce((n, y) => n + y.viewers.ws, 0);
+    assert(ws === 0, `${cam}: ${ws} ws viewers after the kick`);
+  });
+
   await step('a dead camera does not hold up the other tiles; empty cells', async () => {
     // A browser opens one WebSocket per host at a time, and the gateway
     // answers a camera's socket only when the camera is ready: the page

@@ -264,8 +264,13 @@ on_ws_message (TestWs *ws, gint type, GBytes *message, gpointer data)
       g_assert_cmpstr (json_object_get_string_member (o, "mime"), ==, mime);
       fmp4_stream_codec (&c->st);
     } else if (strcmp (t, "state") == 0) {
+      /* A final state an admin caused: "closed" with "retry": false. */
+      gboolean no_retry = json_object_has_member (o, "retry") &&
+          !json_object_get_boolean_member (o, "retry");
+
       g_ptr_array_add (c->states,
-          g_strdup (json_object_get_string_member (o, "state")));
+          g_strdup_printf ("%s%s", json_object_get_string_member (o, "state"),
+              no_retry ? " [no retry]" : ""));
       c->fragments_at_state = c->st.fragments;
     } else {
       g_error ("unknown text message %.*s", (int) len, p);
@@ -727,6 +732,9 @@ test_one_upstream (void)
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
     gateway_spin (100);
   }
+  /* The page is told not to open the viewer again. */
+  g_assert_cmpstr (g_ptr_array_index (ws->states, ws->states->len - 1), ==,
+      "closed [no retry]");
   reader_free (mp4);
   reader_free (flv);
   g_clear_pointer (&ws, ws_free);
