@@ -91,65 +91,18 @@ env_stop (void)
 
 /* ---- clients ---------------------------------------------------------- */
 
-typedef struct
-{
-  guint status;
-  char *body;
-  JsonNode *json;
-} Reply;
-
-static void
-reply_free (Reply *r)
-{
-  if (r->json != NULL)
-    json_node_unref (r->json);
-  g_free (r->body);
-  g_free (r);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
+typedef GatewayReply Reply;
 
 static Reply *
 call (const char *method, const char *path, const char *token, const char *body)
 {
-  g_autofree char *uri = gateway_process_http_url (env.gw, path);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes = NULL;
-  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
-  Reply *r = g_new0 (Reply, 1);
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg),
-      "Authorization", auth);
-  if (body != NULL) {
-    g_autoptr (GBytes) b = g_bytes_new (body, strlen (body));
-
-    soup_message_set_request_body_from_bytes (msg, "application/json", b);
-  }
-  bytes = soup_session_send_and_read (gateway_process_session (env.gw), msg,
-      NULL, &error);
-  g_assert_no_error (error);
-  r->status = soup_message_get_status (msg);
-  /* An empty body (204) has no data at all. */
-  r->body = g_bytes_get_size (bytes) > 0
-      ? g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes))
-      : g_strdup ("");
-  if (g_test_verbose ())
-    g_printerr ("%s %s -> %u %.600s\n", method, path, r->status, r->body);
-  {
-    g_autoptr (JsonParser) p = json_parser_new ();
-
-    if (json_parser_load_from_data (p, r->body, -1, NULL) &&
-        json_parser_get_root (p) != NULL)
-      r->json = json_node_ref (json_parser_get_root (p));
-  }
-  return r;
+  return gateway_process_request (env.gw, method, path, token, body);
 }
 
 static JsonObject *
 obj (Reply *r)
 {
-  g_assert_nonnull (r->json);
-  return json_node_get_object (r->json);
+  return gateway_reply_object (r);
 }
 
 static const char *
@@ -317,9 +270,9 @@ test_budget_and_preemption (void)
       g_strdup_printf ("rtsp://127.0.0.1:%u/cameras/" CAM ("2") "?token=%s",
           gateway_process_rtsp_port (env.gw), env.admin);
   g_autofree char *status = NULL;
-  g_autoptr (Reply) r = NULL;
-  g_autoptr (Reply) metrics = NULL;
-  g_autoptr (Reply) adm = NULL;
+  g_autoptr (GatewayReply) r = NULL;
+  g_autoptr (GatewayReply) metrics = NULL;
+  g_autoptr (GatewayReply) adm = NULL;
   g_autofree char *log = NULL;
   const char *state = NULL;
   JsonObject *b, *p;
@@ -345,7 +298,7 @@ test_budget_and_preemption (void)
   g_assert_cmpstr (error_member (r, "code"), ==, "admission_refused");
   g_assert_cmpstr (error_member (r, "message"), ==,
       "source 公安: 2 of 2 pulls in use by equal or higher-priority views");
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   status = rtsp_describe (CAM ("3"));
   g_assert_cmpstr (status, ==, "RTSP/1.0 453 Not Enough Bandwidth");
   metrics = call ("GET", "/metrics", env.admin, NULL);
@@ -354,14 +307,14 @@ test_budget_and_preemption (void)
       "priority=\"view\"} 2\n"));
   g_assert_nonnull (
       strstr (metrics->body, "cityeye_upstream_pulls{source=\"公安\"} 2\n"));
-  g_clear_pointer (&metrics, reply_free);
+  g_clear_pointer (&metrics, gateway_reply_free);
 
   /* An incident at camera 3 takes the place of the youngest view: the
    * RTSP player's session ends. */
   r = open_incident (3);
   g_assert_cmpuint (r->status, ==, 201);
   keep_incident (r, 3);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   g_assert_true (camsim_client_wait_ended (rtsp, 5000));
 
   /* A second incident at camera 4: the browser viewer is told why, and
@@ -369,7 +322,7 @@ test_budget_and_preemption (void)
   r = open_incident (4);
   g_assert_cmpuint (r->status, ==, 201);
   keep_incident (r, 4);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   g_assert_true (wait_flag (&ws.ws->closed, 5000));
   for (guint i = 0; i < ws.texts->len; i++)
     if (strstr (ws.texts->pdata[i], "\"preempted\"") != NULL)
@@ -382,7 +335,7 @@ test_budget_and_preemption (void)
   r = call ("GET", "/api/v1/cameras/" CAM ("1") "/snapshot.jpg", env.admin,
       NULL);
   g_assert_cmpuint (r->status, ==, 503);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
 
   /* What the admission API and the metrics say. */
   adm = call ("GET", "/api/v1/admission", env.op, NULL);
@@ -411,7 +364,7 @@ test_budget_and_preemption (void)
     g_assert_cmpstr (json_object_get_string_member (c, "priority"), ==, "view");
     g_assert_cmpint (json_object_get_int_member (c, "count"), ==, 2);
   }
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   r = call ("GET", "/api/v1/admission", NULL, NULL);
   g_assert_cmpuint (r->status, ==, 401);
   metrics = call ("GET", "/metrics", env.admin, NULL);
@@ -438,8 +391,8 @@ static void
 test_wall_hold (void)
 {
   Ws watch;
-  g_autoptr (Reply) r = NULL;
-  g_autoptr (Reply) adm = NULL;
+  g_autoptr (GatewayReply) r = NULL;
+  g_autoptr (GatewayReply) adm = NULL;
   g_autofree char *close = NULL;
   g_autofree char *log = NULL;
   const char *event = NULL;
@@ -450,12 +403,12 @@ test_wall_hold (void)
   close = g_strdup_printf ("/api/v1/incidents/%s/close", incident_id[4]);
   r = call ("POST", close, env.op, NULL);
   g_assert_cmpuint (r->status, ==, 200);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
 
   r = call ("POST", "/api/v1/walls", env.admin,
       "{\"name\": \"hall\", \"title\": \"大厅\", \"rows\": 1, \"cols\": 1}");
   g_assert_cmpuint (r->status, ==, 201);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   ws_open (&watch, "/api/v1/walls/hall/events");
 
   /* The wall shows camera 1: the lingering camera 4 goes for it. */
@@ -463,7 +416,7 @@ test_wall_hold (void)
       "{\"revision\": 0, \"monitors\": [{\"index\": 0, \"layout\": \"1\","
       " \"tiles\": [\"" CAM ("1") "\"]}]}");
   g_assert_cmpuint (r->status, ==, 200);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   adm = call ("GET", "/api/v1/admission", env.admin, NULL);
   g_assert_null (find_pull (adm, CAM ("4")));
   p = find_pull (adm, CAM ("1"));
@@ -474,13 +427,13 @@ test_wall_hold (void)
                            json_object_get_array_member (p, "holders"), 0),
                        "holder"),
       ==, "wall/hall");
-  g_clear_pointer (&adm, reply_free);
+  g_clear_pointer (&adm, gateway_reply_free);
 
   /* An incident at camera 2 takes the wall's place. */
   r = open_incident (2);
   g_assert_cmpuint (r->status, ==, 201);
   keep_incident (r, 2);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   for (guint i = 0; i < 100 && event == NULL; i++) {
     while (g_main_context_iteration (NULL, FALSE))
       ;
@@ -504,7 +457,7 @@ test_wall_hold (void)
   log = read_log ();
   g_assert_nonnull (strstr (log, "lingering upstream closed to make room"));
   g_assert_nonnull (strstr (log, "Hold wall/hall dropped camera"));
-  g_clear_pointer (&adm, reply_free);
+  g_clear_pointer (&adm, gateway_reply_free);
 
   /* Incident 3 ends; a tour of cameras 3 and 4 holds them at tour
    * priority: camera 3 (still lingering) is taken up again, camera 4
@@ -513,13 +466,13 @@ test_wall_hold (void)
   close = g_strdup_printf ("/api/v1/incidents/%s/close", incident_id[3]);
   r = call ("POST", close, env.op, NULL);
   g_assert_cmpuint (r->status, ==, 200);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   r = call ("PATCH", "/api/v1/walls/hall", env.admin,
       "{\"revision\": 1, \"monitors\": [{\"index\": 0, \"layout\": \"1\","
       " \"tiles\": [{\"tour\": {\"cameras\": [\"" CAM ("3") "\", \"" CAM (
           "4") "\"], \"dwell_s\": 30}}]}]}");
   g_assert_cmpuint (r->status, ==, 200);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   adm = call ("GET", "/api/v1/admission", env.admin, NULL);
   p = find_pull (adm, CAM ("3"));
   g_assert_nonnull (p);
@@ -542,8 +495,8 @@ test_wall_hold (void)
 static void
 test_warm_presets (void)
 {
-  g_autoptr (Reply) r = NULL;
-  g_autoptr (Reply) adm = NULL;
+  g_autoptr (GatewayReply) r = NULL;
+  g_autoptr (GatewayReply) adm = NULL;
   g_autofree char *close = NULL;
   g_autofree char *log = NULL;
   JsonObject *p1, *p4;
@@ -555,27 +508,27 @@ test_warm_presets (void)
   close = g_strdup_printf ("/api/v1/incidents/%s/close", incident_id[2]);
   r = call ("POST", close, env.op, NULL);
   g_assert_cmpuint (r->status, ==, 200);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   r = call ("DELETE", "/api/v1/walls/hall", env.admin, NULL);
   g_assert_cmpuint (r->status, ==, 204);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
 
   /* A wall showing nothing, with an emergency preset of cameras 1 and 4:
    * both are pulled at once, in the lingering pulls' places. */
   r = call ("POST", "/api/v1/walls", env.admin,
       "{\"name\": \"duty\", \"rows\": 1, \"cols\": 1}");
   g_assert_cmpuint (r->status, ==, 201);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   r = call ("PUT", "/api/v1/walls/duty/presets/flood", env.admin,
       "{\"title\": \"防汛防台\", \"monitors\": [{\"index\": 0, "
       "\"layout\": \"1\", \"tiles\": [\"" CAM ("1") "\"]}]}");
   g_assert_cmpuint (r->status, ==, 201);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   r = call ("PUT", "/api/v1/walls/duty/presets/event", env.admin,
       "{\"title\": \"重大活动保障\", \"monitors\": [{\"index\": 0, "
       "\"layout\": \"1\", \"tiles\": [\"" CAM ("4") "\"]}]}");
   g_assert_cmpuint (r->status, ==, 201);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   adm = call ("GET", "/api/v1/admission", env.admin, NULL);
   p1 = find_pull (adm, CAM ("1"));
   p4 = find_pull (adm, CAM ("4"));
@@ -590,20 +543,20 @@ test_warm_presets (void)
                            json_object_get_array_member (p4, "holders"), 0),
                        "holder"),
       ==, "presets/duty");
-  g_clear_pointer (&adm, reply_free);
+  g_clear_pointer (&adm, gateway_reply_free);
 
   /* An operator's snapshot of camera 2 takes the younger warm pull
    * (camera 4, saved last) instead of being refused. */
   r = call ("GET", "/api/v1/cameras/" CAM ("2") "/snapshot.jpg", env.op, NULL);
   g_assert_cmpuint (r->status, ==, 200);
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   /* (Its pull lingers now, which the next warm-up, due any moment, may
    * already have taken: the counters and the log say what happened.) */
   r = call ("GET", "/metrics", env.admin, NULL);
   g_assert_nonnull (strstr (r->body,
       "cityeye_admission_preempted_total{budget=\"source/公安\","
       "priority=\"standby\"} 1\n"));
-  g_clear_pointer (&r, reply_free);
+  g_clear_pointer (&r, gateway_reply_free);
   log = read_log ();
   g_assert_nonnull (
       strstr (log, "Hold presets/duty dropped camera " CAM ("4")));
@@ -613,7 +566,7 @@ test_warm_presets (void)
   deadline = g_get_monotonic_time () + 8 * G_USEC_PER_SEC;
   while (warm < 2 && g_get_monotonic_time () < deadline) {
     g_usleep (200 * 1000);
-    g_clear_pointer (&adm, reply_free);
+    g_clear_pointer (&adm, gateway_reply_free);
     adm = call ("GET", "/api/v1/admission", env.admin, NULL);
     p1 = find_pull (adm, CAM ("1"));
     p4 = find_pull (adm, CAM ("4"));

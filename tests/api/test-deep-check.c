@@ -35,41 +35,13 @@ typedef struct
 
 static Env env;
 
-typedef struct
-{
-  guint status;
-  char *body;
-  JsonNode *json;
-} Reply;
+typedef GatewayReply Reply;
 
-static void
-reply_free (Reply *r)
-{
-  if (r->json != NULL)
-    json_node_unref (r->json);
-  g_free (r->body);
-  g_free (r);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
-
-/* gateway_process_call(), with the body as text and, when it is JSON,
- * parsed. */
 static Reply *
 call_on (GatewayProcess *gw, const char *method, const char *path,
     const char *token)
 {
-  g_autoptr (GBytes) bytes = NULL;
-  g_autoptr (JsonParser) p = json_parser_new ();
-  Reply *r = g_new0 (Reply, 1);
-
-  r->status = gateway_process_call (gw, method, path, token, &bytes);
-  r->body =
-      g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  if (g_test_verbose ())
-    g_printerr ("%s %s -> %u %.600s\n", method, path, r->status, r->body);
-  if (json_parser_load_from_data (p, r->body, -1, NULL))
-    r->json = json_node_ref (json_parser_get_root (p));
-  return r;
+  return gateway_process_request (gw, method, path, token, NULL);
 }
 
 static Reply *
@@ -81,8 +53,7 @@ call (const char *method, const char *path, const char *token)
 static JsonObject *
 obj (Reply *r)
 {
-  g_assert_nonnull (r->json);
-  return json_node_get_object (r->json);
+  return gateway_reply_object (r);
 }
 
 static const char *
@@ -140,10 +111,10 @@ add_camera (GatewayProcess *gw, const char *id, const char *cam,
 static void
 test_normal (void)
 {
-  g_autoptr (Reply) first = check (CAM_NORMAL, env.op);
-  g_autoptr (Reply) frozen1 = NULL;
-  g_autoptr (Reply) second = NULL;
-  g_autoptr (Reply) frozen2 = NULL;
+  g_autoptr (GatewayReply) first = check (CAM_NORMAL, env.op);
+  g_autoptr (GatewayReply) frozen1 = NULL;
+  g_autoptr (GatewayReply) second = NULL;
+  g_autoptr (GatewayReply) frozen2 = NULL;
   JsonObject *d;
 
   g_assert_cmpstr (result_of (first), ==, "ok");
@@ -174,8 +145,8 @@ test_normal (void)
 static void
 test_black (void)
 {
-  g_autoptr (Reply) r = check (CAM_BLACK, env.op);
-  g_autoptr (Reply) health = NULL;
+  g_autoptr (GatewayReply) r = check (CAM_BLACK, env.op);
+  g_autoptr (GatewayReply) health = NULL;
   JsonObject *d;
 
   g_assert_cmpstr (result_of (r), ==, "black");
@@ -237,8 +208,8 @@ static void
 test_no_picture (void)
 {
   gint64 start = g_get_monotonic_time ();
-  g_autoptr (Reply) r = check (CAM_TARPIT, env.op);
-  g_autoptr (Reply) health = NULL;
+  g_autoptr (GatewayReply) r = check (CAM_TARPIT, env.op);
+  g_autoptr (GatewayReply) health = NULL;
   double elapsed = (g_get_monotonic_time () - start) / 1e6;
 
   g_test_message ("no picture: %u after %.2f s", r->status, elapsed);
@@ -258,14 +229,14 @@ test_no_picture (void)
 static void
 test_refusals (void)
 {
-  g_autoptr (Reply) unknown = check (CAM_NONE, env.op);
-  g_autoptr (Reply) other = check (CAM_OTHER, env.op);
-  g_autoptr (Reply) viewer = check (CAM_NORMAL, env.viewer);
-  g_autoptr (Reply) bad =
+  g_autoptr (GatewayReply) unknown = check (CAM_NONE, env.op);
+  g_autoptr (GatewayReply) other = check (CAM_OTHER, env.op);
+  g_autoptr (GatewayReply) viewer = check (CAM_NORMAL, env.viewer);
+  g_autoptr (GatewayReply) bad =
       call ("POST", "/api/v1/cameras/" CAM_NORMAL "/check?x=1", env.op);
-  g_autoptr (Reply) get =
+  g_autoptr (GatewayReply) get =
       call ("GET", "/api/v1/cameras/" CAM_NORMAL "/check", env.op);
-  g_autoptr (Reply) never = NULL;
+  g_autoptr (GatewayReply) never = NULL;
 
   g_assert_cmpuint (unknown->status, ==, 404);
   g_assert_cmpuint (other->status, ==, 403);
@@ -281,8 +252,8 @@ test_refusals (void)
 static void
 test_metrics_and_restart (void)
 {
-  g_autoptr (Reply) metrics = call ("GET", "/metrics", env.admin);
-  g_autoptr (Reply) health = NULL;
+  g_autoptr (GatewayReply) metrics = call ("GET", "/metrics", env.admin);
+  g_autoptr (GatewayReply) health = NULL;
   JsonObject *d;
 
   g_assert_cmpuint (metrics->status, ==, 200);
@@ -329,7 +300,7 @@ test_sample (void)
         g_strdup_printf ("/api/v1/cameras/%s/health", ids[i]);
 
     for (;;) {
-      g_autoptr (Reply) r = call_on (gw, "GET", path, admin);
+      g_autoptr (GatewayReply) r = call_on (gw, "GET", path, admin);
       JsonNode *d;
 
       g_assert_cmpuint (r->status, ==, 200);

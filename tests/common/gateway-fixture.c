@@ -356,6 +356,64 @@ gateway_process_call (GatewayProcess *self, const char *method,
   return soup_message_get_status (msg);
 }
 
+void
+gateway_reply_free (GatewayReply *reply)
+{
+  if (reply == NULL)
+    return;
+  if (reply->json != NULL)
+    json_node_unref (reply->json);
+  g_free (reply->body);
+  g_free (reply);
+}
+
+GatewayReply *
+gateway_process_request (GatewayProcess *self, const char *method,
+    const char *path, const char *bearer, const char *body)
+{
+  g_autofree char *uri = gateway_process_http_url (self, path);
+  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  GatewayReply *r = g_new0 (GatewayReply, 1);
+
+  g_assert_nonnull (msg);
+  if (bearer != NULL) {
+    g_autofree char *auth = g_strdup_printf ("Bearer %s", bearer);
+
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+        "Authorization", auth);
+  }
+  if (body != NULL) {
+    g_autoptr (GBytes) b = g_bytes_new (body, strlen (body));
+
+    soup_message_set_request_body_from_bytes (msg, "application/json", b);
+  }
+  bytes = soup_session_send_and_read (gateway_process_session (self), msg, NULL,
+      &error);
+  g_assert_no_error (error);
+  r->status = soup_message_get_status (msg);
+  /* An empty body (204) has no data at all. */
+  r->body = g_bytes_get_size (bytes) > 0
+      ? g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes))
+      : g_strdup ("");
+  if (g_test_verbose ())
+    g_printerr ("%s %s -> %u %.600s\n", method, path, r->status, r->body);
+  if (json_parser_load_from_data (parser, r->body, -1, NULL) &&
+      json_parser_get_root (parser) != NULL)
+    r->json = json_node_ref (json_parser_get_root (parser));
+  return r;
+}
+
+JsonObject *
+gateway_reply_object (GatewayReply *reply)
+{
+  g_assert_nonnull (reply->json);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (reply->json));
+  return json_node_get_object (reply->json);
+}
+
 JsonNode *
 gateway_process_get_json (GatewayProcess *self, const char *path,
     const char *bearer)

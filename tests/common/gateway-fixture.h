@@ -87,6 +87,26 @@ char *gateway_process_read_log (GatewayProcess *self);
 guint gateway_process_call (GatewayProcess *self, const char *method,
     const char *path, const char *bearer, GBytes **body);
 
+/* An answer of the HTTP API: its status, its body as text ("" when empty)
+ * and, when the body is JSON, parsed. */
+typedef struct
+{
+  guint status;
+  char *body;
+  JsonNode *json; /* nullable */
+} GatewayReply;
+
+void gateway_reply_free (GatewayReply *reply);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (GatewayReply, gateway_reply_free)
+
+/* @method @path with "Authorization: Bearer @bearer" (nullable) and the
+ * JSON text @body (nullable); prints the exchange with --verbose. */
+GatewayReply *gateway_process_request (GatewayProcess *self, const char *method,
+    const char *path, const char *bearer, const char *body);
+
+/* The reply's JSON object; fails the test when it has none. */
+JsonObject *gateway_reply_object (GatewayReply *reply);
+
 /* GET @path: the JSON body (json_node_unref); fails the test unless the
  * answer is 200 with JSON. */
 JsonNode *gateway_process_get_json (GatewayProcess *self, const char *path,
