@@ -273,14 +273,11 @@ ws_send_text (LiveViewer *lv, const char *text)
     ce_api_ws_link_send_text (lv->link, text);
 }
 
-/* A TEXT message {"type", ["ch",] k1: v1, k2: v2} (pairs nullable). */
-static void
-ws_send_message (LiveViewer *lv, const char *type, const char *k1,
-    const char *v1, const char *k2, const char *v2)
+/* A TEXT message begun: {"type", ["ch",] … (g_object_unref). */
+static JsonBuilder *
+message_begin (LiveViewer *lv, const char *type)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
+  JsonBuilder *b = json_builder_new ();
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
@@ -289,6 +286,29 @@ ws_send_message (LiveViewer *lv, const char *type, const char *k1,
     json_builder_set_member_name (b, "ch");
     json_builder_add_int_value (b, lv->ch);
   }
+  return b;
+}
+
+/* Ends the message begun with message_begin() and sends it. */
+static void
+message_send (LiveViewer *lv, JsonBuilder *b)
+{
+  g_autoptr (JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  text = json_to_string (root, FALSE);
+  ws_send_text (lv, text);
+}
+
+/* A TEXT message {"type", ["ch",] k1: v1, k2: v2} (pairs nullable). */
+static void
+ws_send_message (LiveViewer *lv, const char *type, const char *k1,
+    const char *v1, const char *k2, const char *v2)
+{
+  g_autoptr (JsonBuilder) b = message_begin (lv, type);
+
   if (k1 != NULL) {
     json_builder_set_member_name (b, k1);
     json_builder_add_string_value (b, v1);
@@ -297,10 +317,7 @@ ws_send_message (LiveViewer *lv, const char *type, const char *k1,
     json_builder_set_member_name (b, k2);
     json_builder_add_string_value (b, v2);
   }
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  text = json_to_string (root, FALSE);
-  ws_send_text (lv, text);
+  message_send (lv, b);
 }
 
 /* Before an init segment: what the page needs for
@@ -338,27 +355,15 @@ ws_send_state (LiveViewer *lv, const char *state, const char *reason)
 static void
 ws_send_kicked (LiveViewer *lv, const char *reason)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) root = NULL;
-  g_autofree char *text = NULL;
+  g_autoptr (JsonBuilder) b = message_begin (lv, "state");
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "state");
-  if (lv->sink != NULL) {
-    json_builder_set_member_name (b, "ch");
-    json_builder_add_int_value (b, lv->ch);
-  }
   json_builder_set_member_name (b, "state");
   json_builder_add_string_value (b, "closed");
   json_builder_set_member_name (b, "reason");
   json_builder_add_string_value (b, reason);
   json_builder_set_member_name (b, "retry");
   json_builder_add_boolean_value (b, FALSE);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  text = json_to_string (root, FALSE);
-  ws_send_text (lv, text);
+  message_send (lv, b);
 }
 
 static void
