@@ -332,14 +332,16 @@ gateway_process_db (GatewayProcess *self)
 
 /* ---- the HTTP API -------------------------------------------------------- */
 
-guint
-gateway_process_call (GatewayProcess *self, const char *method,
-    const char *path, const char *bearer, GBytes **body)
+/* @method @path as @bearer (nullable) with the JSON text @body
+ * (nullable): the response body, *@status. */
+static GBytes *
+send_request (GatewayProcess *self, const char *method, const char *path,
+    const char *bearer, const char *body, guint *status)
 {
   g_autofree char *uri = gateway_process_http_url (self, path);
   g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) b = NULL;
+  GBytes *b;
 
   g_assert_nonnull (msg);
   if (bearer != NULL) {
@@ -348,12 +350,29 @@ gateway_process_call (GatewayProcess *self, const char *method,
     soup_message_headers_replace (soup_message_get_request_headers (msg),
         "Authorization", auth);
   }
+  if (body != NULL) {
+    g_autoptr (GBytes) req = g_bytes_new (body, strlen (body));
+
+    soup_message_set_request_body_from_bytes (msg, "application/json", req);
+  }
   b = soup_session_send_and_read (gateway_process_session (self), msg, NULL,
       &error);
   g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return b;
+}
+
+guint
+gateway_process_call (GatewayProcess *self, const char *method,
+    const char *path, const char *bearer, GBytes **body)
+{
+  guint status;
+  g_autoptr (GBytes) b =
+      send_request (self, method, path, bearer, NULL, &status);
+
   if (body != NULL)
     *body = g_steal_pointer (&b);
-  return soup_message_get_status (msg);
+  return status;
 }
 
 void
@@ -371,29 +390,11 @@ GatewayReply *
 gateway_process_request (GatewayProcess *self, const char *method,
     const char *path, const char *bearer, const char *body)
 {
-  g_autofree char *uri = gateway_process_http_url (self, path);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GBytes) bytes = NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
   GatewayReply *r = g_new0 (GatewayReply, 1);
+  g_autoptr (GBytes) bytes =
+      send_request (self, method, path, bearer, body, &r->status);
 
-  g_assert_nonnull (msg);
-  if (bearer != NULL) {
-    g_autofree char *auth = g_strdup_printf ("Bearer %s", bearer);
-
-    soup_message_headers_replace (soup_message_get_request_headers (msg),
-        "Authorization", auth);
-  }
-  if (body != NULL) {
-    g_autoptr (GBytes) b = g_bytes_new (body, strlen (body));
-
-    soup_message_set_request_body_from_bytes (msg, "application/json", b);
-  }
-  bytes = soup_session_send_and_read (gateway_process_session (self), msg, NULL,
-      &error);
-  g_assert_no_error (error);
-  r->status = soup_message_get_status (msg);
   /* An empty body (204) has no data at all. */
   r->body = g_bytes_get_size (bytes) > 0
       ? g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes))
